@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "palisade",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "palisade", targets: ["palisade"]),
+        .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "PalisadeJSON", swiftSettings: strict),
+        .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
+        .executableTarget(
+            name: "palisade",
+            dependencies: ["PalisadeDetect", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeDetectTests",
+            dependencies: ["PalisadeDetect", "PalisadeJSON"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,80 @@
+import PalisadeJSON
+
+/// Decides whether a Lambda invocation event carries an attack.
+///
+/// Build one at start-up (it compiles the rule pack) and share it: `inspect` is thread-safe.
+public final class Detector: Sendable {
+    public let options: DetectorOptions
+    let engine: DetectionEngine
+
+    public init(options: DetectorOptions = .init()) {
+        self.options = options
+        self.engine = DetectionEngine(options: options)
+    }
+
+    /// Inspects one event. Throws only when the bytes are not JSON; every limit is applied, not thrown.
+    public func inspect(event bytes: [UInt8]) throws(DetectError) -> Verdict {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(bytes: bytes, limits: options.jsonLimits)
+        } catch {
+            throw DetectError(code: .invalidJSON, message: error.description)
+        }
+        return engine.inspect(document)
+    }
+
+    /// Every attacker-controllable input of the event with its location and decoded value, in event
+    /// order; the behaviour guard uses them to tell which input shaped a command, path or URL.
+    public func inputs(of bytes: [UInt8]) throws(DetectError) -> (trigger: Trigger, inputs: [Input]) {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(bytes: bytes, limits: options.jsonLimits)
+        } catch {
+            throw DetectError(code: .invalidJSON, message: error.description)
+        }
+        var collected: [Input] = []
+        let reader = EventReader(document: document, options: options)
+        reader.forEachInput { input in
+            if collected.count < options.maxInputs { collected.append(input.materialized()) }
+        }
+        return (reader.trigger, collected)
+    }
+}
+
+/// Why an event could not be inspected at all.
+public struct DetectError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case invalidJSON = "detect.invalid_json"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// Tunables with fixed defaults that bound the work done on one event.
+public struct DetectorOptions: Sendable {
+    public var jsonLimits = JSONLimits()
+    /// Inputs looked at per event; a batch of 10,000 tiny records still stops here.
+    public var maxInputs = 20_000
+    /// Bytes of one input that detectors look at; the rest of a huge string is skipped.
+    public var maxInputBytes = 256 << 10
+    /// Levels of JSON-in-a-string and base64-in-JSON unwrapped.
+    public var maxNestedDecodes = 4
+    /// Whether the CRS rule pack runs beside Palisade's own detectors.
+    public var crsRules = true
+    /// Categories looked for; others are skipped entirely.
+    public var categories = Set(AttackCategory.allCases)
+
+    public init() {}
+}
+
+/// One attacker-controllable value of an event.
+public struct Input: Sendable, Equatable {
+    public var location: String
+    public var value: [UInt8]
+    public var record: Int?
+    /// The value is an object key or parameter name rather than a value.
+    public var isKey: Bool
+}

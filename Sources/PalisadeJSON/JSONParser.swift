@@ -1,0 +1,153 @@
+/// Recursive-descent parser that writes the tape; recursion is bounded by `JSONLimits.maxDepth`.
+struct JSONParser {
+    let limits: JSONLimits
+    var nodes: [JSONNode] = []
+    var position = 0
+
+    init(limits: JSONLimits) {
+        self.limits = limits
+    }
+
+    mutating func parseDocument(_ input: UnsafeBufferPointer<UInt8>) throws(JSONError) -> [JSONNode] {
+        nodes.reserveCapacity(max(8, input.count / 8))
+        skipWhitespace(input)
+        guard position < input.count else { throw JSONError(.empty, offset: 0, "no JSON value") }
+        try parseValue(input, depth: 0)
+        skipWhitespace(input)
+        guard position == input.count else {
+            throw JSONError(.trailingBytes, offset: position, "bytes after the JSON value")
+        }
+        return nodes
+    }
+
+    private mutating func skipWhitespace(_ input: UnsafeBufferPointer<UInt8>) {
+        while position < input.count {
+            switch input[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(_ input: UnsafeBufferPointer<UInt8>, depth: Int) throws(JSONError) {
+        guard position < input.count else { throw JSONError(.unexpectedEnd, offset: position, "expected a value") }
+        switch input[position] {
+        case UInt8(ascii: "{"): try parseContainer(input, depth: depth, kind: .object)
+        case UInt8(ascii: "["): try parseContainer(input, depth: depth, kind: .array)
+        case UInt8(ascii: "\""): try parseString(input)
+        case UInt8(ascii: "t"): try parseLiteral(input, "true", .true)
+        case UInt8(ascii: "f"): try parseLiteral(input, "false", .false)
+        case UInt8(ascii: "n"): try parseLiteral(input, "null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber(input)
+        default:
+            throw JSONError(.unexpectedByte, offset: position, "unexpected byte 0x\(String(input[position], radix: 16)) where a value should start")
+        }
+    }
+
+    private mutating func parseContainer(_ input: UnsafeBufferPointer<UInt8>, depth: Int, kind: JSONKind) throws(JSONError) {
+        guard depth < limits.maxDepth else {
+            throw JSONError(.tooDeep, offset: position, "nesting deeper than \(limits.maxDepth)")
+        }
+        let index = nodes.count
+        let start = position
+        nodes.append(JSONNode(kind: kind, hasEscapes: false, start: UInt32(start), end: 0, next: 0, count: 0))
+        let close = kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        position += 1
+        skipWhitespace(input)
+        var count: UInt32 = 0
+        if position < input.count, input[position] == close {
+            position += 1
+        } else {
+            while true {
+                if kind == .object {
+                    guard position < input.count else { throw JSONError(.unexpectedEnd, offset: position, "unterminated object") }
+                    guard input[position] == UInt8(ascii: "\"") else {
+                        throw JSONError(.unexpectedByte, offset: position, "object key must be a string")
+                    }
+                    try parseString(input)
+                    skipWhitespace(input)
+                    guard position < input.count, input[position] == UInt8(ascii: ":") else {
+                        throw JSONError(position < input.count ? .unexpectedByte : .unexpectedEnd, offset: position, "expected ':' after object key")
+                    }
+                    position += 1
+                    skipWhitespace(input)
+                }
+                try parseValue(input, depth: depth + 1)
+                count += 1
+                skipWhitespace(input)
+                guard position < input.count else {
+                    throw JSONError(.unexpectedEnd, offset: position, kind == .object ? "unterminated object" : "unterminated array")
+                }
+                let byte = input[position]
+                position += 1
+                if byte == close { break }
+                guard byte == UInt8(ascii: ",") else {
+                    throw JSONError(.unexpectedByte, offset: position - 1, "expected ',' or '\(Character(Unicode.Scalar(close)))'")
+                }
+                skipWhitespace(input)
+            }
+        }
+        nodes[index].end = UInt32(position)
+        nodes[index].next = UInt32(nodes.count)
+        nodes[index].count = count
+    }
+
+    private mutating func parseString(_ input: UnsafeBufferPointer<UInt8>) throws(JSONError) {
+        let start = position + 1
+        var cursor = start
+        var hasEscapes = false
+        while true {
+            guard cursor < input.count else { throw JSONError(.unexpectedEnd, offset: cursor, "unterminated string") }
+            let byte = input[cursor]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") {
+                hasEscapes = true
+                cursor += 2
+                continue
+            }
+            if byte < 0x20 {
+                throw JSONError(.invalidString, offset: cursor, "control byte 0x\(String(byte, radix: 16)) inside a string")
+            }
+            cursor += 1
+        }
+        nodes.append(JSONNode(kind: .string, hasEscapes: hasEscapes, start: UInt32(start), end: UInt32(cursor), next: UInt32(nodes.count + 1), count: 0))
+        position = cursor + 1
+    }
+
+    private mutating func parseLiteral(_ input: UnsafeBufferPointer<UInt8>, _ word: StaticString, _ kind: JSONKind) throws(JSONError) {
+        let length = word.utf8CodeUnitCount
+        guard position + length <= input.count else { throw JSONError(.unexpectedEnd, offset: position, "truncated literal") }
+        let matches = word.withUTF8Buffer { expected in
+            (0..<length).allSatisfy { input[position + $0] == expected[$0] }
+        }
+        guard matches else { throw JSONError(.invalidLiteral, offset: position, "invalid literal") }
+        nodes.append(JSONNode(kind: kind, hasEscapes: false, start: UInt32(position), end: UInt32(position + length), next: UInt32(nodes.count + 1), count: 0))
+        position += length
+    }
+
+    private mutating func parseNumber(_ input: UnsafeBufferPointer<UInt8>) throws(JSONError) {
+        let start = position
+        func isDigit(_ index: Int) -> Bool {
+            index < input.count && input[index] >= UInt8(ascii: "0") && input[index] <= UInt8(ascii: "9")
+        }
+        if input[position] == UInt8(ascii: "-") { position += 1 }
+        guard isDigit(position) else { throw JSONError(.invalidNumber, offset: position, "expected a digit") }
+        if input[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while isDigit(position) { position += 1 }
+        }
+        if position < input.count, input[position] == UInt8(ascii: ".") {
+            position += 1
+            guard isDigit(position) else { throw JSONError(.invalidNumber, offset: position, "expected a digit after '.'") }
+            while isDigit(position) { position += 1 }
+        }
+        if position < input.count, input[position] | 0x20 == UInt8(ascii: "e") {
+            position += 1
+            if position < input.count, input[position] == UInt8(ascii: "+") || input[position] == UInt8(ascii: "-") { position += 1 }
+            guard isDigit(position) else { throw JSONError(.invalidNumber, offset: position, "expected a digit in the exponent") }
+            while isDigit(position) { position += 1 }
+        }
+        nodes.append(JSONNode(kind: .number, hasEscapes: false, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1), count: 0))
+    }
+}
