@@ -167,7 +167,8 @@ final class CompiledRegex: @unchecked Sendable {
         let result = subject.withUnsafeBufferPointer { buffer in
             pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
         }
-        guard result > 0 else { return nil }
+        // 0 means "matched, but the ovector has no room for the capture groups": still a match.
+        guard result >= 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(scratch.data)!
         let start = vector[0], end = vector[1]
         guard start <= end, end <= subject.count else { return 0..<0 }

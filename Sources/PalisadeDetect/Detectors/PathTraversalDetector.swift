@@ -10,7 +10,7 @@ struct PathTraversalDetector: InputDetector {
         "etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "etc/os-release", "etc/sudoers", "etc/crontab",
         "proc/self/", "proc/version", "proc/cpuinfo", "proc/1/", "var/task/", "var/runtime/", "opt/extensions", ".aws/credentials", ".ssh/id_rsa",
         ".ssh/authorized_keys", ".bash_history", ".env", ".git/config", ".htaccess", ".htpasswd", "web.config", "win.ini", "boot.ini",
-        "system32/", "windows/system.ini", "wp-config.php", "id_rsa", "/root/", "etc/httpd/", "etc/nginx/", "var/log/",
+        "windows/system.ini", "wp-config.php", "id_rsa", "/root/", "etc/httpd/", "etc/nginx/", "var/log/",
     ].map { Array($0.utf8) }
     static let wrappers: [[UInt8]] = ["php://", "file://", "expect://", "zip://", "phar://", "glob://", "data://", "jar:file:", "compress.zlib://", "zlib://", "ogg://", "rar://", "ssh2.shell://"].map { Array($0.utf8) }
 
