@@ -24,6 +24,7 @@ struct DetectionEngine: Sendable {
         var matches: [Match] = []
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
+        var regexLimitHit = false
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)
@@ -32,7 +33,7 @@ struct DetectionEngine: Sendable {
                 matches = known
             } else {
                 matches.removeAll(keepingCapacity: true)
-                scan(ScanInput(view), into: &matches)
+                if !scan(ScanInput(view), into: &matches) { regexLimitHit = true }
                 if let key { verdicts[key] = matches }
             }
             guard !matches.isEmpty else { return }
@@ -45,15 +46,17 @@ struct DetectionEngine: Sendable {
                 ))
             }
         }
-        return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits)
+        return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
     }
 
-    /// All matches for one decoded input; exposed for tests of single values.
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
+    @discardableResult
+    func scan(_ input: ScanInput, into matches: inout [Match]) -> Bool {
         for detector in detectors {
             detector.scan(input, into: &matches)
         }
-        if let crs, let crsSelection { crs.scan(input, selection: crsSelection, into: &matches) }
+        guard let crs, let crsSelection else { return true }
+        return crs.scan(input, selection: crsSelection, into: &matches)
     }
 }
 
