@@ -9,24 +9,41 @@ let package = Package(
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PalisadeJSON", swiftSettings: strict),
         .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
+        .target(
+            name: "PalisadePosture",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "palisade",
-            dependencies: ["PalisadeDetect", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PalisadeDetect", "PalisadePosture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect", "PalisadeJSON"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadePostureTests",
+            dependencies: ["PalisadePosture"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
