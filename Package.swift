@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
         .target(
             name: "PalisadePosture",
-            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .executableTarget(
