@@ -39,32 +39,9 @@ enum ZipReader {
             let stored = Array(bytes[start..<(start + compressedSize)])
             switch method {
             case 0: try body(name, Data(stored))
-            case 8: try body(name, try inflate(stored, size: size, name: name, file: file))
+            case 8: try body(name, try Inflater.inflate(stored, format: .raw, sizeHint: size, name: "\(file)#\(name)"))
             default: throw fail("entry \(name) uses compression method \(method)")
             }
         }
-    }
-
-    private static func inflate(_ input: [UInt8], size: Int, name: String, file: String) throws(PostureError) -> Data {
-        var output = [UInt8](repeating: 0, count: max(size, 1))
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw PostureError(.invalidLockfile, file: file, "cannot start inflating \(name)")
-        }
-        defer { inflateEnd(&stream) }
-        var input = input
-        let status = input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = uInt(target.count)
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-        }
-        guard status == Z_STREAM_END else {
-            throw PostureError(.invalidLockfile, file: file, "entry \(name) does not inflate (zlib status \(status))")
-        }
-        return Data(output.prefix(Int(stream.total_out)))
     }
 }

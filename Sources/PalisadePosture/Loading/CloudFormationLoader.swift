@@ -62,7 +62,9 @@ struct CloudFormationLoader {
             holder.managedPolicies = context.resolveList(properties["ManagedPolicyArns"])
             inventory.policyHolders.append(holder)
         case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
-            inventory.policyHolders.append(PolicyHolder(ref: ref, key: logicalID, statements: PolicyDocumentReader.statements(inDocument: properties["PolicyDocument"], context)))
+            var holder = PolicyHolder(ref: ref, key: logicalID, statements: PolicyDocumentReader.statements(inDocument: properties["PolicyDocument"], context))
+            holder.attachedRoles = (properties["Roles"]?.items ?? []).compactMap(context.target)
+            inventory.policyHolders.append(holder)
         case "AWS::Lambda::Permission":
             let principal = context.resolve(properties["Principal"])
             let function = context.target(properties["FunctionName"])
@@ -198,7 +200,9 @@ struct CloudFormationLoader {
         function.tracingMode = context.resolve(properties["Tracing"])
         function.codeLocation = properties["InlineCode"] != nil ? .value("inline") : context.resolve(properties["CodeUri"])
         if function.role == nil {
-            // SAM generates a role for this function alone from its `Policies`.
+            // SAM generates a role for this function alone from its `Policies`, always with the basic
+            // execution policy for logging.
+            function.managedPolicies = [RoleDiff.basicExecutionRole]
             var statements: [PolicyStatement] = []
             for policy in properties["Policies"]?.scalarList ?? [] {
                 if let name = context.resolve(policy).text { function.managedPolicies.append(name) }
@@ -229,7 +233,10 @@ struct CloudFormationLoader {
         function.runtime = context.resolve(properties["Runtime"])
         function.runtimeLine = properties["Runtime"]?.line
         if let variables = properties["Environment", "Variables"]?.entries {
-            function.environment = variables.map { EnvironmentVariable(name: $0.key, value: context.resolve($0.value), line: $0.value.line) }
+            function.environment = variables.map { variable in
+                EnvironmentVariable(name: variable.key, value: context.resolve(variable.value), line: variable.value.line,
+                                    reference: variable.value.intrinsic == nil ? nil : context.target(variable.value))
+            }
         } else if properties["Environment", "Variables"] != nil {
             function.environment = []
         }

@@ -82,11 +82,14 @@ public struct EnvironmentVariable: Sendable, Equatable {
     public var name: String
     public var value: Known
     public var line: Int
+    /// The template resource the value points at (`!Ref Table`, `!GetAtt Queue.Arn`), if any.
+    public var reference: String?
 
-    public init(name: String, value: Known, line: Int) {
+    public init(name: String, value: Known, line: Int, reference: String? = nil) {
         self.name = name
         self.value = value
         self.line = line
+        self.reference = reference
     }
 }
 
@@ -172,6 +175,8 @@ public struct PolicyHolder: Sendable {
     /// `nil` when a document is built by an intrinsic the scanner cannot evaluate.
     public var statements: [PolicyStatement]?
     public var managedPolicies: [String] = []
+    /// For `AWS::IAM::Policy`: the roles it is attached to.
+    public var attachedRoles: [String] = []
 
     public init(ref: ResourceRef, key: String, statements: [PolicyStatement]?) {
         self.ref = ref
