@@ -33,10 +33,7 @@ struct AuditCommand: ParsableCommand {
             guard let url = URL(string: text), url.scheme != nil else { throw ValidationError("--endpoint-url is not a URL: \(text)") }
             return url
         }
-        let checks = try checkIDs.isEmpty ? CheckRegistry.all : checkIDs.map { id in
-            guard let check = CheckRegistry.check(id: id) else { throw ValidationError("unknown check `\(id)`") }
-            return check
-        }
+        let checks = try CheckRegistry.select(checkIDs)
         let client = AWSClient(credentials: try AWSCredentials.resolve(environment: environment, home: home), region: region, endpoint: endpoint)
         let (inventory, warnings) = try AccountAuditor(client: client).inventory()
         let scanner = Scanner(checks: checks, context: CheckContext(asOf: PostureInfo.today()))

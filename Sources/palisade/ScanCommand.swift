@@ -34,13 +34,7 @@ struct ScanCommand: ParsableCommand {
         guard let threshold = FailThreshold(failOn) else {
             throw ValidationError("--fail-on takes info, low, medium, high, critical or none, not `\(failOn)`")
         }
-        var checks = CheckRegistry.all
-        if !checkIDs.isEmpty {
-            checks = try checkIDs.map { id in
-                guard let check = CheckRegistry.check(id: id) else { throw ValidationError("unknown check `\(id)`") }
-                return check
-            }
-        }
+        let checks = try CheckRegistry.select(checkIDs)
         var options: [String: String] = [:]
         for pair in serverlessOptions {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)

@@ -4,40 +4,20 @@ import Testing
 
 /// `palisade audit` against moto's server on loopback, seeded by Fixtures/audit/seed_moto.py.
 @Suite struct AuditTests {
-    final class MotoServer {
-        let process = Process()
-        let input = Pipe()
-        let endpoint: URL
-
-        init() throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", fixtures.appendingPathComponent("audit/seed_moto.py").path]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardInput = input
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            try #require(Int(port) != nil, "moto did not start (is moto[server] installed? scripts/setup installs it)")
-            endpoint = URL(string: "http://127.0.0.1:\(port)")!
+    /// Seeds moto and returns its endpoint; the caller stops the service.
+    static func startMoto() throws -> (PythonService, URL) {
+        let service = try PythonService([fixtures.appendingPathComponent("audit/seed_moto.py").path])
+        guard let port = Int(service.firstLine) else {
+            service.stop()
+            throw PostureError(.network, "moto did not start (is moto[server] installed? scripts/setup installs it): \(service.firstLine)")
         }
-
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        return (service, URL(string: "http://127.0.0.1:\(port)")!)
     }
 
     @Test func liveAccountChecks() throws {
-        let moto = try MotoServer()
+        let (moto, endpoint) = try Self.startMoto()
         defer { moto.stop() }
-        let client = AWSClient(credentials: AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing"), region: "us-east-1", endpoint: moto.endpoint)
+        let client = AWSClient(credentials: AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing"), region: "us-east-1", endpoint: endpoint)
         let (inventory, warnings) = try AccountAuditor(client: client).inventory()
         #expect(Set(inventory.functions.compactMap(\.name.text)) == ["orders", "uploads", "reports"])
         // moto has no CloudTrail LookupEvents, so the console-created check reports why it was skipped.

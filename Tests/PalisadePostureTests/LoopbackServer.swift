@@ -14,33 +14,49 @@ func runPython(_ arguments: [String]) throws {
     try #require(process.terminationStatus == 0, "python3 failed: \(message)")
 }
 
-/// Python's `http.server` on 127.0.0.1 with a port the kernel picks, serving one directory.
-final class LoopbackFileServer {
-    let process = Process()
-    let url: URL
+/// A python3 program that serves in the background and announces itself on its first output line.
+final class PythonService {
+    private let process = Process()
+    private let input = Pipe()
+    let firstLine: String
 
-    init(directory: URL) throws {
+    init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory.path]
+        process.arguments = ["python3"] + arguments
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = input
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line names the port: "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ...".
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             line += chunk
         }
-        let text = String(decoding: line, as: UTF8.self)
-        let port = text.components(separatedBy: " port ").dropFirst().first?.split(separator: " ").first.map(String.init)
-        url = URL(string: "http://127.0.0.1:\(try #require(port, "no port in: \(text)"))")!
+        firstLine = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// SIGKILL, because a child of the test runner may inherit a mask that blocks SIGTERM.
     func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// Python's `http.server` on 127.0.0.1 with a port the kernel picks, serving one directory.
+final class LoopbackFileServer {
+    let service: PythonService
+    let url: URL
+
+    init(directory: URL) throws {
+        service = try PythonService(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory.path])
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        let port = service.firstLine.components(separatedBy: " port ").dropFirst().first?.split(separator: " ").first.map(String.init)
+        url = URL(string: "http://127.0.0.1:\(try #require(port, "no port in: \(service.firstLine)"))")!
+    }
+
+    func stop() {
+        service.stop()
     }
 }

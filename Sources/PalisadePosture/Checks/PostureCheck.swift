@@ -57,4 +57,15 @@ public enum CheckRegistry {
     public static func check(id: String) -> (any PostureCheck)? {
         all.first { $0.id == id }
     }
+
+    /// The checks with the given ids, or all of them when none are given.
+    public static func select(_ ids: [String]) throws(PostureError) -> [any PostureCheck] {
+        guard !ids.isEmpty else { return all }
+        var checks: [any PostureCheck] = []
+        for id in ids {
+            guard let check = check(id: id) else { throw PostureError(.invalidArgument, "unknown check `\(id)`") }
+            checks.append(check)
+        }
+        return checks
+    }
 }

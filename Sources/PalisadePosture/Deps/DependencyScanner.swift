@@ -44,30 +44,7 @@ public enum DependencyScanner {
     }
 
     static func lockfiles(under paths: [String], errors: inout [PostureError]) -> [String] {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                errors.append(PostureError(.unreadableFile, file: path, "no such file or directory"))
-                continue
-            }
-            guard isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            guard let walker = FileManager.default.enumerator(atPath: path) else { continue }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name == "node_modules" || name == ".git" || name.hasPrefix(".build") {
-                    walker.skipDescendants()
-                } else if Lockfiles.names.contains(name) {
-                    found.append((path as NSString).appendingPathComponent(relative))
-                }
-            }
-            files += found.sorted()
-        }
-        return files
+        FileWalker.files(under: paths, errors: &errors) { Lockfiles.names.contains($0) }
     }
 
     public static func renderTable(_ report: DependencyReport) -> String {

@@ -18,9 +18,6 @@ public struct Scanner: Sendable {
         self.options = options
     }
 
-    /// Directories that hold build output or dependencies, never source templates.
-    static let skippedDirectories: Set<String> = [".git", "node_modules", ".serverless", ".aws-sam", "cdk.out", ".build", "__pycache__", ".venv"]
-
     public func scan(paths: [String]) -> ScanReport {
         var inventory = Inventory()
         var errors: [PostureError] = []
@@ -69,35 +66,8 @@ public struct Scanner: Sendable {
         }
         return findings
     }
-
     static func templateFiles(under paths: [String], errors: inout [PostureError]) -> [String] {
         let extensions: Set<String> = ["yaml", "yml", "json", "template"]
-        var files: [String] = []
-        let manager = FileManager.default
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                errors.append(PostureError(.unreadableFile, file: path, "no such file or directory"))
-                continue
-            }
-            guard isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            guard let walker = manager.enumerator(atPath: path) else { continue }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if skippedDirectories.contains(name) {
-                    walker.skipDescendants()
-                    continue
-                }
-                if extensions.contains((name as NSString).pathExtension.lowercased()) {
-                    found.append((path as NSString).appendingPathComponent(relative))
-                }
-            }
-            files += found.sorted()
-        }
-        return files
+        return FileWalker.files(under: paths, errors: &errors) { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
     }
 }
