@@ -10,7 +10,10 @@ struct ScanCommand: ParsableCommand {
         abstract: "Check SAM, CloudFormation and serverless.yml templates for risky Lambda settings.")
 
     @Argument(help: "Template files or directories to scan.")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Flag(name: .customLong("list-checks"), help: "List the checks with their severity and Checkov equivalents, then exit.")
+    var listChecks = false
 
     @Option(help: "Output format: table, json, sarif or junit.")
     var format: ReportFormat = .table
@@ -31,6 +34,11 @@ struct ScanCommand: ParsableCommand {
     var colour = false
 
     func run() throws {
+        if listChecks {
+            print(CheckRegistry.describe(), terminator: "")
+            return
+        }
+        guard !paths.isEmpty else { throw ValidationError("give at least one template file or directory") }
         guard let threshold = FailThreshold(failOn) else {
             throw ValidationError("--fail-on takes info, low, medium, high, critical or none, not `\(failOn)`")
         }

@@ -58,6 +58,14 @@ public enum CheckRegistry {
         all.first { $0.id == id }
     }
 
+    /// One line per check: id, severity, title and Checkov equivalents.
+    public static func describe() -> String {
+        all.map { check in
+            let equivalents = check.equivalents.isEmpty ? "" : "  [\(check.equivalents.joined(separator: ", "))]"
+            return "\(check.id)  \(check.severity.rawValue)  \(check.title)\(equivalents)\n"
+        }.joined()
+    }
+
     /// The checks with the given ids, or all of them when none are given.
     public static func select(_ ids: [String]) throws(PostureError) -> [any PostureCheck] {
         guard !ids.isEmpty else { return all }

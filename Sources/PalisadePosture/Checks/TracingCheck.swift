@@ -2,7 +2,7 @@
 /// after an injection; the default (`PassThrough`) records nothing unless the caller sampled.
 struct TracingCheck: PostureCheck {
     let id = "PAL-FN-008"
-    let title = "Function has active X-Ray tracing off"
+    let title = "Function does not have active X-Ray tracing"
     let severity = Severity.low
     let equivalents = ["CKV_AWS_50"]
     let remediation = "Set `TracingConfig.Mode: Active` (SAM `Tracing: Active`, serverless.yml `tracing.lambda: true`)."
