@@ -18,9 +18,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PalisadeJSON", swiftSettings: strict),
         .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
+        .target(name: "PalisadeSystem", swiftSettings: strict),
+        .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .executableTarget(
             name: "palisade",
-            dependencies: ["PalisadeDetect", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PalisadeDetect", "PalisadePolicy", "PalisadeSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
@@ -30,6 +35,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
