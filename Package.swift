@@ -2,16 +2,23 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
 
 let package = Package(
     name: "palisade",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
+        .executable(name: "palisade-agent", targets: ["palisade-agent"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
@@ -20,10 +27,18 @@ let package = Package(
         .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .target(name: "PalisadeHTTP", dependencies: nio, swiftSettings: strict),
+        .target(
+            name: "PalisadeAgent",
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
+            swiftSettings: strict
+        ),
+        .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),
+        .executableTarget(name: "palisade-agent", dependencies: ["PalisadeAgent", "PalisadeSystem"], swiftSettings: strict),
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePolicy", "PalisadeSystem",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -36,6 +51,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeLocalTests",
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON"] + nio,
+            swiftSettings: strict
+        ),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

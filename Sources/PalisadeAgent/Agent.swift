@@ -1,0 +1,127 @@
+import NIOHTTP1
+import PalisadeDetect
+import PalisadeHTTP
+import PalisadePolicy
+import PalisadeSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The external extension: starts the Runtime API proxy, tells the wrapper where it listens, registers
+/// with the Extensions API, and flushes its queue on SHUTDOWN. When the proxy cannot start it still
+/// registers, so the function runs (unprotected, or refused by the wrapper under PALISADE_FAIL_CLOSED).
+public enum Agent {
+    public static let refuseFlag = "--refuse-invocations"
+
+    /// Runs the agent until SHUTDOWN; returns the process exit status.
+    public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
+        let reporter = Reporter(queue: nil)
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration(environment: environment)
+        } catch {
+            reporter.log("error", "\(error)")
+            return 1
+        }
+        if arguments.dropFirst().contains(refuseFlag) {
+            return await refuseInvocations(configuration, reporter: reporter)
+        }
+        let name = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "palisade-agent"
+        return await run(configuration, extensionName: name)
+    }
+
+    static func run(_ configuration: AgentConfiguration, extensionName: String) async -> Int32 {
+        try? Files.createDirectory(configuration.stateDirectory)
+        let queue = configuration.eventsOut.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/events.spill.jsonl") }
+        let reporter = Reporter(queue: queue)
+        let loaded = PolicyLoader(environment: configuration.environment).load()
+        for problem in loaded.problems { reporter.log("error", problem) }
+        let policy = loaded.policy
+
+        var proxyServer: LoopbackHTTPServer?
+        do {
+            proxyServer = try await startProxy(configuration, policy: policy, reporter: reporter)
+        } catch {
+            reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
+        }
+        if let proxyServer {
+            do {
+                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(proxyServer.address.port)\n".utf8))
+                reporter.log("info", "protecting \(configuration.functionName): proxy on \(proxyServer.address), policy from \(loaded.source)")
+            } catch {
+                reporter.log("error", "cannot tell the wrapper where the proxy is (\(error)); the function runs without protection")
+            }
+        }
+
+        do {
+            try await HTTPClientConnection.with(configuration.upstream) { connection in
+                let client = try await ExtensionClient.register(name: extensionName, on: connection)
+                while case .invoke = try await client.next() {}
+            }
+        } catch {
+            reporter.log("error", "extensions API: \(error)")
+            Files.remove(configuration.stateFile)
+            return 1
+        }
+        Files.remove(configuration.stateFile)
+        if let queue, let path = configuration.eventsOut {
+            deliver(queue, to: path, reporter: reporter)
+        }
+        await proxyServer?.close()
+        return 0
+    }
+
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, reporter: Reporter) async throws -> LoopbackHTTPServer {
+        var options = DetectorOptions()
+        options.categories = policy.activeCategories
+        let cleaner = policy.tmpCleanup.map {
+            TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
+        }
+        let proxy = RuntimeProxy(
+            upstream: configuration.upstream,
+            detector: Detector(options: options),
+            invocationGuard: InvocationGuard(policy: policy),
+            responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
+            reporter: reporter,
+            cleaner: cleaner,
+            functionName: configuration.functionName
+        )
+        return try await LoopbackHTTPServer.start(port: configuration.proxyPort) { connection in
+            await proxy.serve(connection)
+        }
+    }
+
+    /// Hands queued events to their destination; SHUTDOWN leaves about two seconds for this.
+    static func deliver(_ queue: EventQueue, to path: String, reporter: Reporter) {
+        let (lines, dropped) = queue.drain()
+        do {
+            try Files.append(lines.flatMap { $0 }, to: path)
+        } catch {
+            reporter.log("error", "security events not delivered: \(error)")
+        }
+        if dropped > 0 { reporter.log("warn", "\(dropped) security event(s) dropped: the queue was full") }
+    }
+
+    /// Fail-closed stand-in for the runtime when the agent is unavailable: every invocation fails
+    /// with `Palisade.AgentUnavailable`, so nothing runs unprotected.
+    static func refuseInvocations(_ configuration: AgentConfiguration, reporter: Reporter) async -> Int32 {
+        let type = "Palisade.AgentUnavailable"
+        let body = BlockedAnswers.error(type: type, message: "The Palisade agent is not running and PALISADE_FAIL_CLOSED=1: invocation refused")
+        do {
+            try await HTTPClientConnection.with(configuration.upstream) { connection in
+                while true {
+                    let next = try await connection.send(HTTPRequest(method: .GET, uri: RuntimeProxy.runtimePrefix + "next"))
+                    guard let requestID = next.head.headers["Lambda-Runtime-Aws-Request-Id"].first else { continue }
+                    reporter.log("error", "request \(requestID) refused: agent unavailable (PALISADE_FAIL_CLOSED=1)")
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Lambda-Runtime-Function-Error-Type", value: type)
+                    _ = try await connection.send(HTTPRequest(method: .POST, uri: RuntimeProxy.runtimePrefix + requestID + "/error", headers: headers, body: body))
+                }
+            }
+        } catch {
+            reporter.log("error", "runtime API: \(error)")
+        }
+        return 1
+    }
+}
