@@ -174,20 +174,39 @@ public final class LocalEnvironment: @unchecked Sendable {
     /// The agent's process id, for tests that kill it to check the fail-safe.
     public var agentPID: Int32? { agentProcess?.processIdentifier }
 
-    /// SHUTDOWN to the agent (two seconds to flush, as in Lambda), then the runtime is stopped.
+    /// Ends the environment as Lambda does: the runtime is stopped first (SIGTERM, then SIGKILL for
+    /// it and everything it started), then the agent gets SHUTDOWN and two seconds to flush.
     public func stop() async {
+        if let runtimeProcess, runtimeProcess.isRunning {
+            let tree = Self.processTree(runtimeProcess.processIdentifier)
+            runtimeProcess.terminate()
+            await Self.waitForExit(runtimeProcess, within: .milliseconds(300))
+            for pid in tree { kill(pid, SIGKILL) }
+        }
         await emulator.shutdown()
         await Self.waitForExit(agentProcess, within: .seconds(2))
-        if let runtimeProcess, runtimeProcess.isRunning {
-            runtimeProcess.terminate()
-            await Self.waitForExit(runtimeProcess, within: .seconds(2))
-        }
-        for process in [agentProcess, runtimeProcess].compactMap({ $0 }) where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
+        if let agentProcess, agentProcess.isRunning { kill(agentProcess.processIdentifier, SIGKILL) }
         await emulator.close()
         try? FileManager.default.removeItem(atPath: workDirectory)
         if options.logFile != nil { try? log.close() }
+    }
+
+    /// A process and all its descendants, read from /proc (the wrapper runs the runtime as a child).
+    static func processTree(_ root: Int32) -> [Int32] {
+        var parents: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { parents[parent, default: []].append(pid) }
+        }
+        var tree = [root]
+        var index = 0
+        while index < tree.count {
+            tree += parents[tree[index]] ?? []
+            index += 1
+        }
+        return tree
     }
 
     static func waitForExit(_ process: Process?, within limit: Duration) async {
