@@ -88,7 +88,7 @@ public struct ResponseGuard: Sendable {
         var found: String?
         for secret in secrets {
             for form in secret.forms {
-                while let range = chunk.firstRange(of: form) {
+                while let range = ByteSearch.firstRange(of: form, in: chunk) {
                     chunk.replaceSubrange(range, with: repeatElement(UInt8(ascii: "*"), count: range.count))
                     found = secret.name
                 }
@@ -102,7 +102,7 @@ public struct ResponseGuard: Sendable {
     }
 
     func firstLeak(in response: [UInt8]) -> (rule: String, evidence: String)? {
-        for secret in secrets where secret.forms.contains(where: { response.firstRange(of: $0) != nil }) {
+        for secret in secrets where secret.forms.contains(where: { ByteSearch.firstRange(of: $0, in: response) != nil }) {
             return ("secret.\(secret.name)", "value of \(secret.name)")
         }
         if let range = Self.accessKeyID(in: response) {
@@ -116,19 +116,23 @@ public struct ResponseGuard: Sendable {
         func isKeyByte(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
-        var index = 0
-        while index + 20 <= bytes.count {
-            if bytes[index + 1] == UInt8(ascii: "K") || bytes[index + 1] == UInt8(ascii: "S"),
-               bytes[index] == UInt8(ascii: "A"), bytes[index + 2] == UInt8(ascii: "I"), bytes[index + 3] == UInt8(ascii: "A"),
-               index == 0 || !isKeyByte(bytes[index - 1]),
-               bytes[index + 4..<index + 20].allSatisfy(isKeyByte),
-               index + 20 == bytes.count || !isKeyByte(bytes[index + 20]) {
-                return index..<index + 20
+        var found: Range<Int>?
+        for prefix in keyIDPrefixes {
+            var start = 0
+            while let range = ByteSearch.firstRange(of: prefix, in: bytes, from: start), range.lowerBound < (found?.lowerBound ?? .max) {
+                let index = range.lowerBound
+                if index + 20 <= bytes.count, index == 0 || !isKeyByte(bytes[index - 1]),
+                   bytes[index + 4..<index + 20].allSatisfy(isKeyByte), index + 20 == bytes.count || !isKeyByte(bytes[index + 20]) {
+                    found = index..<index + 20
+                    break
+                }
+                start = index + 1
             }
-            index += 1
         }
-        return nil
+        return found
     }
+
+    static let keyIDPrefixes = [Array("AKIA".utf8), Array("ASIA".utf8)]
 
     static let traceMarkers: [(rule: String, marker: [UInt8])] = [
         ("error.python-traceback", Array("Traceback (most recent call last)".utf8)),
@@ -145,7 +149,7 @@ public struct ResponseGuard: Sendable {
               let status = Int(String(decoding: statusValue.stringBytes, as: UTF8.self)), (500...599).contains(status),
               let body = document.root["body"]?.stringBytes else { return nil }
         for (rule, marker) in traceMarkers {
-            if let range = body.firstRange(of: marker) {
+            if let range = ByteSearch.firstRange(of: marker, in: body) {
                 let evidence = body[max(0, range.lowerBound - 40)..<min(body.count, range.upperBound + 40)]
                 return (rule, String(decoding: evidence, as: UTF8.self), status)
             }

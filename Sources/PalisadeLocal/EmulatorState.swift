@@ -69,7 +69,7 @@ actor EmulatorState {
         let name: String
         let events: Set<String>
         var queued: [[UInt8]] = []
-        var waiter: Waiter<[UInt8]>?
+        var waiter: Waiter<[UInt8]?>?
     }
 
     /// Events kept for an extension that stopped asking; older ones are dropped beyond this.
@@ -77,7 +77,7 @@ actor EmulatorState {
 
     let function: FunctionIdentity
     var queued: [PendingInvocation] = []
-    var runtimeWaiters: [Waiter<PendingInvocation>] = []
+    var runtimeWaiters: [Waiter<PendingInvocation?>] = []
     var results: [String: CheckedContinuation<InvocationResult, Never>] = [:]
     var initError: InvocationResult?
     var extensions: [String: RegisteredExtension] = [:]
@@ -105,8 +105,8 @@ actor EmulatorState {
         dispatch()
     }
 
-    /// Called by a runtime's `next`; suspends until an invocation is queued.
-    func nextInvocation(isConnected: @escaping @Sendable () -> Bool) async -> PendingInvocation {
+    /// Called by a runtime's `next`; suspends until an invocation is queued (`nil` once closed).
+    func nextInvocation(isConnected: @escaping @Sendable () -> Bool) async -> PendingInvocation? {
         if firstNextAt == nil {
             let now = ContinuousClock.now
             firstNextAt = now
@@ -192,11 +192,11 @@ actor EmulatorState {
         registrationWaiters.removeAll()
     }
 
-    /// Called by an extension's `event/next`; suspends until an event is queued for it.
-    func nextExtensionEvent(id: String, isConnected: @escaping @Sendable () -> Bool) async -> [UInt8] {
+    /// Called by an extension's `event/next`; suspends until an event is queued for it (`nil` once closed).
+    func nextExtensionEvent(id: String, isConnected: @escaping @Sendable () -> Bool) async -> [UInt8]? {
         await withCheckedContinuation { continuation in
             guard var registered = extensions[id] else {
-                continuation.resume(returning: [])
+                continuation.resume(returning: nil)
                 return
             }
             if registered.queued.isEmpty {
@@ -227,6 +227,19 @@ actor EmulatorState {
         for id in extensions.keys where extensions[id]?.events.contains("SHUTDOWN") == true {
             deliver(event, toExtension: id)
         }
+    }
+
+    /// Releases every waiting caller so their connections can close with the emulator.
+    func close() {
+        for waiter in runtimeWaiters { waiter.continuation.resume(returning: nil) }
+        runtimeWaiters.removeAll()
+        for id in extensions.keys {
+            extensions[id]?.waiter?.continuation.resume(returning: nil)
+            extensions[id]?.waiter = nil
+        }
+        stopWaitingForExtensions()
+        stopWaitingForFirstNext()
+        for invocation in queued { expire(invocation.requestID) }
     }
 
     func invokeEvent(_ invocation: PendingInvocation) -> [UInt8] {

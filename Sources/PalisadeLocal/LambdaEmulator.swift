@@ -62,6 +62,7 @@ public final class LambdaEmulator: Sendable {
     }
 
     public func close() async {
+        await state.close()
         await server.close()
     }
 }
@@ -89,6 +90,8 @@ struct EmulatorRouter: Sendable {
                         await state.requeue(invocation)
                         throw error
                     }
+                case .close:
+                    return
                 }
                 if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) { return }
             }
@@ -100,6 +103,8 @@ struct EmulatorRouter: Sendable {
     enum Reply {
         case answer(HTTPResponse)
         case invocation(PendingInvocation)
+        /// The emulator is closing: end the connection without an answer.
+        case close
     }
 
     func route(_ head: HTTPRequestHead, body: [UInt8], trailers: HTTPHeaders?, isConnected: @escaping @Sendable () -> Bool) async throws -> Reply {
@@ -117,7 +122,8 @@ struct EmulatorRouter: Sendable {
         let invocationID = segments.count == 3 && segments[0] == "invocation" ? segments[1] : nil
         switch (head.method, segments.joined(separator: "/"), invocationID) {
         case (.GET, "invocation/next", _):
-            return .invocation(await state.nextInvocation(isConnected: isConnected))
+            guard let invocation = await state.nextInvocation(isConnected: isConnected) else { return .close }
+            return .invocation(invocation)
         case (.POST, _, let id?) where segments[2] == "response":
             let streamed = head.headers["Lambda-Runtime-Function-Response-Mode"].first?.lowercased() == "streaming"
             let outcome: InvocationResult.Outcome
@@ -162,7 +168,10 @@ struct EmulatorRouter: Sendable {
             }
             var headers = HTTPHeaders()
             headers.add(name: "Lambda-Extension-Event-Identifier", value: RandomID.uuid())
-            return .json(.ok, await state.nextExtensionEvent(id: id, isConnected: isConnected), headers: headers)
+            guard let event = await state.nextExtensionEvent(id: id, isConnected: isConnected) else {
+                return Self.error(.serviceUnavailable, "Extension.Closed", "the environment is shutting down")
+            }
+            return .json(.ok, event, headers: headers)
         case (.POST, "init/error"), (.POST, "exit/error"):
             return .json(.accepted, Array(#"{"status":"OK"}"#.utf8))
         default:

@@ -20,7 +20,9 @@ public enum LayerFiles {
     agent_running() {
         [ -r "$state" ] || return 1
         read -r pid port < "$state" || return 1
-        kill -0 "$pid" 2>/dev/null
+        kill -0 "$pid" 2>/dev/null || return 1
+        # A killed agent not yet reaped by its parent is a zombie: gone all the same.
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
     }
 
     unprotected() {

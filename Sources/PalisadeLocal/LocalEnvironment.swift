@@ -171,8 +171,12 @@ public final class LocalEnvironment: @unchecked Sendable {
         await emulator.invoke(event, timeout: options.invocationTimeout, context: context)
     }
 
-    /// The agent's process id, for tests that kill it to check the fail-safe.
-    public var agentPID: Int32? { agentProcess?.processIdentifier }
+    /// Kills the agent as a crash would (SIGKILL) and waits until it is gone, to check the fail-safe.
+    public func killAgent() async {
+        guard let agentProcess, agentProcess.isRunning else { return }
+        kill(agentProcess.processIdentifier, SIGKILL)
+        await Self.waitForExit(agentProcess, within: .seconds(5))
+    }
 
     /// Ends the environment as Lambda does: the runtime is stopped first (SIGTERM, then SIGKILL for
     /// it and everything it started), then the agent gets SHUTDOWN and two seconds to flush.
