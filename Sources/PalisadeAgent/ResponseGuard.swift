@@ -52,7 +52,7 @@ public struct ResponseGuard: Sendable {
         }
 
         let leakMode = policy.mode(for: .credentialLeak)
-        if leakMode != .off, let leak = firstLeak(in: response) {
+        if leakMode != .off, let leak = firstLeak(in: response) ?? (facts.trigger.isHTTP ? Self.decodedBody(response).flatMap(firstLeak) : nil) {
             event(.credentialLeak, leak.rule, "response", leak.evidence, leakMode)
             if leakMode == .mitigate {
                 if facts.trigger.isHTTP {
@@ -109,6 +109,14 @@ public struct ResponseGuard: Sendable {
             return ("credential.access-key-id", String(decoding: response[range].prefix(4), as: UTF8.self) + "…")
         }
         return nil
+    }
+
+    /// The body of a proxy-integration response as the caller receives it (unescaped, base64 undone),
+    /// so that secrets encoded twice, or in base64, are found as well.
+    static func decodedBody(_ response: [UInt8]) -> [UInt8]? {
+        guard let document = try? JSONDocument(bytes: response), let body = document.root["body"], body.kind == .string else { return nil }
+        let bytes = body.stringBytes
+        return document.root["isBase64Encoded"]?.isTrue == true ? Base64.decode(bytes) : bytes
     }
 
     /// An AWS access key id (`AKIA`/`ASIA` + 16 upper-case letters or digits) standing on its own.
