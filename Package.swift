@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeLocalTests",
-            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON"] + nio,
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),
