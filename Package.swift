@@ -43,6 +43,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Prints the agent-overhead table: swift run -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build-static agent-overhead
+        .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeDetectTests",

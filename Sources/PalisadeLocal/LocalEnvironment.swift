@@ -171,6 +171,9 @@ public final class LocalEnvironment: @unchecked Sendable {
         await emulator.invoke(event, timeout: options.invocationTimeout, context: context)
     }
 
+    /// The agent's process id while it runs, e.g. to read its memory use.
+    public var agentProcessID: Int32? { agentProcess.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
     /// Kills the agent as a crash would (SIGKILL) and waits until it is gone, to check the fail-safe.
     public func killAgent() async {
         guard let agentProcess, agentProcess.isRunning else { return }
