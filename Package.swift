@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
-        .target(name: "PalisadeHTTP", dependencies: nio, swiftSettings: strict),
+        .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
         .target(
             name: "PalisadeAgent",
             dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,

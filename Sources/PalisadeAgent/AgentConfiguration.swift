@@ -1,5 +1,6 @@
 import PalisadeHTTP
 import PalisadePolicy
+import PalisadeSystem
 
 /// Everything the agent reads from its environment, in one place.
 public struct AgentConfiguration: Sendable {
@@ -37,20 +38,9 @@ public struct AgentConfiguration: Sendable {
 }
 
 /// Why the agent could not do its job.
-public struct AgentError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case configuration = "agent.configuration"
-        case registration = "agent.registration"
-        case proxy = "agent.proxy"
-    }
+public typealias AgentError = CodedError<AgentErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+public enum AgentErrorCode: String, Sendable {
+    case configuration = "agent.configuration"
+    case registration = "agent.registration"
 }

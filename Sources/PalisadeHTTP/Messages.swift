@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import PalisadeSystem
 
 /// A whole HTTP request, read into memory.
 public struct HTTPRequest: Sendable {
@@ -43,23 +44,13 @@ public struct HTTPResponse: Sendable {
 }
 
 /// Why an HTTP exchange failed.
-public struct HTTPExchangeError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case badAddress = "http.bad_address"
-        case connectionClosed = "http.connection_closed"
-        case unexpectedPart = "http.unexpected_part"
-        case bodyTooLarge = "http.body_too_large"
-    }
+public typealias HTTPExchangeError = CodedError<HTTPExchangeErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+public enum HTTPExchangeErrorCode: String, Sendable {
+    case badAddress = "http.bad_address"
+    case connectionClosed = "http.connection_closed"
+    case unexpectedPart = "http.unexpected_part"
+    case bodyTooLarge = "http.body_too_large"
 }
 
 /// `host:port` as in `AWS_LAMBDA_RUNTIME_API`.

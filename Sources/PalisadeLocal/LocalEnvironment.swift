@@ -1,5 +1,6 @@
 import Foundation
 import PalisadeHTTP
+import PalisadeSystem
 
 /// A function to run locally: which runtime, where its code is, which handler.
 public struct LocalFunction: Sendable {
@@ -21,22 +22,12 @@ public struct LocalFunction: Sendable {
 }
 
 /// Why a local environment could not start.
-public struct LocalRunError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case agentMissing = "run.agent_missing"
-        case spawn = "run.spawn"
-        case agentDidNotRegister = "run.agent_did_not_register"
-    }
+public typealias LocalRunError = CodedError<LocalRunErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+public enum LocalRunErrorCode: String, Sendable {
+    case agentMissing = "run.agent_missing"
+    case spawn = "run.spawn"
+    case agentDidNotRegister = "run.agent_did_not_register"
 }
 
 /// One warm Lambda execution environment on this machine, as Lambda would build it: the emulator,
