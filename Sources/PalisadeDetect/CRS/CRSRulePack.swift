@@ -13,6 +13,8 @@ struct CRSRuleDefinition: Sendable {
     let argument: String
     let transforms: [String]
     let chain: [CRSCondition]
+    /// Literals one of which every match contains (lowercased); nil when the rule must always run.
+    let atoms: [String]?
 }
 
 /// A chained condition evaluated on the same input (`MATCHED_VARS`).
@@ -31,8 +33,14 @@ final class CRSRulePack: Sendable {
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
 
     let rules: [CRSRule]
-    /// Rule ids whose pattern PCRE2 rejected, reported by `palisade detect --rules`.
+    /// Rule ids whose pattern PCRE2 rejected (the tests require none).
     let rejected: [Int]
+    /// Every rule's atoms and phrases in one automaton, run once per input variant.
+    let automaton: AhoCorasick
+    /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
+    let selections: [[(rule: Int32, isMatch: Bool)]]
+    /// Regex rules without atoms: they run on every input they target.
+    let unfiltered: [Int]
 
     init(definitions: [CRSRuleDefinition]) {
         var rules: [CRSRule] = []
@@ -44,16 +52,81 @@ final class CRSRulePack: Sendable {
                 rejected.append(definition.id)
             }
         }
+        var patterns: [[UInt8]: Int] = [:]
+        var ordered: [[UInt8]] = []
+        var selections: [[(rule: Int32, isMatch: Bool)]] = []
+        var unfiltered: [Int] = []
+        for (index, rule) in rules.enumerated() {
+            let needles: [[UInt8]]
+            let isMatch: Bool
+            switch rule.condition.matcher {
+            case .phrases(let phrases):
+                needles = phrases.phrases
+                isMatch = true
+            case .regex:
+                guard let atoms = rule.atoms else {
+                    unfiltered.append(index)
+                    continue
+                }
+                needles = atoms
+                isMatch = false
+            }
+            for needle in needles {
+                let id: Int
+                if let existing = patterns[needle] {
+                    id = existing
+                } else {
+                    id = ordered.count
+                    patterns[needle] = id
+                    ordered.append(needle)
+                    selections.append([])
+                }
+                selections[id].append((Int32(index), isMatch))
+            }
+        }
         self.rules = rules
         self.rejected = rejected
+        self.automaton = AhoCorasick(ordered)
+        self.selections = selections
+        self.unfiltered = unfiltered
     }
 
     func scan(_ input: ScanInput, categories: Set<AttackCategory>, paranoiaLevel: Int, into matches: inout [Match]) {
+        var eligible = [Bool](repeating: false, count: rules.count)
+        var transformSets: [TransformSet] = []
+        for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) && rule.targets.covers(input) {
+            eligible[index] = true
+            if !transformSets.contains(rule.transforms) { transformSets.append(rule.transforms) }
+        }
         var variants = TransformCache(input: input)
+        var candidates: [(rule: Int, phraseStart: Int?)] = unfiltered.filter { eligible[$0] }.map { ($0, nil) }
+        var chosen = eligible.map { _ in false }
+        for transforms in transformSets {
+            let text = transforms.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.value(for: transforms).lowercasedASCII()
+            let hits = automaton.firstOccurrences(in: text)
+            for (position, id) in hits.ids.enumerated() {
+                for selection in selections[Int(id)] {
+                    let index = Int(selection.rule)
+                    guard eligible[index], !chosen[index], rules[index].transforms == transforms else { continue }
+                    chosen[index] = true
+                    candidates.append((index, selection.isMatch ? Int(hits.starts[position]) : nil))
+                }
+            }
+        }
+        guard !candidates.isEmpty else { return }
         let scratch = MatchScratch()
-        for rule in rules where rule.paranoiaLevel <= paranoiaLevel && rule.targets.covers(input) && categories.contains(rule.category) {
+        for (index, phraseStart) in candidates {
+            let rule = rules[index]
+            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
             let subject = variants.value(for: rule.transforms)
-            guard let range = rule.condition.match(subject, scratch: scratch) else { continue }
+            let range: Range<Int>
+            if let phraseStart, case .phrases = rule.condition.matcher {
+                range = phraseStart..<phraseStart
+            } else if let found = rule.condition.match(subject, scratch: scratch) {
+                range = found
+            } else {
+                continue
+            }
             var passes = true
             for link in rule.chain {
                 let linked = variants.value(for: link.transforms.bits == 0 ? rule.transforms : link.transforms)
@@ -63,9 +136,19 @@ final class CRSRulePack: Sendable {
                 }
             }
             guard passes else { continue }
-            let evidence = subject.count == input.bytes.count ? range : 0..<min(input.bytes.count, 80)
+            let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
             matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
         }
+    }
+}
+
+/// Exclusions for CRS rules that misfire on honest Lambda traffic, like the exclusion packages CRS
+/// users add: a plain web URL (`https://host/path?ref=mail&x=1`) is not a shell command line.
+enum CRSExclusions {
+    static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
+
+    static func isPlainWebURL(_ lower: [UInt8]) -> Bool {
+        (lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))) && !ByteSet(lower).intersects(shellBytes)
     }
 }
 
@@ -78,6 +161,12 @@ struct CRSRule: Sendable {
     let transforms: TransformSet
     let condition: CompiledCondition
     let chain: [CompiledCondition]
+    let atoms: [[UInt8]]?
+
+    var isPhraseRule: Bool {
+        if case .phrases = condition.matcher { return true }
+        return false
+    }
 
     init?(_ definition: CRSRuleDefinition) {
         guard let condition = CompiledCondition(kind: definition.kind, argument: definition.argument, negated: false, transforms: TransformSet([])) else { return nil }
@@ -94,6 +183,7 @@ struct CRSRule: Sendable {
         transforms = TransformSet(definition.transforms)
         self.condition = condition
         self.chain = chain
+        self.atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
     }
 }
 
@@ -167,7 +257,8 @@ final class CompiledRegex: @unchecked Sendable {
         let result = subject.withUnsafeBufferPointer { buffer in
             pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
         }
-        guard result > 0 else { return nil }
+        // 0 means "matched, but the ovector has no room for the capture groups": still a match.
+        guard result >= 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(scratch.data)!
         let start = vector[0], end = vector[1]
         guard start <= end, end <= subject.count else { return 0..<0 }

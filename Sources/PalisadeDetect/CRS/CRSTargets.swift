@@ -11,6 +11,7 @@ struct CRSTargets: Sendable {
     var excludedHeaders: [[UInt8]] = []
     var path = false
     var body = false
+    var files = false
 
     init(_ text: String) {
         for item in text.split(separator: "|") {
@@ -20,7 +21,8 @@ struct CRSTargets: Sendable {
             let variable = parts.first.map(String.init) ?? ""
             let selector = parts.count > 1 ? Array(parts[1].utf8).lowercasedASCII() : nil
             switch variable {
-            case "ARGS", "ARGS_GET", "ARGS_POST", "FILES", "FILES_NAMES", "QUERY_STRING": arguments = true
+            case "ARGS", "ARGS_GET", "ARGS_POST", "QUERY_STRING": arguments = true
+            case "FILES", "FILES_NAMES": files = true
             case "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES": argumentNames = true
             case "REQUEST_COOKIES": cookies = true
             case "REQUEST_COOKIES_NAMES": cookieNames = true
@@ -45,6 +47,7 @@ struct CRSTargets: Sendable {
         case .headerName: headerNames
         case .path: path
         case .rawBody: body || arguments
+        case .fileName: files || arguments
         case .header(let name): (allHeaders && !excludedHeaders.contains(name)) || namedHeaders.contains(name)
         }
     }

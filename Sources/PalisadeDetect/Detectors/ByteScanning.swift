@@ -37,7 +37,8 @@ enum ByteScan {
     }
 
     static func isIdentifier(_ byte: UInt8) -> Bool {
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x24
+        // Bytes of multi-byte UTF-8 count as letters: "Haßelt" is one word, not "ha" and "elt".
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x24 || byte >= 0x80
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {

@@ -93,6 +93,8 @@ struct CodeInjectionDetector: InputDetector {
             for offset in ByteScan.all(needle, in: text) {
                 guard needle.first.map({ !ByteScan.isIdentifier($0) }) ?? true || ByteScan.startsWord(text, at: offset) else { continue }
                 let end = offset + needle.count
+                // A bare opening tag runs nothing; code must follow it.
+                if signature.rule == "code.php-tag", ByteScan.skipSpace(text, from: end) >= text.count { continue }
                 if signature.call {
                     guard let paren = ByteScan.isCall(text, after: end), Self.hasArgument(text, after: paren) else { continue }
                 }

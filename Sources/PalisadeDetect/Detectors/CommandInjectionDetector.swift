@@ -51,7 +51,8 @@ struct CommandInjectionDetector: InputDetector {
             case UInt8(ascii: "$") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("):
                 start = index + 2
                 rule = "cmdi.substitution"
-            case UInt8(ascii: "<"), UInt8(ascii: ">") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("):
+            case UInt8(ascii: "<") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("),
+                 UInt8(ascii: ">") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("):
                 start = index + 2
                 rule = "cmdi.substitution"
             default:

@@ -5,7 +5,7 @@ struct CrossSiteScriptingDetector: InputDetector {
     let category = AttackCategory.xss
 
     static let gate = ByteSet("<>:=\"'`(")
-    static let scriptTags = WordList(["script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link", "svg", "math", "xss", "import", "isindex", "template", "portal"])
+    static let scriptTags = WordList(["script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link", "xss", "import", "isindex", "template", "portal"])
     static let sinks: [[UInt8]] = ["alert", "prompt", "confirm", "eval", "document.cookie", "document.write", "document.domain", "window.location", "fromcharcode", "atob", "fetch"].map { Array($0.utf8) }
     static let schemes: [[UInt8]] = ["javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg+xml", "data:application/x-javascript"].map { Array($0.utf8) }
 

@@ -10,18 +10,19 @@ struct PathTraversalDetector: InputDetector {
         "etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "etc/os-release", "etc/sudoers", "etc/crontab",
         "proc/self/", "proc/version", "proc/cpuinfo", "proc/1/", "var/task/", "var/runtime/", "opt/extensions", ".aws/credentials", ".ssh/id_rsa",
         ".ssh/authorized_keys", ".bash_history", ".env", ".git/config", ".htaccess", ".htpasswd", "web.config", "win.ini", "boot.ini",
-        "system32/", "windows/system.ini", "wp-config.php", "id_rsa", "/root/", "etc/httpd/", "etc/nginx/", "var/log/",
+        "windows/system.ini", "wp-config.php", "id_rsa", "/root/", "etc/httpd/", "etc/nginx/", "var/log/",
     ].map { Array($0.utf8) }
     static let wrappers: [[UInt8]] = ["php://", "file://", "expect://", "zip://", "phar://", "glob://", "data://", "jar:file:", "compress.zlib://", "zlib://", "ogg://", "rar://", "ssh2.shell://"].map { Array($0.utf8) }
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
-        // Windows separators and repeated slashes read the same as '/' to most file APIs.
-        let path = Self.normalised(input.lower)
-        if let wrapper = Self.wrappers.first(where: { ByteScan.find($0, in: path) != nil }), let offset = ByteScan.find(wrapper, in: path), ByteScan.startsWord(path, at: offset) {
-            matches.append(Match(category: .traversal, rule: "traversal.stream-wrapper", message: "a stream wrapper that reads files or runs code", evidence: offset..<min(path.count, offset + 60)))
+        let text = input.lower
+        if let wrapper = Self.wrappers.first(where: { ByteScan.find($0, in: text) != nil }), let offset = ByteScan.find(wrapper, in: text), ByteScan.startsWord(text, at: offset) {
+            matches.append(Match(category: .traversal, rule: "traversal.stream-wrapper", message: "a stream wrapper that reads files or runs code", evidence: offset..<min(text.count, offset + 60)))
             return
         }
+        // Windows separators and repeated slashes read the same as '/' to most file APIs.
+        let path = Self.normalised(text)
         let climbs = Self.parentSegments(path)
         if let first = climbs.first, climbs.count >= 2 || first == ByteScan.skipSpace(path, from: 0) || Self.sensitiveFile(in: path, from: first) != nil {
             matches.append(Match(category: .traversal, rule: "traversal.parent-directory", message: "climbs out of the directory with '..' segments", evidence: first..<min(path.count, first + 60)))

@@ -87,7 +87,8 @@ struct SQLInjectionDetector: InputDetector {
         if token.kind == .compare, next + 1 < tokens.count, tokens[next + 1].kind == .string || tokens[next + 1].kind == .number {
             return Match(category: .sqli, rule: "sqli.boolean-injection", message: "a quote closes the string and compares it to a constant", evidence: span)
         }
-        if let keyword = token.keyword, keyword.followsBreakout {
+        let selects = token.keyword == .select && (selectsFrom(tokens, next) || next + 1 < tokens.count && [.function, .number, .variable].contains(tokens[next + 1].kind))
+        if let keyword = token.keyword, keyword.followsBreakout && next + 1 < tokens.count || selects {
             return Match(category: .sqli, rule: "sqli.breakout-keyword", message: "a quote closes the string and SQL clauses follow", evidence: span)
         }
         if token.kind == .concat || token.kind == .arithmetic, next + 1 < tokens.count, tokens[next + 1].kind == .function,
@@ -168,7 +169,7 @@ struct SQLInjectionDetector: InputDetector {
                     return Match(category: .sqli, rule: "sqli.dangerous-function", message: "calls a SQL function used for timing, file access or error-based extraction",
                                  evidence: tokens[index].range.lowerBound..<token.range.upperBound)
                 }
-            case .word where token.keyword == nil: if depth == 1, cursor + 1 < tokens.count, tokens[cursor + 1].kind == .word { return nil }
+            case .word where token.keyword == nil: return nil
             case .other: return nil
             default: break
             }

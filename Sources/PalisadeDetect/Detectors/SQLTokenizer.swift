@@ -19,7 +19,7 @@ struct SQLToken {
 
         var followsBreakout: Bool {
             switch self {
-            case .union, .select, .having, .group, .order, .into, .procedure, .waitfor, .limit: true
+            case .having, .group, .order, .into, .procedure, .waitfor: true
             default: false
             }
         }
@@ -51,12 +51,12 @@ struct SQLTokenizer {
 
     static let logicWords = WordList(["and", "or", "xor", "div", "mod"])
     static let keywords: [[UInt8]: SQLToken.Keyword] = Dictionary(uniqueKeysWithValues: SQLToken.Keyword.allCases.map { (Array($0.rawValue.utf8), $0) })
+    /// Functions used for timing, file access or error-based extraction; ordinary ones (`concat`,
+    /// `convert`) appear in prose and in honest queries, so they are not on this list.
     static let dangerousFunctions = WordList([
         "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", "dbms_pipe.receive_message",
         "utl_inaddr.get_host_address", "utl_http.request", "xp_cmdshell", "sys_exec", "sys_eval", "dbms_lock.sleep",
-        "randomblob", "make_set", "exp", "geometrycollection", "polygon", "multipoint", "name_const", "ctxsys.drithsx.sn",
-        "char", "chr", "concat", "group_concat", "version", "database", "user", "current_user", "system_user", "ascii",
-        "substring", "substr", "mid", "ord", "hex", "unhex", "if", "ifnull", "elt", "count", "cast", "convert", "pg_read_file",
+        "name_const", "pg_read_file", "randomblob", "waitfor",
     ])
     static let systemVariables = WordList(["@@version", "@@datadir", "@@hostname", "@@basedir", "@@servername", "@@tmpdir", "@@version_compile_os"])
 

@@ -14,7 +14,7 @@ struct InputWalker {
     var context = WalkContext.data
 
     enum WalkContext {
-        case data, cookie, path, rawBody
+        case data, cookie, path, rawBody, fileName
         case header([UInt8])
     }
 
@@ -46,6 +46,7 @@ struct InputWalker {
         case .cookie: isKey ? .cookieName : .cookie
         case .path: .path
         case .rawBody: .rawBody
+        case .fileName: .fileName
         case .header(let name): isKey ? .headerName : .header(name)
         }
         emit(InputView(path: path, value: bytes, record: record, isKey: isKey, source: source))
@@ -217,7 +218,11 @@ struct InputWalker {
                 walker.readForm(body)
             } else if contentType.starts(with: Array("multipart/form-data".utf8)), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
                 for part in Multipart.parts(body, boundary: boundary) {
-                    if let filename = part.filename { walker.within(.name("filename")) { $0.send(filename) } }
+                    if let filename = part.filename {
+                        walker.context = .fileName
+                        walker.within(.name("filename")) { $0.send(filename) }
+                        walker.context = .data
+                    }
                     walker.send(part.name, isKey: true)
                     walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
                 }
@@ -229,6 +234,9 @@ struct InputWalker {
                 walker.context = .rawBody
                 walker.send(body)
                 walker.context = .data
+                if body.first(where: { !ByteScan.isSpace($0) }) == UInt8(ascii: "<") {
+                    for text in XMLText.values(body) { walker.send(text) }
+                }
             }
         }
     }
