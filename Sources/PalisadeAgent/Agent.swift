@@ -80,7 +80,7 @@ public enum Agent {
         }
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
-            detector: Detector(options: options),
+            detector: Task { Detector(options: options) },
             invocationGuard: InvocationGuard(policy: policy),
             responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
             reporter: reporter,

@@ -13,7 +13,8 @@ public final class RuntimeProxy: Sendable {
     static let runtimePrefix = "/2018-06-01/runtime/invocation/"
 
     let upstream: LoopbackAddress
-    let detector: Detector
+    /// Compiling the rule pack takes a while: it runs while the runtime starts, and the first event waits for it.
+    let detector: Task<Detector, Never>
     let invocationGuard: InvocationGuard
     let responseGuard: ResponseGuard
     let reporter: Reporter
@@ -22,7 +23,7 @@ public final class RuntimeProxy: Sendable {
     /// Facts of invocations handed to the function, until their response or error is posted.
     let invocations = Mutex<[String: InvocationFacts]>([:])
 
-    public init(upstream: LoopbackAddress, detector: Detector, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String) {
+    public init(upstream: LoopbackAddress, detector: Task<Detector, Never>, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String) {
         self.upstream = upstream
         self.detector = detector
         self.invocationGuard = invocationGuard
@@ -92,7 +93,7 @@ public final class RuntimeProxy: Sendable {
                 try await downstream.send(response)
                 return
             }
-            let decision = inspect(response.body, requestID: requestID)
+            let decision = await inspect(response.body, requestID: requestID)
             reporter.record(decision.events)
             switch decision.action {
             case .pass:
@@ -117,7 +118,8 @@ public final class RuntimeProxy: Sendable {
     }
 
     /// Inspects one event; anything the detector cannot read reaches the function untouched.
-    func inspect(_ event: [UInt8], requestID: String) -> InvocationDecision {
+    func inspect(_ event: [UInt8], requestID: String) async -> InvocationDecision {
+        let detector = await self.detector.value
         let verdict: Verdict
         do {
             verdict = try detector.inspect(event: event)

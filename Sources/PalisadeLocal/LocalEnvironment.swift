@@ -117,8 +117,9 @@ public final class LocalEnvironment: @unchecked Sendable {
                 throw LocalRunError(.agentMissing, "no palisade-agent executable at \(agent); build it with `swift build --product palisade-agent`")
             }
             agentProcess = try spawn(agent, [], environment: shared, directory: workDirectory)
-            guard await emulator.waitForExtensions(count: 1, timeout: .seconds(5)) else {
-                throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within 5 s")
+            // Lambda gives the whole init phase ten seconds.
+            guard await emulator.waitForExtensions(count: 1, timeout: .seconds(10)) else {
+                throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within 10 s")
             }
             shared["PALISADE_AGENT"] = agent
         }
