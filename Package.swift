@@ -49,7 +49,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Prints the agent-overhead table: swift run -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build-static agent-overhead
-        .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
+        .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeDetectTests",

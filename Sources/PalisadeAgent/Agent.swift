@@ -1,4 +1,6 @@
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 import PalisadeDetect
 import PalisadeHTTP
 import PalisadePolicy
@@ -13,6 +15,12 @@ import Glibc
 /// registers, so the function runs (unprotected, or refused by the wrapper under PALISADE_FAIL_CLOSED).
 public enum Agent {
     public static let refuseFlag = "--refuse-invocations"
+
+    /// One event loop thread carries the proxy and all its connections: an invocation never waits
+    /// for a thread switch (the latency budget is a fraction of a millisecond). Call before any I/O.
+    public static func runOnOneEventLoop() {
+        NIOSingletons.groupLoopCountSuggestion = 1
+    }
 
     /// Runs the agent until SHUTDOWN; returns the process exit status.
     public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
@@ -39,7 +47,7 @@ public enum Agent {
         for problem in loaded.problems { reporter.log("error", problem) }
         let policy = loaded.policy
 
-        var proxyServer: LoopbackHTTPServer?
+        var proxyServer: (any Channel)?
         do {
             proxyServer = try await startProxy(configuration, policy: policy, reporter: reporter)
         } catch {
@@ -47,8 +55,8 @@ public enum Agent {
         }
         if let proxyServer {
             do {
-                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(proxyServer.address.port)\n".utf8))
-                reporter.log("info", "protecting \(configuration.functionName): proxy on \(proxyServer.address), policy from \(loaded.source)")
+                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(proxyServer.localAddress?.port ?? 0)\n".utf8))
+                reporter.log("info", "protecting \(configuration.functionName): proxy on 127.0.0.1:\(proxyServer.localAddress?.port ?? 0), policy from \(loaded.source)")
             } catch {
                 reporter.log("error", "cannot tell the wrapper where the proxy is (\(error)); the function runs without protection")
             }
@@ -68,28 +76,31 @@ public enum Agent {
         if let queue, let path = configuration.eventsOut {
             deliver(queue, to: path, reporter: reporter)
         }
-        await proxyServer?.close()
+        try? await proxyServer?.close()
         return 0
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, reporter: Reporter) async throws -> LoopbackHTTPServer {
-        var options = DetectorOptions()
-        options.categories = policy.activeCategories
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, reporter: Reporter) async throws -> any Channel {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let options = {
+            var options = DetectorOptions()
+            options.categories = policy.activeCategories
+            return options
+        }()
         let cleaner = policy.tmpCleanup.map {
             TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
         }
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
-            detector: Task { Detector(options: options) },
+            // Compiled on the thread pool: the event loop stays free to register and relay meanwhile.
+            detector: NIOThreadPool.singleton.runIfActive(eventLoop: group.next()) { Detector(options: options) },
             invocationGuard: InvocationGuard(policy: policy),
             responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
             reporter: reporter,
             cleaner: cleaner,
             functionName: configuration.functionName
         )
-        return try await LoopbackHTTPServer.start(port: configuration.proxyPort) { connection in
-            await proxy.serve(connection)
-        }
+        return try await proxy.start(port: configuration.proxyPort, group: group)
     }
 
     /// Hands queued events to their destination; SHUTDOWN leaves about two seconds for this.

@@ -6,4 +6,5 @@ import Glibc
 #endif
 
 // The Lambda extension in the layer (`/opt/extensions/palisade-agent`); see PalisadeAgent.Agent.
+Agent.runOnOneEventLoop()
 exit(await Agent.main(arguments: CommandLine.arguments, environment: ProcessEnvironment.current()))
