@@ -26,6 +26,7 @@ guard FileManager.default.isExecutableFile(atPath: agent) else {
 struct Measurement {
     var latencies: [Duration] = []
     var startups: [Duration] = []
+    var registrations: [Duration] = []
     var agentRSSKilobytes: Int?
     /// The agent's own CPU time (user + system) per measured invocation: what the proxy costs when
     /// the machine is not shared.
@@ -60,6 +61,7 @@ func measure(mode: String?) async throws -> Measurement {
     for _ in 0..<starts {
         let local = try await LocalEnvironment.start(function, options: options)
         if let startup = local.timeToFirstNext { measurement.startups.append(startup) }
+        if let registration = local.agentRegistration { measurement.registrations.append(registration) }
         await local.stop()
     }
     let local = try await LocalEnvironment.start(function, options: options)
@@ -119,6 +121,7 @@ let rows: [[String]] = [
     ["latency p50 (\(invocations) no-op invocations)", milliseconds(p50(direct)), milliseconds(p50(proxyOnly)), milliseconds(p50(protected)), added(p50, proxyOnly) + " / " + added(p50, protected), "≤ 0.2 ms"],
     ["latency p99", milliseconds(p99(direct)), milliseconds(p99(proxyOnly)), milliseconds(p99(protected)), added(p99, proxyOnly) + " / " + added(p99, protected), "≤ 1 ms"],
     ["start to first next (median of \(starts))", milliseconds(startup(direct)), milliseconds(startup(proxyOnly)), milliseconds(startup(protected)), added(startup, proxyOnly) + " / " + added(startup, protected), "≤ 15 ms"],
+    ["agent launch to registration (median)", "-", proxyOnly.registrations.sorted().dropFirst(proxyOnly.registrations.count / 2).first.map(milliseconds) ?? "?", protected.registrations.sorted().dropFirst(protected.registrations.count / 2).first.map(milliseconds) ?? "?", "", ""],
     ["agent CPU per invocation", "-", proxyOnly.agentCPUPerInvocation.map(milliseconds) ?? "?", protected.agentCPUPerInvocation.map(milliseconds) ?? "?", "", ""],
     ["detection per event (in-process)", "-", milliseconds(detectionOff), milliseconds(detectionAll), "", ""],
     ["agent RSS after the run", "-", rss(proxyOnly), rss(protected), "", "≤ 15 MB"],

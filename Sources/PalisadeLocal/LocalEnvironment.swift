@@ -59,6 +59,8 @@ public final class LocalEnvironment: @unchecked Sendable {
 
     /// Time from the start of `start` until the function's runtime first asked for an invocation.
     public private(set) var timeToFirstNext: Duration?
+    /// Time from the agent's launch until it registered as an extension.
+    public private(set) var agentRegistration: Duration?
 
     /// Passes the caller's variables on, as `sam local` does: every `PALISADE_*` and `AWS_*`.
     public static func callerVariables(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
@@ -116,11 +118,13 @@ public final class LocalEnvironment: @unchecked Sendable {
             guard FileManager.default.isExecutableFile(atPath: agent) else {
                 throw LocalRunError(.agentMissing, "no palisade-agent executable at \(agent); build it with `swift build --product palisade-agent`")
             }
+            let launched = ContinuousClock.now
             agentProcess = try spawn(agent, [], environment: shared, directory: workDirectory)
             // Lambda gives the whole init phase ten seconds.
             guard await emulator.waitForExtensions(count: 1, timeout: .seconds(10)) else {
                 throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within 10 s")
             }
+            agentRegistration = ContinuousClock.now - launched
             shared["PALISADE_AGENT"] = agent
         }
 
