@@ -48,7 +48,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Prints the agent-overhead table: swift run -c release --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build-static agent-overhead
+        // Prints the agent-overhead table: scripts/bench-agent
         .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
