@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// The external extension: starts the Runtime API proxy, tells the wrapper where it listens, registers
-/// with the Extensions API, and flushes its queue on SHUTDOWN. When the proxy cannot start it still
+/// with the Extensions API for SHUTDOWN, and flushes its queue then. When the proxy cannot start it still
 /// registers, so the function runs (unprotected, or refused by the wrapper under PALISADE_FAIL_CLOSED).
 public enum Agent {
     public static let refuseFlag = "--refuse-invocations"
@@ -65,7 +65,8 @@ public enum Agent {
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 let client = try await ExtensionClient.register(name: extensionName, on: connection)
-                while case .invoke = try await client.next() {}
+                let reason = try await client.waitForShutdown()
+                reporter.log("info", "shutdown (\(reason)): flushing security events")
             }
         } catch {
             reporter.log("error", "extensions API: \(error)")

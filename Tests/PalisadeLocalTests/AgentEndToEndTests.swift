@@ -5,7 +5,7 @@ import PalisadeLocal
 import Testing
 
 /// The agent between a real runtime (awslambdaric) and our emulator, against a vulnerable function.
-@Suite(.timeLimit(.minutes(2))) struct PythonAgentTests {
+@Suite(.timeLimit(.minutes(3))) struct PythonAgentTests {
     static let attacks: [(path: String, query: [String: String], category: String)] = [
         ("/exec", ["cmd": ";cat /etc/passwd"], "cmdi"),
         ("/users", ["id": "' OR 1=1--"], "sqli"),
@@ -155,7 +155,7 @@ import Testing
 }
 
 /// What happens when the agent is gone: fail-open by default, refusal with PALISADE_FAIL_CLOSED=1.
-@Suite(.timeLimit(.minutes(2))) struct AgentFailSafeTests {
+@Suite(.timeLimit(.minutes(3))) struct AgentFailSafeTests {
     @Test func functionStillAnswersWhenTheAgentIsKilled() async throws {
         let outcome = try await Fixtures.run(Fixtures.python(), environment: ["PALISADE_MODE": "mitigate"]) { local in
             let before = try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/", ["name": "before"])))
@@ -193,7 +193,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct NodeAgentTests {
+@Suite(.timeLimit(.minutes(3))) struct NodeAgentTests {
     @Test func nodeFunctionIsProtectedToo() async throws {
         let outcome = try await Fixtures.run(Fixtures.node(), environment: ["PALISADE_MODE": "mitigate"]) { local in
             (
