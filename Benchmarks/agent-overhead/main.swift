@@ -12,16 +12,23 @@ func option(_ name: String, _ fallback: String) -> String {
 }
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL.path
-let agent = option("--agent", repository + "/" + LayerBuilder.staticAgentPath)
+let builtAgent = option("--agent", repository + "/" + LayerBuilder.staticAgentPath)
 let invocations = Int(option("--invocations", "10000")) ?? 10_000
 let starts = Int(option("--starts", "5")) ?? 5
 let function = LocalFunction(runtime: .python, directory: repository + "/Examples/functions/python", handler: "app.noop", name: "bench-noop")
 let event = Array(#"{"resource":"/","path":"/","httpMethod":"GET","headers":{"Host":"api.example.com"},"queryStringParameters":{"id":"42","q":"shoes"},"requestContext":{"identity":{"sourceIp":"203.0.113.9"}},"body":null,"isBase64Encoded":false}"#.utf8)
 
-guard FileManager.default.isExecutableFile(atPath: agent) else {
-    FileHandle.standardError.write(Data("no agent at \(agent): run `swift build \(LayerBuilder.staticBuildArguments.joined(separator: " "))` first\n".utf8))
+guard FileManager.default.isExecutableFile(atPath: builtAgent) else {
+    FileHandle.standardError.write(Data("no agent at \(builtAgent): run `swift build \(LayerBuilder.staticBuildArguments.joined(separator: " "))` first\n".utf8))
     exit(1)
 }
+// Measured as it ships: the stripped binary out of the layer.
+let layerZip = FileManager.default.temporaryDirectory.appendingPathComponent("bench-layer-\(getpid()).zip").path
+let layerFolder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-layer-\(getpid())").path
+let layer = try LayerBuilder().build(agent: builtAgent, output: layerZip)
+try LayerBuilder.run("/usr/bin/env", ["unzip", "-q", "-o", layerZip, "-d", layerFolder])
+let agent = layerFolder + "/" + LayerFiles.agentPath
+
 
 struct Measurement {
     var latencies: [Duration] = []
@@ -103,9 +110,6 @@ let detectionAll = detectionTime(categories: Set(AttackCategory.allCases))
 let direct = try await measure(mode: nil)
 let proxyOnly = try await measure(mode: "off")
 let protected = try await measure(mode: "mitigate")
-let zip = FileManager.default.temporaryDirectory.appendingPathComponent("bench-layer.zip").path
-let layer = try LayerBuilder().build(agent: agent, output: zip)
-try? FileManager.default.removeItem(atPath: zip)
 
 func added(_ measure: (Measurement) -> Duration, _ setup: Measurement) -> String {
     milliseconds(measure(setup) - measure(direct))
@@ -130,3 +134,5 @@ let rows: [[String]] = [
 print("| measure | direct | agent, protections off | agent, mitigate | added (off / mitigate) | goal |")
 print("|---|---|---|---|---|---|")
 for row in rows { print("| " + row.joined(separator: " | ") + " |") }
+try? FileManager.default.removeItem(atPath: layerZip)
+try? FileManager.default.removeItem(atPath: layerFolder)

@@ -47,9 +47,18 @@ public enum Agent {
         for problem in loaded.problems { reporter.log("error", problem) }
         let policy = loaded.policy
 
+        // The rule pack compiles once the agent has registered, so that it does not compete for the
+        // CPU with the start of the agent; the runtime's own start overlaps it.
+        let group = MultiThreadedEventLoopGroup.singleton
+        let detector = group.next().makePromise(of: Detector.self)
+        let options = {
+            var options = DetectorOptions()
+            options.categories = policy.activeCategories
+            return options
+        }()
         var proxyServer: (any Channel)?
         do {
-            proxyServer = try await startProxy(configuration, policy: policy, reporter: reporter)
+            proxyServer = try await startProxy(configuration, policy: policy, detector: detector.futureResult, reporter: reporter)
         } catch {
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
@@ -62,14 +71,18 @@ public enum Agent {
             }
         }
 
+        var registered = false
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 let client = try await ExtensionClient.register(name: extensionName, on: connection)
+                detector.completeWith(NIOThreadPool.singleton.runIfActive(eventLoop: detector.futureResult.eventLoop) { Detector(options: options) })
+                registered = true
                 let reason = try await client.waitForShutdown()
                 reporter.log("info", "shutdown (\(reason)): flushing security events")
             }
         } catch {
             reporter.log("error", "extensions API: \(error)")
+            if !registered { detector.fail(error) }
             Files.remove(configuration.stateFile)
             return 1
         }
@@ -81,27 +94,20 @@ public enum Agent {
         return 0
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, reporter: Reporter) async throws -> any Channel {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let options = {
-            var options = DetectorOptions()
-            options.categories = policy.activeCategories
-            return options
-        }()
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: EventLoopFuture<Detector>, reporter: Reporter) async throws -> any Channel {
         let cleaner = policy.tmpCleanup.map {
             TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
         }
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
-            // Compiled on the thread pool: the event loop stays free to register and relay meanwhile.
-            detector: NIOThreadPool.singleton.runIfActive(eventLoop: group.next()) { Detector(options: options) },
+            detector: detector,
             invocationGuard: InvocationGuard(policy: policy),
             responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
             reporter: reporter,
             cleaner: cleaner,
             functionName: configuration.functionName
         )
-        return try await proxy.start(port: configuration.proxyPort, group: group)
+        return try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton)
     }
 
     /// Hands queued events to their destination; SHUTDOWN leaves about two seconds for this.
@@ -120,6 +126,7 @@ public enum Agent {
     static func refuseInvocations(_ configuration: AgentConfiguration, reporter: Reporter) async -> Int32 {
         let type = "Palisade.AgentUnavailable"
         let body = BlockedAnswers.error(type: type, message: "The Palisade agent is not running and PALISADE_FAIL_CLOSED=1: invocation refused")
+        var registered = false
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 while true {
