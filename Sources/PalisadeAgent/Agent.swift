@@ -48,9 +48,9 @@ public enum Agent {
         let policy = loaded.policy
 
         // The rule pack compiles once the agent has registered, so that it does not compete for the
-        // CPU with the start of the agent; the runtime's own start overlaps it.
+        // CPU with the start of the agent; the runtime's own start overlaps it (see DetectorBuild).
         let group = MultiThreadedEventLoopGroup.singleton
-        let detector = group.next().makePromise(of: Detector.self)
+        let detector = DetectorBuild(eventLoop: group.next())
         let options = {
             var options = DetectorOptions()
             options.categories = policy.activeCategories
@@ -58,7 +58,7 @@ public enum Agent {
         }()
         var proxyServer: (any Channel)?
         do {
-            proxyServer = try await startProxy(configuration, policy: policy, detector: detector.futureResult, reporter: reporter)
+            proxyServer = try await startProxy(configuration, policy: policy, detector: detector, reporter: reporter)
         } catch {
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
@@ -75,7 +75,7 @@ public enum Agent {
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 let client = try await ExtensionClient.register(name: extensionName, on: connection)
-                detector.completeWith(NIOThreadPool.singleton.runIfActive(eventLoop: detector.futureResult.eventLoop) { Detector(options: options) })
+                detector.start(options: options)
                 registered = true
                 let reason = try await client.waitForShutdown()
                 reporter.log("info", "shutdown (\(reason)): flushing security events")
@@ -94,7 +94,7 @@ public enum Agent {
         return 0
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: EventLoopFuture<Detector>, reporter: Reporter) async throws -> any Channel {
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter) async throws -> any Channel {
         let cleaner = policy.tmpCleanup.map {
             TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
         }

@@ -18,7 +18,7 @@ public final class RuntimeProxy: Sendable {
 
     let upstream: LoopbackAddress
     /// The rule pack compiles on the thread pool while the runtime starts; the first event waits for it.
-    let detector: EventLoopFuture<Detector>
+    let detector: DetectorBuild
     let invocationGuard: InvocationGuard
     let responseGuard: ResponseGuard
     let reporter: Reporter
@@ -29,7 +29,7 @@ public final class RuntimeProxy: Sendable {
     /// Facts of invocations handed to the function, until their response or error is posted.
     let invocations = Mutex<[String: InvocationFacts]>([:])
 
-    public init(upstream: LoopbackAddress, detector: EventLoopFuture<Detector>, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String) {
+    init(upstream: LoopbackAddress, detector: DetectorBuild, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String) {
         self.upstream = upstream
         self.detector = detector
         self.invocationGuard = invocationGuard
@@ -41,7 +41,7 @@ public final class RuntimeProxy: Sendable {
 
     /// Listens on loopback (port 0 picks a free one); returns the listening channel.
     public func start(port: Int, group: any EventLoopGroup) async throws -> any Channel {
-        detector.whenSuccess { detector in self.readyDetector.withLock { $0 = detector } }
+        detector.future.whenSuccess { detector in self.readyDetector.withLock { $0 = detector } }
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -309,7 +309,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         // The first event may arrive before the rule pack is compiled: continue once it is.
         guard let eventLoop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        proxy.detector.hop(to: eventLoop).whenSuccess { detector in
+        proxy.detector.hurry()
+        proxy.detector.future.hop(to: eventLoop).whenSuccess { detector in
             bound.value.decide(response, for: next, requestID: requestID, detector: detector)
         }
     }

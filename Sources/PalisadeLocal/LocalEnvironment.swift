@@ -167,6 +167,9 @@ public final class LocalEnvironment: @unchecked Sendable {
         await emulator.invoke(event, timeout: options.invocationTimeout, context: context)
     }
 
+    /// Where the processes' output goes, when not to this process's stderr.
+    public var logFile: String? { options.logFile }
+
     /// The agent's process id while it runs, e.g. to read its memory use.
     public var agentProcessID: Int32? { agentProcess.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
 

@@ -160,6 +160,7 @@ import Testing
         let outcome = try await Fixtures.run(Fixtures.python(), environment: ["PALISADE_MODE": "mitigate"]) { local in
             let before = try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/", ["name": "before"])))
             await local.killAgent()
+            try await Fixtures.waitForLog(local, containing: "agent unavailable")
             let after = try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/", ["name": "after"])))
             return (before.body, after.body)
         }
@@ -171,6 +172,7 @@ import Testing
     @Test func failClosedRefusesInvocationsWhenTheAgentIsKilled() async throws {
         let outcome = try await Fixtures.run(Fixtures.python(), environment: ["PALISADE_FAIL_CLOSED": "1"]) { local in
             await local.killAgent()
+            try await Fixtures.waitForLog(local, containing: "agent unavailable")
             return await local.invoke(Fixtures.apiEvent("/", ["name": "after"]))
         }
         guard case .error(let type, _) = outcome.value.outcome else {

@@ -72,6 +72,18 @@ enum Fixtures {
         return Outcome(value: value, events: events, log: log)
     }
 
+    /// Waits until the environment's log shows `text`, e.g. the wrapper noticing the agent is gone
+    /// (so the runtime is back on the Runtime API before the next invocation is sent).
+    static func waitForLog(_ local: LocalEnvironment, containing text: String) async throws {
+        let path = try #require(local.logFile)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let log = try? String(contentsOfFile: path, encoding: .utf8), log.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the log never showed \"\(text)\"")
+    }
+
     /// An API Gateway REST (v1) proxy event for `GET path?query`.
     static func apiEvent(_ path: String, _ query: [String: String] = [:]) -> [UInt8] {
         let parameters = query.isEmpty ? "null" : "{" + query.sorted { $0.key < $1.key }.map { "\(JSONEscapes.quoted($0.key)):\(JSONEscapes.quoted($0.value))" }.joined(separator: ",") + "}"
