@@ -60,6 +60,7 @@ public struct InvocationGuard: Sendable {
     }
 
     public func decide(_ verdict: Verdict, event: [UInt8], facts: InvocationFacts) -> InvocationDecision {
+        guard verdict.isAttack else { return InvocationDecision(action: .pass, events: []) }
         let incident = RandomID.incident()
         let now = WallClock.millisecondsSinceEpoch()
         var events: [SecurityEvent] = []

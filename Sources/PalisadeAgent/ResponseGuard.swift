@@ -45,7 +45,8 @@ public struct ResponseGuard: Sendable {
     }
 
     public func inspect(_ response: [UInt8], facts: InvocationFacts) -> ResponseDecision {
-        let incident = RandomID.incident()
+        // Drawn only when something is found: most responses are clean.
+        lazy var incident = RandomID.incident()
         var events: [SecurityEvent] = []
         func event(_ protection: Protection, _ rule: String, _ location: String, _ evidence: String, _ mode: Mode) {
             events.append(self.event(protection, rule: rule, location: location, evidence: evidence, mode: mode, facts: facts, incident: incident))
