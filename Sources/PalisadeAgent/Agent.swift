@@ -126,7 +126,6 @@ public enum Agent {
     static func refuseInvocations(_ configuration: AgentConfiguration, reporter: Reporter) async -> Int32 {
         let type = "Palisade.AgentUnavailable"
         let body = BlockedAnswers.error(type: type, message: "The Palisade agent is not running and PALISADE_FAIL_CLOSED=1: invocation refused")
-        var registered = false
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 while true {

@@ -94,7 +94,7 @@ public final class LocalEnvironment: @unchecked Sendable {
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-run-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: workDirectory + "/state", withIntermediateDirectories: true)
         if let logFile = options.logFile {
-            FileManager.default.createFile(atPath: logFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
             log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
             log.seekToEndOfFile()
         } else {
