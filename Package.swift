@@ -2,12 +2,18 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
 
 let package = Package(
     name: "palisade",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
+        .executable(name: "palisade-agent", targets: ["palisade-agent"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
         .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
@@ -15,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
@@ -32,14 +39,26 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        .target(name: "PalisadeSystem", swiftSettings: strict),
+        .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
+        .target(
+            name: "PalisadeAgent",
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
+            swiftSettings: strict
+        ),
+        .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),
+        .executableTarget(name: "palisade-agent", dependencies: ["PalisadeAgent", "PalisadeSystem"], swiftSettings: strict),
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePosture",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+        // Prints the agent-overhead table: scripts/bench-agent
+        .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeDetectTests",
@@ -51,6 +70,13 @@ let package = Package(
             name: "PalisadePostureTests",
             dependencies: ["PalisadePosture"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeLocalTests",
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),

@@ -1,10 +1,13 @@
 import ArgumentParser
 
 @main
-struct Palisade: ParsableCommand {
+struct Palisade: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "palisade",
         abstract: "Runtime self-protection for serverless functions.",
-        subcommands: [DetectCommand.self, ScanCommand.self, DepsCommand.self, RolesCommand.self, AuditCommand.self]
+        subcommands: [
+            DetectCommand.self, RunCommand.self, PolicyCommand.self, LayerCommand.self,
+            ScanCommand.self, RolesCommand.self, DepsCommand.self, AuditCommand.self,
+        ]
     )
 }
