@@ -1,0 +1,98 @@
+import CModSecurityHarness
+
+/// How long to measure. Each row runs for `duration` and at least `minimumIterations` times, is
+/// measured `repetitions` times, and the repetition with the median throughput is reported.
+struct Budget {
+    var duration: Duration
+    var minimumIterations: Int
+    /// A row stops after this long even below `minimumIterations` (ModSecurity on 1 MiB).
+    var ceiling: Duration
+    var repetitions: Int
+
+    static func palisade(quick: Bool) -> Budget {
+        quick ? Budget(duration: .milliseconds(100), minimumIterations: 3, ceiling: .seconds(2), repetitions: 1)
+            : Budget(duration: .milliseconds(1500), minimumIterations: 20, ceiling: .seconds(20), repetitions: 3)
+    }
+
+    static func modSecurity(quick: Bool) -> Budget {
+        quick ? Budget(duration: .milliseconds(200), minimumIterations: 3, ceiling: .seconds(5), repetitions: 1)
+            : Budget(duration: .seconds(2), minimumIterations: 20, ceiling: .seconds(10), repetitions: 3)
+    }
+
+    /// Longest one ModSecurity request may take before its row is reported as timed out.
+    static func modSecurityDeadline(quick: Bool) -> Double { quick ? 5 : 30 }
+
+    static func memchr(quick: Bool) -> Duration { quick ? .milliseconds(50) : .milliseconds(300) }
+}
+
+/// Latencies of one measured repetition.
+struct Sample {
+    var iterations: Int
+    var elapsed: Duration
+    /// Per-event latencies in nanoseconds, sorted.
+    var latencies: [Int64]
+
+    var eventsPerSecond: Double { Double(iterations) / elapsed.seconds }
+    var p50Microseconds: Double { percentile(0.50) }
+    var p99Microseconds: Double { percentile(0.99) }
+
+    private func percentile(_ fraction: Double) -> Double {
+        let rank = Int((fraction * Double(latencies.count)).rounded(.up)) - 1
+        return Double(latencies[min(max(rank, 0), latencies.count - 1)]) / 1_000
+    }
+}
+
+/// Times `operation` one call at a time, after a warm-up call, until the budget is spent.
+/// Single-threaded by design: the figures are per core.
+func measure(_ budget: Budget, _ operation: () -> Void) -> Sample {
+    let clock = ContinuousClock()
+    operation()
+    var samples: [Sample] = []
+    for _ in 0..<budget.repetitions {
+        var latencies: [Int64] = []
+        latencies.reserveCapacity(1 << 16)
+        let start = clock.now
+        var now = start
+        while true {
+            let before = now
+            operation()
+            now = clock.now
+            latencies.append((now - before).nanoseconds)
+            let elapsed = now - start
+            if elapsed >= budget.ceiling || (elapsed >= budget.duration && latencies.count >= budget.minimumIterations) {
+                break
+            }
+        }
+        samples.append(Sample(iterations: latencies.count, elapsed: now - start, latencies: latencies.sorted()))
+    }
+    return samples.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[samples.count / 2]
+}
+
+/// Bytes per second of a bare `memchr` over `bytes` for a byte they do not contain.
+func memchrBytesPerSecond(_ bytes: [UInt8], duration: Duration) -> Double {
+    let absent: Int32 = 0  // JSON text never holds a raw NUL byte.
+    let clock = ContinuousClock()
+    let repetitionsPerRound = max(1, (1 << 24) / max(bytes.count, 1))
+    return bytes.withUnsafeBufferPointer { buffer in
+        var rounds = 0
+        let start = clock.now
+        repeat {
+            let hits = msh_memchr_pass(buffer.baseAddress!, buffer.count, absent, repetitionsPerRound)
+            precondition(hits == 0, "the event holds a NUL byte; memchr would stop early")
+            rounds += 1
+        } while clock.now - start < duration
+        return Double(bytes.count * repetitionsPerRound * rounds) / (clock.now - start).seconds
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Everything measured for one workload.
+struct Row {
+    var workload: Workload
+    var httpBytes: Int
+    var palisade: Sample
+    var palisadeFlagged: Bool
+    var modSecurity: ModSecurityResult
+    var memchrBytesPerSecond: Double
+
+    var palisadeBytesPerSecond: Double { palisade.eventsPerSecond * Double(workload.event.count) }
+}
+
+/// ModSecurity's side of a row: measured, or given up on because one request outlasted the deadline.
+enum ModSecurityResult {
+    case measured(Sample, status: Int32)
+    case timedOut(after: Double)
+}
+
+/// The machine and library versions, for the line above the table.
+enum Environment {
+    static func describe(modSecurity: String, crs: String) -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n")
+            .first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        var system = utsname()
+        uname(&system)
+        let kernel = withUnsafeBytes(of: &system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return "\(cpu), \(cores) cores (shared), Linux \(kernel), \(swiftVersion) -c release, \(modSecurity), \(crs) at PL1"
+    }
+
+    static var swiftVersion: String {
+        #if compiler(>=6.4)
+        "Swift 6.4+"
+        #elseif compiler(>=6.3)
+        "Swift 6.3"
+        #else
+        "Swift 6.x"
+        #endif
+    }
+}
+
+/// The markdown table with its header line and footnotes.
+struct Report {
+    var rows: [Row]
+    var environment: String
+    var quick: Bool
+    var warnings: [String]
+
+    var markdown: String {
+        var lines: [String] = []
+        let runs = quick ? "--quick smoke run, 1 repetition" : "median of 3 repetitions per cell"
+        lines.append("**Detection speed, Palisade vs ModSecurity** — \(environment); single-threaded, one event at a time; \(runs).")
+        lines.append("")
+        lines.append("| Workload | Event / HTTP bytes | Palisade events/s | p50 µs | p99 µs | MB/s | ModSecurity events/s | p50 µs | p99 µs | Palisade / ModSecurity | memchr MB/s | Palisade % of memchr | Verdict P / M |")
+        lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+        var notes: [String] = []
+        for row in rows {
+            var name = row.workload.name
+            if let note = row.workload.modSecurityNote {
+                notes.append(note)
+                name += " [\(notes.count)]"
+            }
+            let cells = [
+                name,
+                "\(size(row.workload.event.count)) / \(size(row.httpBytes))",
+                grouped(row.palisade.eventsPerSecond),
+                decimal(row.palisade.p50Microseconds),
+                decimal(row.palisade.p99Microseconds),
+                decimal(row.palisadeBytesPerSecond / 1e6),
+            ] + modSecurityCells(row) + [
+                grouped(row.memchrBytesPerSecond / 1e6),
+                String(format: "%.1f %%", 100 * row.palisadeBytesPerSecond / row.memchrBytesPerSecond),
+                "\(row.palisadeFlagged ? "attack" : "pass") / \(modSecurityVerdict(row.modSecurity))",
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        lines.append("")
+        lines.append("Latency is per event: Palisade's includes parsing the whole Lambda event; ModSecurity's covers a new transaction, URI, headers, body, phases 1-2, intervention check and cleanup. MB/s counts the event bytes Palisade reads (1 MB = 10^6 B); the memchr column is a bare `memchr` pass over the same bytes for an absent byte, the ceiling a scanner can approach.")
+        for (index, note) in notes.enumerated() {
+            lines.append("[\(index + 1)] \(note)")
+        }
+        for row in rows {
+            if let goal = row.workload.goalMicroseconds {
+                let met = row.palisade.p50Microseconds <= goal ? "met" : "missed"
+                lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(met) (\(decimal(row.palisade.p50Microseconds / 1000)) ms).")
+            }
+        }
+        lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \($0.palisade.iterations) / \(modSecurityIterations($0.modSecurity))" }.joined(separator: "; ") + ".")
+        for warning in warnings {
+            lines.append("**Warning:** \(warning)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// ModSecurity's three timing cells and the throughput ratio.
+    private func modSecurityCells(_ row: Row) -> [String] {
+        switch row.modSecurity {
+        case .measured(let sample, _):
+            return [
+                grouped(sample.eventsPerSecond),
+                decimal(sample.p50Microseconds),
+                decimal(sample.p99Microseconds),
+                "×" + decimal(row.palisade.eventsPerSecond / sample.eventsPerSecond),
+            ]
+        case .timedOut(let seconds):
+            let bound = "> \(decimal(seconds)) s"
+            return ["< " + decimal(1 / seconds), bound, bound, "> ×" + grouped(row.palisade.eventsPerSecond * seconds)]
+        }
+    }
+
+    private func modSecurityVerdict(_ result: ModSecurityResult) -> String {
+        switch result {
+        case .measured(_, let status): status == 0 ? "pass" : String(status)
+        case .timedOut: "timeout"
+        }
+    }
+
+    private func modSecurityIterations(_ result: ModSecurityResult) -> String {
+        switch result {
+        case .measured(let sample, _): String(sample.iterations)
+        case .timedOut: "0 (timed out)"
+        }
+    }
+
+    private func size(_ bytes: Int) -> String {
+        bytes < 10_000 ? String(bytes) : bytes < 10_000_000 ? "\(bytes >> 10) Ki" : "\(bytes >> 20) Mi"
+    }
+
+    /// Three significant digits at most, so columns stay readable from 0.4 µs to 40 ms.
+    private func decimal(_ value: Double) -> String {
+        switch value {
+        case ..<10: String(format: "%.2f", value)
+        case ..<100: String(format: "%.1f", value)
+        default: grouped(value)
+        }
+    }
+
+    private func grouped(_ value: Double) -> String {
+        let digits = String(Int(value.rounded()))
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return result
+    }
+}
