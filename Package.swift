@@ -17,7 +17,12 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PalisadeJSON", swiftSettings: strict),
-        .target(name: "PalisadeDetect", dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"], swiftSettings: strict),
+        .target(
+            name: "PalisadeDetect",
+            dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"],
+            exclude: ["CRS/LICENSE-CRS.txt", "CRS/NOTICE.md"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "palisade",
             dependencies: ["PalisadeDetect", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -27,7 +32,7 @@ let package = Package(
         .testTarget(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect", "PalisadeJSON"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),

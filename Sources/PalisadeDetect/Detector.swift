@@ -64,6 +64,8 @@ public struct DetectorOptions: Sendable {
     public var maxNestedDecodes = 4
     /// Whether the CRS rule pack runs beside Palisade's own detectors.
     public var crsRules = true
+    /// Highest CRS paranoia level whose rules run (1 is CRS's default and has the fewest false alarms).
+    public var paranoiaLevel = 1
     /// Categories looked for; others are skipped entirely.
     public var categories = Set(AttackCategory.allCases)
 

@@ -1,0 +1,284 @@
+import CPCRE2
+
+/// One CRS rule as the generator wrote it from the rule files.
+struct CRSRuleDefinition: Sendable {
+    enum Kind: Sendable { case regex, phrases, phraseFile }
+
+    let id: Int
+    let category: AttackCategory
+    let paranoiaLevel: Int
+    let message: String
+    let targets: String
+    let kind: Kind
+    let argument: String
+    let transforms: [String]
+    let chain: [CRSCondition]
+    /// Literals one of which every match contains (lowercased); nil when the rule must always run.
+    let atoms: [String]?
+}
+
+/// A chained condition evaluated on the same input (`MATCHED_VARS`).
+struct CRSCondition: Sendable {
+    let negated: Bool
+    let kind: CRSRuleDefinition.Kind
+    let argument: String
+    let transforms: [String]
+}
+
+/// The OWASP CRS request rules of Palisade's attack families, compiled once with PCRE2's JIT and run
+/// beside the native detectors as an extra rule pack. Inputs are already decoded to a fixed point by
+/// `Canonicalizer`, so of the CRS transformations only the shape-changing ones are applied here.
+final class CRSRulePack: Sendable {
+    /// Compiled on first use and shared: compiling takes tens of milliseconds.
+    static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
+
+    let rules: [CRSRule]
+    /// Rule ids whose pattern PCRE2 rejected (the tests require none).
+    let rejected: [Int]
+    /// Every rule's atoms and phrases in one automaton, run once per input variant.
+    let automaton: AhoCorasick
+    /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
+    let selections: [[(rule: Int32, isMatch: Bool)]]
+    /// Regex rules without atoms: they run on every input they target.
+    let unfiltered: [Int]
+
+    init(definitions: [CRSRuleDefinition]) {
+        var rules: [CRSRule] = []
+        var rejected: [Int] = []
+        for definition in definitions {
+            if let rule = CRSRule(definition) {
+                rules.append(rule)
+            } else {
+                rejected.append(definition.id)
+            }
+        }
+        var patterns: [[UInt8]: Int] = [:]
+        var ordered: [[UInt8]] = []
+        var selections: [[(rule: Int32, isMatch: Bool)]] = []
+        var unfiltered: [Int] = []
+        for (index, rule) in rules.enumerated() {
+            let needles: [[UInt8]]
+            let isMatch: Bool
+            switch rule.condition.matcher {
+            case .phrases(let phrases):
+                needles = phrases.phrases
+                isMatch = true
+            case .regex:
+                guard let atoms = rule.atoms else {
+                    unfiltered.append(index)
+                    continue
+                }
+                needles = atoms
+                isMatch = false
+            }
+            for needle in needles {
+                let id: Int
+                if let existing = patterns[needle] {
+                    id = existing
+                } else {
+                    id = ordered.count
+                    patterns[needle] = id
+                    ordered.append(needle)
+                    selections.append([])
+                }
+                selections[id].append((Int32(index), isMatch))
+            }
+        }
+        self.rules = rules
+        self.rejected = rejected
+        self.automaton = AhoCorasick(ordered)
+        self.selections = selections
+        self.unfiltered = unfiltered
+    }
+
+    func scan(_ input: ScanInput, categories: Set<AttackCategory>, paranoiaLevel: Int, into matches: inout [Match]) {
+        var eligible = [Bool](repeating: false, count: rules.count)
+        var transformSets: [TransformSet] = []
+        for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) && rule.targets.covers(input) {
+            eligible[index] = true
+            if !transformSets.contains(rule.transforms) { transformSets.append(rule.transforms) }
+        }
+        var variants = TransformCache(input: input)
+        var candidates: [(rule: Int, phraseStart: Int?)] = unfiltered.filter { eligible[$0] }.map { ($0, nil) }
+        var chosen = eligible.map { _ in false }
+        for transforms in transformSets {
+            let text = transforms.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.value(for: transforms).lowercasedASCII()
+            let hits = automaton.firstOccurrences(in: text)
+            for (position, id) in hits.ids.enumerated() {
+                for selection in selections[Int(id)] {
+                    let index = Int(selection.rule)
+                    guard eligible[index], !chosen[index], rules[index].transforms == transforms else { continue }
+                    chosen[index] = true
+                    candidates.append((index, selection.isMatch ? Int(hits.starts[position]) : nil))
+                }
+            }
+        }
+        guard !candidates.isEmpty else { return }
+        let scratch = MatchScratch()
+        for (index, phraseStart) in candidates {
+            let rule = rules[index]
+            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
+            let subject = variants.value(for: rule.transforms)
+            let range: Range<Int>
+            if let phraseStart, case .phrases = rule.condition.matcher {
+                range = phraseStart..<phraseStart
+            } else if let found = rule.condition.match(subject, scratch: scratch) {
+                range = found
+            } else {
+                continue
+            }
+            var passes = true
+            for link in rule.chain {
+                let linked = variants.value(for: link.transforms.bits == 0 ? rule.transforms : link.transforms)
+                if (link.match(linked, scratch: scratch) != nil) == link.negated {
+                    passes = false
+                    break
+                }
+            }
+            guard passes else { continue }
+            let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
+            matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
+        }
+    }
+}
+
+/// Exclusions for CRS rules that misfire on honest Lambda traffic, like the exclusion packages CRS
+/// users add: a plain web URL (`https://host/path?ref=mail&x=1`) is not a shell command line.
+enum CRSExclusions {
+    static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
+
+    static func isPlainWebURL(_ lower: [UInt8]) -> Bool {
+        (lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))) && !ByteSet(lower).intersects(shellBytes)
+    }
+}
+
+struct CRSRule: Sendable {
+    let id: Int
+    let category: AttackCategory
+    let paranoiaLevel: Int
+    let message: String
+    let targets: CRSTargets
+    let transforms: TransformSet
+    let condition: CompiledCondition
+    let chain: [CompiledCondition]
+    let atoms: [[UInt8]]?
+
+    var isPhraseRule: Bool {
+        if case .phrases = condition.matcher { return true }
+        return false
+    }
+
+    init?(_ definition: CRSRuleDefinition) {
+        guard let condition = CompiledCondition(kind: definition.kind, argument: definition.argument, negated: false, transforms: TransformSet([])) else { return nil }
+        var chain: [CompiledCondition] = []
+        for link in definition.chain {
+            guard let compiled = CompiledCondition(kind: link.kind, argument: link.argument, negated: link.negated, transforms: TransformSet(link.transforms)) else { return nil }
+            chain.append(compiled)
+        }
+        id = definition.id
+        category = definition.category
+        paranoiaLevel = definition.paranoiaLevel
+        message = definition.message
+        targets = CRSTargets(definition.targets)
+        transforms = TransformSet(definition.transforms)
+        self.condition = condition
+        self.chain = chain
+        self.atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
+    }
+}
+
+/// Per-scan PCRE2 match data, so compiled patterns stay shared and immutable across threads.
+final class MatchScratch {
+    let data: OpaquePointer
+
+    init() {
+        data = pcre2_match_data_create_8(1, nil)
+    }
+
+    deinit {
+        pcre2_match_data_free_8(data)
+    }
+}
+
+/// A regular expression or a phrase list, ready to run.
+struct CompiledCondition: Sendable {
+    let negated: Bool
+    let transforms: TransformSet
+    let matcher: Matcher
+
+    enum Matcher: Sendable {
+        case regex(CompiledRegex)
+        case phrases(PhraseMatcher)
+    }
+
+    init?(kind: CRSRuleDefinition.Kind, argument: String, negated: Bool, transforms: TransformSet) {
+        self.negated = negated
+        self.transforms = transforms
+        switch kind {
+        case .regex:
+            guard let regex = CompiledRegex(argument) else { return nil }
+            matcher = .regex(regex)
+        case .phrases:
+            matcher = .phrases(PhraseMatcher(argument.split(separator: " ").map(String.init)))
+        case .phraseFile:
+            guard let phrases = CRSRuleDefinition.phraseFiles[argument] else { return nil }
+            matcher = .phrases(PhraseMatcher(phrases))
+        }
+    }
+
+    func match(_ subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+        switch matcher {
+        case .regex(let regex): regex.firstMatch(in: subject, scratch: scratch)
+        case .phrases(let phrases): phrases.firstMatch(in: subject)
+        }
+    }
+}
+
+/// A PCRE2 pattern compiled with the JIT; PCRE2 allows one compiled pattern to be used from many threads.
+final class CompiledRegex: @unchecked Sendable {
+    let code: OpaquePointer
+
+    init?(_ pattern: String) {
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let bytes = Array(pattern.utf8)
+        guard let code = bytes.withUnsafeBufferPointer({ buffer in
+            pcre2_compile_8(buffer.baseAddress, buffer.count, PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, nil)
+        }) else { return nil }
+        pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)
+        self.code = code
+    }
+
+    deinit {
+        pcre2_code_free_8(code)
+    }
+
+    func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+        let result = subject.withUnsafeBufferPointer { buffer in
+            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
+        }
+        // 0 means "matched, but the ovector has no room for the capture groups": still a match.
+        guard result >= 0 else { return nil }
+        let vector = pcre2_get_ovector_pointer_8(scratch.data)!
+        let start = vector[0], end = vector[1]
+        guard start <= end, end <= subject.count else { return 0..<0 }
+        return start..<end
+    }
+}
+
+/// `@pm`: case-insensitive phrase search, as ModSecurity does it.
+struct PhraseMatcher: Sendable {
+    let phrases: [[UInt8]]
+
+    init(_ phrases: [String]) {
+        self.phrases = phrases.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }
+    }
+
+    func firstMatch(in subject: [UInt8]) -> Range<Int>? {
+        let lower = subject.lowercasedASCII()
+        for phrase in phrases {
+            if let offset = ByteScan.find(phrase, in: lower) { return offset..<offset + phrase.count }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,182 @@
+/// The parts of a request a CRS rule looks at (`ARGS|REQUEST_COOKIES|!REQUEST_HEADERS:Referer|…`),
+/// mapped onto where the event reader found an input.
+struct CRSTargets: Sendable {
+    var arguments = false
+    var argumentNames = false
+    var cookies = false
+    var cookieNames = false
+    var allHeaders = false
+    var headerNames = false
+    var namedHeaders: [[UInt8]] = []
+    var excludedHeaders: [[UInt8]] = []
+    var path = false
+    var body = false
+    var files = false
+
+    init(_ text: String) {
+        for item in text.split(separator: "|") {
+            let excluded = item.hasPrefix("!")
+            let name = excluded ? item.dropFirst() : item[...]
+            let parts = name.split(separator: ":", maxSplits: 1)
+            let variable = parts.first.map(String.init) ?? ""
+            let selector = parts.count > 1 ? Array(parts[1].utf8).lowercasedASCII() : nil
+            switch variable {
+            case "ARGS", "ARGS_GET", "ARGS_POST", "QUERY_STRING": arguments = true
+            case "FILES", "FILES_NAMES": files = true
+            case "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES": argumentNames = true
+            case "REQUEST_COOKIES": cookies = true
+            case "REQUEST_COOKIES_NAMES": cookieNames = true
+            case "REQUEST_HEADERS_NAMES": headerNames = true
+            case "REQUEST_HEADERS":
+                if excluded, let selector { excludedHeaders.append(selector) }
+                else if let selector { namedHeaders.append(selector) }
+                else { allHeaders = true }
+            case "REQUEST_FILENAME", "REQUEST_BASENAME", "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_LINE": path = true
+            case "REQUEST_BODY", "XML": body = true
+            default: break
+            }
+        }
+    }
+
+    func covers(_ input: ScanInput) -> Bool {
+        switch input.source {
+        case .argument: arguments
+        case .argumentName: argumentNames
+        case .cookie: cookies
+        case .cookieName: cookieNames
+        case .headerName: headerNames
+        case .path: path
+        case .rawBody: body || arguments
+        case .fileName: files || arguments
+        case .header(let name): (allHeaders && !excludedHeaders.contains(name)) || namedHeaders.contains(name)
+        }
+    }
+}
+
+/// The CRS transformations that change an input's shape beyond the decoding every input gets.
+struct TransformSet: Sendable, Hashable {
+    var bits: UInt16
+
+    static let lowercase: UInt16 = 1 << 0
+    static let removeWhitespace: UInt16 = 1 << 1
+    static let compressWhitespace: UInt16 = 1 << 2
+    static let commandLine: UInt16 = 1 << 3
+    static let normalizePath: UInt16 = 1 << 4
+    static let replaceComments: UInt16 = 1 << 5
+    static let base64Decode: UInt16 = 1 << 6
+
+    init(_ names: [String]) {
+        var bits: UInt16 = 0
+        for name in names {
+            switch name {
+            case "lowercase": bits |= Self.lowercase
+            case "removeWhitespace": bits |= Self.removeWhitespace
+            case "compressWhitespace": bits |= Self.compressWhitespace
+            case "cmdLine": bits |= Self.commandLine
+            case "normalizePath", "normalizePathWin": bits |= Self.normalizePath
+            case "replaceComments", "removeCommentsChar", "removeComments": bits |= Self.replaceComments
+            case "base64Decode": bits |= Self.base64Decode
+            default: break
+            }
+        }
+        self.bits = bits
+    }
+
+    func apply(to input: [UInt8]) -> [UInt8] {
+        var value = input
+        if bits & Self.base64Decode != 0, let decoded = Base64.decode(value) { value = Canonicalizer.canonical(decoded) }
+        if bits & Self.lowercase != 0 { value = value.lowercasedASCII() }
+        if bits & Self.commandLine != 0 { value = Self.commandLine(value) }
+        if bits & Self.replaceComments != 0 { value = Self.replaceComments(value) }
+        if bits & Self.normalizePath != 0 { value = Self.normalizePath(value) }
+        if bits & Self.compressWhitespace != 0 { value = Self.compressSpaces(value) }
+        if bits & Self.removeWhitespace != 0 { value = value.filter { !ByteScan.isSpace($0) } }
+        return value
+    }
+
+    /// ModSecurity's `cmdLine`: drop `\ " ' ^`, spaces before `/` and `(`, turn `,` `;` into spaces, lowercase.
+    static func commandLine(_ input: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        for byte in input {
+            switch byte {
+            case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "^"): continue
+            case UInt8(ascii: "/"), UInt8(ascii: "("):
+                while output.last == 0x20 { output.removeLast() }
+                output.append(byte)
+            case UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, 0x0A, 0x0D, 0x20:
+                if output.last != 0x20 { output.append(0x20) }
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): output.append(byte | 0x20)
+            default: output.append(byte)
+            }
+        }
+        return output
+    }
+
+    static func replaceComments(_ input: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            if input[index] == UInt8(ascii: "/"), index + 1 < input.count, input[index + 1] == UInt8(ascii: "*") {
+                let close = ByteScan.find(Array("*/".utf8), in: input, from: index + 2)
+                output.append(0x20)
+                index = close.map { $0 + 2 } ?? input.count
+                continue
+            }
+            output.append(input[index])
+            index += 1
+        }
+        return output
+    }
+
+    static func normalizePath(_ input: [UInt8]) -> [UInt8] {
+        var segments: [ArraySlice<UInt8>] = []
+        let text = input.map { $0 == UInt8(ascii: "\\") ? UInt8(ascii: "/") : $0 }
+        let absolute = text.first == UInt8(ascii: "/")
+        for segment in text.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            if segment.elementsEqual([UInt8(ascii: ".")]) { continue }
+            if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]), let last = segments.last, !last.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+                segments.removeLast()
+                continue
+            }
+            segments.append(segment)
+        }
+        var output: [UInt8] = absolute ? [UInt8(ascii: "/")] : []
+        output.append(contentsOf: segments.joined(separator: [UInt8(ascii: "/")]))
+        if text.last == UInt8(ascii: "/"), output.last != UInt8(ascii: "/") { output.append(UInt8(ascii: "/")) }
+        return output
+    }
+
+    static func compressSpaces(_ input: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        for byte in input {
+            if ByteScan.isSpace(byte) {
+                if output.last != 0x20 { output.append(0x20) }
+            } else {
+                output.append(byte)
+            }
+        }
+        return output
+    }
+}
+
+/// Transformed variants of one input, computed once per distinct transformation set.
+struct TransformCache {
+    let input: ScanInput
+    var variants: [(TransformSet, [UInt8])] = []
+
+    init(input: ScanInput) {
+        self.input = input
+    }
+
+    mutating func value(for transforms: TransformSet) -> [UInt8] {
+        if transforms.bits == 0 { return input.bytes }
+        if transforms.bits == TransformSet.lowercase { return input.lower }
+        if let cached = variants.first(where: { $0.0 == transforms }) { return cached.1 }
+        let value = transforms.apply(to: input.bytes)
+        variants.append((transforms, value))
+        return value
+    }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte-level search helpers shared by the detectors; all work on ASCII-lowercased input.
+enum ByteScan {
+    /// First occurrence of `needle` at or after `start`: libc's memchr finds candidates for the first byte.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
+        guard !needle.isEmpty, start >= 0, start < haystack.count, haystack.count - start >= needle.count else { return nil }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                let base = hay.baseAddress!
+                let last = hay.count - pin.count
+                var cursor = start
+                while cursor <= last {
+                    guard let hit = memchr(base + cursor, Int32(pin[0]), last - cursor + 1) else { return nil }
+                    let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + offset, pin.baseAddress!, pin.count) == 0 { return offset }
+                    cursor = offset + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Every start offset of `needle` in `haystack`.
+    static func all(_ needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+        var offsets: [Int] = []
+        var cursor = 0
+        while let found = find(needle, in: haystack, from: cursor) {
+            offsets.append(found)
+            cursor = found + 1
+        }
+        return offsets
+    }
+
+    static func isIdentifier(_ byte: UInt8) -> Bool {
+        // Bytes of multi-byte UTF-8 count as letters: "Haßelt" is one word, not "ha" and "elt".
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x24 || byte >= 0x80
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) || byte == 0xA0
+    }
+
+    /// Index of the first non-space byte at or after `index`.
+    static func skipSpace(_ bytes: [UInt8], from index: Int) -> Int {
+        var cursor = index
+        while cursor < bytes.count, isSpace(bytes[cursor]) { cursor += 1 }
+        return cursor
+    }
+
+    /// Whether `word` occurs at `index` with no identifier byte right before it.
+    static func startsWord(_ bytes: [UInt8], at index: Int) -> Bool {
+        index == 0 || !isIdentifier(bytes[index - 1])
+    }
+
+    static func hasPrefix(_ bytes: [UInt8], _ prefix: [UInt8], at index: Int) -> Bool {
+        guard index >= 0, index + prefix.count <= bytes.count else { return false }
+        for offset in 0..<prefix.count where bytes[index + offset] != prefix[offset] {
+            return false
+        }
+        return true
+    }
+
+    /// After a name at `end`, skips spaces and comments and says whether a `(` follows: a call.
+    static func isCall(_ bytes: [UInt8], after end: Int) -> Int? {
+        var cursor = skipSpace(bytes, from: end)
+        while cursor + 1 < bytes.count, bytes[cursor] == UInt8(ascii: "/"), bytes[cursor + 1] == UInt8(ascii: "*") {
+            guard let close = find(Array("*/".utf8), in: bytes, from: cursor + 2) else { return nil }
+            cursor = skipSpace(bytes, from: close + 2)
+        }
+        return cursor < bytes.count && bytes[cursor] == UInt8(ascii: "(") ? cursor : nil
+    }
+}
+
+/// A list of words matched as whole identifiers in lowercased input.
+struct WordList: Sendable {
+    let words: Set<[UInt8]>
+    let maxLength: Int
+
+    init(_ words: [String]) {
+        self.words = Set(words.map { Array($0.utf8) })
+        self.maxLength = words.map(\.utf8.count).max() ?? 0
+    }
+
+    func contains(_ word: ArraySlice<UInt8>) -> Bool {
+        word.count <= maxLength && words.contains(Array(word))
+    }
+}

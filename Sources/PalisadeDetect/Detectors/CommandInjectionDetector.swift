@@ -1,0 +1,125 @@
+/// OS command injection found by reading the input as a shell would: after a command separator,
+/// a substitution or a pipe, is the next word (with quotes, backslashes and `${IFS}` removed) a
+/// program an attacker runs? Plain words after `&` in prose ("Tom & Jerry") are not programs.
+struct CommandInjectionDetector: InputDetector {
+    let category = AttackCategory.cmdi
+
+    static let gate = ByteSet(";|&`$\n\r(){}<>")
+    /// Programs that are rarely English words, so any use after a separator counts.
+    static let programs = WordList([
+        "bash", "sh", "zsh", "ksh", "csh", "tcsh", "dash", "ash", "busybox", "wget", "curl", "nc", "ncat", "netcat", "socat", "telnet",
+        "ssh", "scp", "sftp", "ftp", "tftp", "whoami", "uname", "ifconfig", "ipconfig", "nslookup", "dig", "host", "python", "python2", "python3",
+        "perl", "ruby", "php", "node", "lua", "java", "gcc", "chmod", "chown", "chattr", "mkfifo", "mknod", "nohup", "crontab", "passwd",
+        "useradd", "usermod", "sudo", "su", "base64", "xxd", "hexdump", "strings", "awk", "gawk", "sed", "xargs", "uniq", "printenv", "env",
+        "systeminfo", "tasklist", "taskkill", "netstat", "certutil", "bitsadmin", "powershell", "pwsh", "cmd", "wmic", "reg", "regsvr32",
+        "rundll32", "mshta", "cscript", "wscript", "schtasks", "net", "sc", "rm", "cp", "mv", "ls", "id", "ps", "kill", "pkill", "killall", "grep",
+        "egrep", "fgrep", "tac", "nl", "od", "dd", "tee", "wc", "ping", "traceroute", "cat", "echo", "sleep", "timeout", "head", "tail", "find",
+        "more", "less", "sort", "type", "dir", "set", "export", "eval", "exec", "source", "touch", "mkdir", "rmdir", "ln", "unset", "uptime", "w",
+        "who", "last", "lsof", "pwd", "cd", "tar", "zip", "unzip", "gzip", "openssl", "aws", "jq", "vi", "vim", "nano", "apt", "yum", "apk", "pip",
+        "npm", "docker", "kubectl", "mail", "sendmail", "shutdown", "reboot", "halt", "init", "systemctl", "service", "iptables", "route",
+    ])
+    /// Programs that are also everyday words: they count only with shell-looking arguments.
+    static let ambiguous = WordList([
+        "cat", "echo", "sleep", "timeout", "head", "tail", "find", "more", "less", "sort", "type", "dir", "set", "export", "source", "touch",
+        "id", "ps", "kill", "ping", "host", "last", "who", "w", "cd", "net", "sc", "reg", "init", "route", "mail", "service", "halt", "env",
+        "cp", "mv", "ln", "wc", "dd", "od", "nl", "tac", "uniq", "strings", "exec", "eval", "sh", "su", "ls", "rm", "tee", "pwd", "zip",
+    ])
+
+    func scan(_ input: ScanInput, into matches: inout [Match]) {
+        let text = input.lower
+        if ByteScan.hasPrefix(text, Array("() {".utf8), at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Array("() { :;".utf8), in: text) != nil {
+            matches.append(Match(category: .cmdi, rule: "cmdi.shellshock", message: "a Shellshock function definition", evidence: 0..<min(text.count, 40)))
+            return
+        }
+        if let offset = ByteScan.find(Array("/dev/tcp/".utf8), in: text) ?? ByteScan.find(Array("/dev/udp/".utf8), in: text) {
+            matches.append(Match(category: .cmdi, rule: "cmdi.reverse-shell", message: "opens a network connection from the shell (/dev/tcp)", evidence: max(0, offset - 20)..<min(text.count, offset + 40)))
+            return
+        }
+        guard input.present.intersects(Self.gate) else { return }
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            var start: Int?
+            var rule = "cmdi.chained-command"
+            switch byte {
+            case UInt8(ascii: ";"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: "{"):
+                start = index + 1
+                while let next = start, next < text.count, text[next] == byte { start = next + 1 }
+            case UInt8(ascii: "`"):
+                start = index + 1
+                rule = "cmdi.substitution"
+            case UInt8(ascii: "$") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("):
+                start = index + 2
+                rule = "cmdi.substitution"
+            case UInt8(ascii: "<") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("),
+                 UInt8(ascii: ">") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "("):
+                start = index + 2
+                rule = "cmdi.substitution"
+            default:
+                break
+            }
+            if let start, let (word, end) = Self.commandWord(text, from: start), isCommand(word, text, end: end, rule: rule) {
+                let evidenceEnd = min(text.count, end + 40)
+                matches.append(Match(category: .cmdi, rule: rule, message: "runs \(String(decoding: word, as: UTF8.self)) through the shell", evidence: index..<evidenceEnd))
+                return
+            }
+            index += 1
+        }
+    }
+
+    func isCommand(_ word: [UInt8], _ text: [UInt8], end: Int, rule: String) -> Bool {
+        guard Self.programs.contains(word[...]) else { return false }
+        guard Self.ambiguous.contains(word[...]) else { return true }
+        // An everyday word needs shell-looking company: an option, a path, a variable, or nothing after it.
+        let next = ByteScan.skipSpace(text, from: end)
+        guard next < text.count else { return rule == "cmdi.substitution" || end == text.count }
+        let argument = text[next]
+        return [UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "$"), UInt8(ascii: "~"), UInt8(ascii: "`"), UInt8(ascii: ")"),
+                UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: ">"), UInt8(ascii: "<"), UInt8(ascii: "'"), UInt8(ascii: "\"")].contains(argument)
+            || (argument >= 0x30 && argument <= 0x39)
+    }
+
+    /// The next shell word with quoting and common obfuscations undone; a path keeps its last part.
+    static func commandWord(_ text: [UInt8], from start: Int) -> ([UInt8], Int)? {
+        var index = start
+        while index < text.count {
+            if ByteScan.isSpace(text[index]) {
+                index += 1
+            } else if ByteScan.hasPrefix(text, Array("${ifs}".utf8), at: index) {
+                index += 6
+            } else if ByteScan.hasPrefix(text, Array("$ifs".utf8), at: index) {
+                index += 4
+            } else {
+                break
+            }
+        }
+        var word: [UInt8] = []
+        while index < text.count, word.count < 64 {
+            let byte = text[index]
+            if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "^") {
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "$"), index + 1 < text.count, text[index + 1] == UInt8(ascii: "@") || text[index + 1] == UInt8(ascii: "*") || (text[index + 1] >= 0x30 && text[index + 1] <= 0x39) {
+                index += 2
+                continue
+            }
+            if byte == UInt8(ascii: "/") {
+                word.removeAll()
+                index += 1
+                continue
+            }
+            guard ByteScan.isIdentifier(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") else { break }
+            word.append(byte)
+            index += 1
+        }
+        if word.hasSuffix(Array(".exe".utf8)) { word.removeLast(4) }
+        return word.isEmpty ? nil : (word, index)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func hasSuffix(_ suffix: [UInt8]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+}

@@ -1,0 +1,30 @@
+/// Prototype pollution: `__proto__` or `constructor.prototype` arriving as keys (JSON objects, or
+/// parameter names that qs-style parsers expand: `a[__proto__][admin]=1`, `__proto__.admin=1`).
+struct PrototypePollutionDetector: InputDetector {
+    let category = AttackCategory.proto
+
+    func scan(_ input: ScanInput, into matches: inout [Match]) {
+        guard input.present.contains(UInt8(ascii: "_")) || input.present.contains(UInt8(ascii: "p")) else { return }
+        let text = input.lower
+        if let offset = ByteScan.find(Array("__proto__".utf8), in: text) {
+            // As a key, or inside a path expression that a merge or `set` helper will follow.
+            let boundedBefore = offset == 0 || [UInt8(ascii: "["), UInt8(ascii: "."), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(text[offset - 1])
+            let end = offset + 9
+            let boundedAfter = end == text.count || [UInt8(ascii: "]"), UInt8(ascii: "."), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "[")].contains(text[end])
+            if input.isKey || (boundedBefore && boundedAfter && text.count > 9) {
+                matches.append(Match(category: .proto, rule: "proto.proto-key", message: "sets properties through __proto__", evidence: offset..<min(text.count, end + 30)))
+                return
+            }
+        }
+        if input.isKey, text == Array("prototype".utf8), input.parentKey?.lowercasedASCII() == Array("constructor".utf8) {
+            matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: 0..<text.count))
+            return
+        }
+        for pattern in [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)] {
+            if let offset = ByteScan.find(pattern, in: text), input.isKey || text.count > pattern.count {
+                matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: offset..<min(text.count, offset + pattern.count + 30)))
+                return
+            }
+        }
+    }
+}

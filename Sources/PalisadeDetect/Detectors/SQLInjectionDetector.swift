@@ -1,0 +1,180 @@
+/// SQL injection found by tokenising the input as SQL, the way the database would read it once the
+/// value is pasted into a query: as-is (numeric context), and after a `'` or `"` (string context).
+/// Rules look for structure an honest value never has: a quote that closes the string and is followed
+/// by logic, a comment or a new statement; `UNION SELECT`; stacked statements; timing functions.
+struct SQLInjectionDetector: InputDetector {
+    let category = AttackCategory.sqli
+
+    static let gate = ByteSet("'\";(=-#/@<>|&`")
+
+    func scan(_ input: ScanInput, into matches: inout [Match]) {
+        guard input.present.intersects(Self.gate) || ByteScan.find(Array("union".utf8), in: input.lower) != nil else { return }
+        var contexts: [UInt8?] = [nil]
+        if input.present.contains(UInt8(ascii: "'")) { contexts.append(UInt8(ascii: "'")) }
+        if input.present.contains(UInt8(ascii: "\"")) { contexts.append(UInt8(ascii: "\"")) }
+        for context in contexts {
+            let tokens = SQLTokenizer(input.lower, openQuote: context).tokenize()
+            if let match = Self.analyse(tokens, quoted: context != nil) {
+                matches.append(match)
+                return
+            }
+        }
+    }
+
+    static func analyse(_ all: [SQLToken], quoted: Bool) -> Match? {
+        let tokens = all.filter { $0.kind != .comment }
+        func kind(_ index: Int) -> SQLToken.Kind? { index < tokens.count ? tokens[index].kind : nil }
+        func word(_ index: Int) -> SQLToken.Keyword? { index < tokens.count ? tokens[index].keyword : nil }
+        func evidence(_ from: Int, _ count: Int = 6) -> Range<Int> {
+            let last = min(tokens.count - 1, from + count)
+            return tokens[from].range.lowerBound..<tokens[max(from, last)].range.upperBound
+        }
+
+        for (index, token) in tokens.enumerated() {
+            switch token.kind {
+            case .keyword where token.keyword == .union:
+                var next = index + 1
+                if word(next) == .all || word(next) == .distinct { next += 1 }
+                while kind(next) == .lparen { next += 1 }
+                if word(next) == .select {
+                    return Match(category: .sqli, rule: "sqli.union-select", message: "UNION SELECT appends a query of the attacker's", evidence: evidence(index))
+                }
+            case .semicolon:
+                if let statement = word(index + 1), statement.startsStatement, followsStatement(statement, tokens, index + 2) {
+                    return Match(category: .sqli, rule: "sqli.stacked-query", message: "a second SQL statement after ';'", evidence: evidence(index))
+                }
+            case .breakout:
+                if let match = afterBreakout(tokens, index) { return match }
+            case .function:
+                if let rule = dangerousCall(tokens, index) { return rule }
+            case .variable:
+                if token.isSystemVariable {
+                    return Match(category: .sqli, rule: "sqli.system-variable", message: "reads a database system variable", evidence: evidence(index, 2))
+                }
+            case .keyword where token.keyword == .select:
+                if selectsFrom(tokens, index) {
+                    return Match(category: .sqli, rule: "sqli.select-from", message: "a complete SELECT … FROM query", evidence: evidence(index))
+                }
+            default:
+                break
+            }
+        }
+        if !quoted, let first = tokens.first, first.kind == .number || first.kind == .rparen {
+            var index = 1
+            while kind(index) == .rparen { index += 1 }
+            if isBooleanTail(tokens, index) {
+                return Match(category: .sqli, rule: "sqli.boolean-injection", message: "a number followed by an always-true or timing condition", evidence: evidence(0))
+            }
+        }
+        return nil
+    }
+
+    /// After a quote that closes the string: what follows decides.
+    static func afterBreakout(_ tokens: [SQLToken], _ index: Int) -> Match? {
+        let breakout = tokens[index]
+        if breakout.beforeComment {
+            return Match(category: .sqli, rule: "sqli.comment-truncation", message: "a quote closes the string and a comment cuts off the rest of the query",
+                         evidence: breakout.range.lowerBound..<min(breakout.range.upperBound + 3, tokens.last!.range.upperBound + 3))
+        }
+        var next = index + 1
+        while next < tokens.count, tokens[next].kind == .rparen { next += 1 }
+        guard next < tokens.count else { return nil }
+        let token = tokens[next]
+        let span = breakout.range.lowerBound..<tokens[min(tokens.count - 1, next + 5)].range.upperBound
+        if isBooleanTail(tokens, next) {
+            return Match(category: .sqli, rule: "sqli.boolean-injection", message: "a quote closes the string and adds an always-true or timing condition", evidence: span)
+        }
+        if token.kind == .compare, next + 1 < tokens.count, tokens[next + 1].kind == .string || tokens[next + 1].kind == .number {
+            return Match(category: .sqli, rule: "sqli.boolean-injection", message: "a quote closes the string and compares it to a constant", evidence: span)
+        }
+        let selects = token.keyword == .select && (selectsFrom(tokens, next) || next + 1 < tokens.count && [.function, .number, .variable].contains(tokens[next + 1].kind))
+        if let keyword = token.keyword, keyword.followsBreakout && next + 1 < tokens.count || selects {
+            return Match(category: .sqli, rule: "sqli.breakout-keyword", message: "a quote closes the string and SQL clauses follow", evidence: span)
+        }
+        if token.kind == .concat || token.kind == .arithmetic, next + 1 < tokens.count, tokens[next + 1].kind == .function,
+           dangerousCall(tokens, next + 1) != nil || tokens[next + 1].keyword != nil {
+            return Match(category: .sqli, rule: "sqli.breakout-function", message: "a quote closes the string and concatenates a function call", evidence: span)
+        }
+        return nil
+    }
+
+    /// `OR 1=1`, `AND 'a'='a'`, `OR TRUE`, `AND SLEEP(5)`, `|| 1 --`.
+    static func isBooleanTail(_ tokens: [SQLToken], _ start: Int) -> Bool {
+        guard start < tokens.count, tokens[start].kind == .logic else { return false }
+        var next = start + 1
+        while next < tokens.count, tokens[next].kind == .lparen || tokens[next].keyword == .not { next += 1 }
+        guard next < tokens.count else { return false }
+        let operand = tokens[next]
+        if operand.kind == .function { return dangerousCall(tokens, next) != nil || next + 1 >= tokens.count || tokens[next + 1].kind == .lparen }
+        if operand.keyword == .true || operand.keyword == .false || operand.keyword == .null {
+            return next + 1 >= tokens.count || tokens[next + 1].kind != .word
+        }
+        guard operand.kind == .number || operand.kind == .string || operand.kind == .word || operand.kind == .variable else { return false }
+        let after = next + 1
+        if after >= tokens.count { return operand.kind == .number }
+        let follower = tokens[after]
+        if follower.kind == .compare || follower.keyword == .like || follower.keyword == .is || follower.keyword == .between || follower.keyword == .in {
+            return after + 1 < tokens.count
+        }
+        return follower.kind == .semicolon || follower.kind == .logic && operand.kind != .word
+    }
+
+    static func followsStatement(_ statement: SQLToken.Keyword, _ tokens: [SQLToken], _ next: Int) -> Bool {
+        guard next <= tokens.count else { return false }
+        let following = next < tokens.count ? tokens[next] : nil
+        switch statement {
+        case .shutdown: return following == nil || following?.kind == .semicolon
+        case .select: return selectsFrom(tokens, next - 1) || following?.kind == .function || following?.kind == .number || following?.kind == .variable
+        case .drop, .create, .alter, .truncate: return following?.keyword?.isObjectType == true
+        case .insert: return following?.keyword == .into
+        case .delete: return following?.keyword == .from
+        case .update: return next + 1 < tokens.count && tokens[next + 1].keyword == .set
+        case .exec, .execute, .declare: return following?.kind == .word || following?.kind == .variable || following?.kind == .function
+        case .waitfor: return following?.keyword == .delay
+        default: return false
+        }
+    }
+
+    /// `SELECT <list> FROM` where the list looks like columns, `*`, numbers or calls, not prose.
+    static func selectsFrom(_ tokens: [SQLToken], _ select: Int) -> Bool {
+        var index = select + 1
+        var sawListMarker = false
+        var steps = 0
+        while index < tokens.count, steps < 24 {
+            let token = tokens[index]
+            if token.keyword == .from { return sawListMarker && index + 1 < tokens.count }
+            switch token.kind {
+            case .arithmetic where token.range.count == 1, .comma, .function, .number, .variable, .string: sawListMarker = true
+            case .semicolon: return false
+            default: break
+            }
+            index += 1
+            steps += 1
+        }
+        return false
+    }
+
+    /// `SLEEP(5)`, `BENCHMARK(…)`, `PG_SLEEP(…)`, `LOAD_FILE(…)`, `EXTRACTVALUE(…)`, … called with SQL-ish arguments.
+    static func dangerousCall(_ tokens: [SQLToken], _ index: Int) -> Match? {
+        guard tokens[index].isDangerousFunction, index + 1 < tokens.count, tokens[index + 1].kind == .lparen else { return nil }
+        var depth = 0
+        var cursor = index + 1
+        while cursor < tokens.count {
+            let token = tokens[cursor]
+            switch token.kind {
+            case .lparen: depth += 1
+            case .rparen:
+                depth -= 1
+                if depth == 0 {
+                    return Match(category: .sqli, rule: "sqli.dangerous-function", message: "calls a SQL function used for timing, file access or error-based extraction",
+                                 evidence: tokens[index].range.lowerBound..<token.range.upperBound)
+                }
+            case .word where token.keyword == nil: return nil
+            case .other: return nil
+            default: break
+            }
+            cursor += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,411 @@
+import PalisadeJSON
+
+/// Walks the parts of an event that a caller controls and hands each decoded value to `emit`,
+/// keeping its JSON path. Budgets (inputs, nested decodes, bytes) keep hostile events bounded.
+struct InputWalker {
+    let options: DetectorOptions
+    let emit: (InputView) -> Void
+    var path: [PathComponent] = []
+    var record: Int?
+    var emitted = 0
+    var nestedDepth = 0
+    var limitsHit: [String] = []
+    /// What the values sent now are, for rules that look only at some parts of a request.
+    var context = WalkContext.data
+
+    enum WalkContext {
+        case data, cookie, path, rawBody, fileName
+        case header([UInt8])
+    }
+
+    init(options: DetectorOptions, emit: @escaping (InputView) -> Void) {
+        self.options = options
+        self.emit = emit
+    }
+
+    mutating func within(_ component: PathComponent, _ body: (inout InputWalker) -> Void) {
+        path.append(component)
+        body(&self)
+        path.removeLast()
+    }
+
+    mutating func send(_ value: [UInt8], isKey: Bool = false) {
+        guard !value.isEmpty else { return }
+        guard emitted < options.maxInputs else {
+            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
+            return
+        }
+        emitted += 1
+        var bytes = value
+        if bytes.count > options.maxInputBytes {
+            bytes.removeSubrange(options.maxInputBytes...)
+            if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
+        }
+        let source: InputSource = switch context {
+        case .data: isKey ? .argumentName : .argument
+        case .cookie: isKey ? .cookieName : .cookie
+        case .path: .path
+        case .rawBody: .rawBody
+        case .fileName: .fileName
+        case .header(let name): isKey ? .headerName : .header(name)
+        }
+        emit(InputView(path: path, value: bytes, record: record, isKey: isKey, source: source))
+    }
+
+    // MARK: Generic JSON
+
+    /// Every key and string leaf; strings that hold JSON are opened and walked in place.
+    mutating func walk(_ value: JSONValue) {
+        switch value.kind {
+        case .object:
+            for (key, member) in value.members {
+                within(.key(key)) { walker in
+                    walker.send(key.stringBytes, isKey: true)
+                    walker.walk(member)
+                }
+            }
+        case .array:
+            for (index, element) in value.elements.enumerated() {
+                within(.index(index)) { $0.walk(element) }
+            }
+        case .string:
+            walkText(value.stringBytes)
+        case .number, .true, .false, .null:
+            break
+        }
+    }
+
+    /// A string that may itself be a JSON document (SQS bodies, SNS messages, form fields).
+    mutating func walkText(_ bytes: [UInt8]) {
+        if let nested = parseNested(bytes) {
+            nestedDepth += 1
+            walk(nested.root)
+            nestedDepth -= 1
+        } else {
+            send(bytes)
+        }
+    }
+
+    func parseNested(_ bytes: [UInt8]) -> JSONDocument? {
+        guard nestedDepth < options.maxNestedDecodes, let first = bytes.first(where: { $0 > 0x20 }),
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        return try? JSONDocument(bytes: bytes, limits: options.jsonLimits)
+    }
+
+    // MARK: HTTP triggers
+
+    /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
+    mutating func readRESTStyle(_ root: JSONValue, queryIsEncoded: Bool) {
+        if let path = root["path"] { within(.name("path")) { $0.sendPath(path.stringBytes) } }
+        if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
+            readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
+        } else if let single = root["queryStringParameters"] {
+            readParameters(single, named: "queryStringParameters", encoded: queryIsEncoded)
+        }
+        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
+        let headers: JSONValue?
+        if let multi = root["multiValueHeaders"], multi.kind == .object {
+            headers = multi
+            readHeaders(multi, named: "multiValueHeaders")
+        } else {
+            headers = root["headers"]
+            if let headers { readHeaders(headers, named: "headers") }
+        }
+        readBody(root, headers: headers)
+    }
+
+    /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
+    mutating func readHTTPAPI(_ root: JSONValue) {
+        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath.stringBytes) } }
+        if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
+            readQueryString(raw.stringBytes, named: "queryStringParameters")
+        } else if let single = root["queryStringParameters"] {
+            readParameters(single, named: "queryStringParameters", encoded: false)
+        }
+        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
+        if let cookies = root["cookies"] {
+            within(.name("cookies")) { walker in
+                for cookie in cookies.elements { walker.readCookiePair(cookie.stringBytes) }
+            }
+        }
+        let headers = root["headers"]
+        if let headers { readHeaders(headers, named: "headers") }
+        readBody(root, headers: headers)
+    }
+
+    mutating func sendPath(_ bytes: [UInt8]) {
+        context = .path
+        send(bytes)
+        context = .data
+    }
+
+    mutating func readParameters(_ parameters: JSONValue, named name: String, encoded: Bool) {
+        guard parameters.kind == .object else { return }
+        within(.name(name)) { walker in
+            for (key, value) in parameters.members {
+                let keyBytes = key.stringBytes
+                walker.send(encoded ? Decoding.percentDecode(keyBytes, plusIsSpace: true) : keyBytes, isKey: true)
+                walker.within(.key(key)) { walker in
+                    let values = value.kind == .array ? Array(value.elements) : [value]
+                    for item in values where item.kind == .string {
+                        let bytes = item.stringBytes
+                        walker.walkText(encoded ? Decoding.percentDecode(bytes, plusIsSpace: true) : bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    mutating func readQueryString(_ query: [UInt8], named name: String) {
+        within(.name(name)) { walker in
+            for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+                let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
+                let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
+                walker.send(name, isKey: true)
+                walker.within(.name(String(decoding: name, as: UTF8.self))) {
+                    $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
+                }
+            }
+        }
+    }
+
+    mutating func readHeaders(_ headers: JSONValue, named name: String) {
+        guard headers.kind == .object else { return }
+        within(.name(name)) { walker in
+            for (key, value) in headers.members {
+                let values = value.kind == .array ? Array(value.elements) : [value]
+                if key.stringBytes.lowercasedASCII() == Array("cookie".utf8) {
+                    walker.within(.name("cookie")) { walker in
+                        for item in values {
+                            for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
+                                walker.readCookiePair(Array(pair.drop(while: { $0 == 0x20 })))
+                            }
+                        }
+                    }
+                    continue
+                }
+                walker.context = .header(key.stringBytes.lowercasedASCII())
+                walker.send(key.stringBytes, isKey: true)
+                walker.within(.key(key)) { walker in
+                    for item in values where item.kind == .string { walker.send(item.stringBytes) }
+                }
+                walker.context = .data
+            }
+        }
+    }
+
+    /// A `name=value` cookie; values are often percent-encoded by browsers and frameworks.
+    mutating func readCookiePair(_ pair: [UInt8]) {
+        let (name, value) = splitOnce(pair[...], at: UInt8(ascii: "="))
+        let nameBytes = Array(name)
+        context = .cookie
+        send(nameBytes, isKey: true)
+        within(.name(String(decoding: nameBytes, as: UTF8.self))) {
+            $0.send(Decoding.percentDecode(Array(value), plusIsSpace: false))
+        }
+        context = .data
+    }
+
+    /// The body by its declared content type, after base64 when `isBase64Encoded` says so.
+    mutating func readBody(_ root: JSONValue, headers: JSONValue?) {
+        guard let bodyValue = root["body"], bodyValue.kind == .string else { return }
+        var body = bodyValue.stringBytes
+        if root["isBase64Encoded"]?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
+        let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
+        let contentType = declaredType.lowercasedASCII()
+        within(.name("body")) { walker in
+            if contentType.starts(with: Array("application/x-www-form-urlencoded".utf8)) {
+                walker.readForm(body)
+            } else if contentType.starts(with: Array("multipart/form-data".utf8)), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
+                for part in Multipart.parts(body, boundary: boundary) {
+                    if let filename = part.filename {
+                        walker.context = .fileName
+                        walker.within(.name("filename")) { $0.send(filename) }
+                        walker.context = .data
+                    }
+                    walker.send(part.name, isKey: true)
+                    walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
+                }
+            } else if let nested = walker.parseNested(body) {
+                walker.walk(nested.root)
+            } else if contentType.isEmpty, Self.looksLikeForm(body) {
+                walker.readForm(body)
+            } else {
+                walker.context = .rawBody
+                walker.send(body)
+                walker.context = .data
+                if body.first(where: { !ByteScan.isSpace($0) }) == UInt8(ascii: "<") {
+                    for text in XMLText.values(body) { walker.send(text) }
+                }
+            }
+        }
+    }
+
+    mutating func readForm(_ body: [UInt8]) {
+        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
+            let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
+            send(name, isKey: true)
+            within(.name(String(decoding: name, as: UTF8.self))) {
+                $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
+            }
+        }
+    }
+
+    /// `a=1&b=2` with no spaces: treated as a form when the content type is missing.
+    static func looksLikeForm(_ body: [UInt8]) -> Bool {
+        guard let equals = body.firstIndex(of: UInt8(ascii: "=")), equals > 0 else { return false }
+        return !body.contains(0x20) && !body.contains(0x0A) && body[..<equals].allSatisfy { $0.isNameByte }
+    }
+
+    func headerValue(_ headers: JSONValue, named name: StaticString) -> [UInt8]? {
+        let wanted = name.withUTF8Buffer { Array($0) }
+        for (key, value) in headers.members where key.stringBytes.lowercasedASCII() == wanted {
+            if value.kind == .array { return value.elements.first(where: { _ in true })?.stringBytes }
+            return value.stringBytes
+        }
+        return nil
+    }
+
+    // MARK: Record triggers
+
+    mutating func readRecords(_ root: JSONValue, trigger: Trigger) {
+        guard let records = root["Records"] else { return }
+        within(.name("Records")) { walker in
+            for (index, item) in records.elements.enumerated() {
+                walker.record = index
+                walker.within(.index(index)) { $0.readRecord(item, trigger: trigger) }
+            }
+            walker.record = nil
+        }
+    }
+
+    mutating func readRecord(_ item: JSONValue, trigger: Trigger) {
+        switch trigger {
+        case .sqs:
+            if let body = item["body"] { within(.name("body")) { $0.readMessage(body.stringBytes) } }
+            if let attributes = item["messageAttributes"] {
+                within(.name("messageAttributes")) { walker in
+                    for (key, attribute) in attributes.members {
+                        walker.within(.key(key)) { walker in
+                            if let text = attribute["stringValue"] { walker.walkText(text.stringBytes) }
+                        }
+                    }
+                }
+            }
+        case .sns:
+            guard let sns = item["Sns"] else { return }
+            within(.name("Sns")) { walker in
+                if let subject = sns["Subject"] { walker.within(.name("Subject")) { $0.send(subject.stringBytes) } }
+                if let message = sns["Message"] { walker.within(.name("Message")) { $0.walkText(message.stringBytes) } }
+                if let attributes = sns["MessageAttributes"] {
+                    walker.within(.name("MessageAttributes")) { walker in
+                        for (key, attribute) in attributes.members {
+                            walker.within(.key(key)) { walker in
+                                if let text = attribute["Value"] { walker.walkText(text.stringBytes) }
+                            }
+                        }
+                    }
+                }
+            }
+        case .s3:
+            if let key = item.value(at: "s3", "object", "key") {
+                within(.name("s3.object.key")) { $0.send(Decoding.percentDecode(key.stringBytes, plusIsSpace: true)) }
+            }
+        case .dynamoDB:
+            guard let stream = item["dynamodb"] else { return }
+            within(.name("dynamodb")) { walker in
+                let images = [("Keys", stream["Keys"]), ("NewImage", stream["NewImage"]), ("OldImage", stream["OldImage"])]
+                for case let (name, attributes?) in images {
+                    walker.within(.name(name)) { $0.readDynamoMap(attributes) }
+                }
+            }
+        case .kinesis:
+            guard let data = item.value(at: "kinesis", "data") else { return }
+            within(.name("kinesis.data")) { walker in
+                let raw = data.stringBytes
+                walker.walkText(Base64.decode(raw) ?? raw)
+            }
+        default:
+            walk(item)
+        }
+    }
+
+    /// An SQS body: plain text, JSON, or an SNS notification envelope whose `Message` is the payload.
+    mutating func readMessage(_ bytes: [UInt8]) {
+        guard let nested = parseNested(bytes) else { return send(bytes) }
+        let root = nested.root
+        if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
+            if let subject = root["Subject"], subject.kind == .string { within(.name("Subject")) { $0.send(subject.stringBytes) } }
+            if let message = root["Message"] {
+                nestedDepth += 1
+                within(.name("Message")) { $0.walkText(message.stringBytes) }
+                nestedDepth -= 1
+            }
+            return
+        }
+        nestedDepth += 1
+        walk(root)
+        nestedDepth -= 1
+    }
+
+    /// DynamoDB typed attribute values: `{"S": …}`, `{"M": {…}}`, `{"L": […]}`, sets and binaries.
+    mutating func readDynamoMap(_ map: JSONValue) {
+        for (name, typed) in map.members {
+            send(name.stringBytes, isKey: true)
+            within(.key(name)) { $0.readDynamoValue(typed) }
+        }
+    }
+
+    mutating func readDynamoValue(_ typed: JSONValue) {
+        for (type, value) in typed.members {
+            if type.stringEquals("S") {
+                walkText(value.stringBytes)
+            } else if type.stringEquals("B") {
+                send(Base64.decode(value.stringBytes) ?? value.stringBytes)
+            } else if type.stringEquals("SS") {
+                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.walkText(element.stringBytes) } }
+            } else if type.stringEquals("M") {
+                readDynamoMap(value)
+            } else if type.stringEquals("L") {
+                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.readDynamoValue(element) } }
+            }
+        }
+    }
+
+    /// `awslogs.data` is base64 of a gzip of a JSON batch whose `logEvents[].message` are the inputs.
+    mutating func readCloudWatchLogs(_ root: JSONValue) {
+        guard let data = root.value(at: "awslogs", "data"),
+              let compressed = Base64.decode(data.stringBytes),
+              let json = Gzip.inflate(compressed, limit: options.jsonLimits.maxBytes),
+              let batch = try? JSONDocument(bytes: json, limits: options.jsonLimits),
+              let events = batch.root["logEvents"] else {
+            if let data = root.value(at: "awslogs", "data") { within(.name("awslogs.data")) { $0.send(data.stringBytes) } }
+            return
+        }
+        within(.name("awslogs.data.logEvents")) { walker in
+            for (index, event) in events.elements.enumerated() {
+                guard let message = event["message"] else { continue }
+                walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message.stringBytes) } }
+            }
+        }
+    }
+}
+
+func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
+    guard let index = bytes.firstIndex(of: separator) else { return (bytes, bytes[bytes.endIndex...]) }
+    return (bytes[..<index], bytes[(index + 1)...])
+}
+
+extension Array where Element == UInt8 {
+    func lowercasedASCII() -> [UInt8] {
+        map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    }
+}
+
+extension UInt8 {
+    var isNameByte: Bool {
+        (self >= 0x30 && self <= 0x39) || (self | 0x20 >= 0x61 && self | 0x20 <= 0x7A) || self == 0x5F || self == 0x2D || self == 0x2E
+            || self == 0x5B || self == 0x5D || self == 0x25
+    }
+}

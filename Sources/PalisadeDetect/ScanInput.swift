@@ -1,0 +1,93 @@
+/// An input decoded the way a permissive back end would read it, with what detectors need precomputed.
+struct ScanInput {
+    /// The value after URL, HTML-entity and backslash decoding to a fixed point, nulls dropped and
+    /// over-long or full-width forms folded.
+    let bytes: [UInt8]
+    /// `bytes` with ASCII letters lowercased (same length and offsets).
+    let lower: [UInt8]
+    let present: ByteSet
+    let isKey: Bool
+    let source: InputSource
+    /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
+    let parentKey: [UInt8]?
+
+    init(_ view: InputView) {
+        self.init(view.value, isKey: view.isKey, source: view.source, parentKey: view.parentKey)
+    }
+
+    init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
+        bytes = Canonicalizer.canonical(raw)
+        lower = bytes.lowercasedASCII()
+        present = ByteSet(bytes)
+        self.isKey = isKey
+        self.source = source
+        self.parentKey = parentKey
+    }
+
+    func evidence(_ range: Range<Int>) -> String {
+        let clamped = range.clamped(to: 0..<bytes.count)
+        let slice = bytes[clamped.lowerBound..<min(clamped.upperBound, clamped.lowerBound + Finding.maxEvidence)]
+        return String(decoding: slice, as: UTF8.self)
+    }
+}
+
+/// Decodes to a fixed point (at most three rounds) so double encoding gains an attacker nothing.
+enum Canonicalizer {
+    static func canonical(_ raw: [UInt8]) -> [UInt8] {
+        var value = raw
+        for _ in 0..<3 {
+            var next = value
+            var set = ByteSet(next)
+            if set.contains(UInt8(ascii: "%")) { next = Decoding.percentDecode(next, plusIsSpace: false); set = ByteSet(next) }
+            if set.contains(UInt8(ascii: "&")) { next = Decoding.htmlEntityDecode(next); set = ByteSet(next) }
+            if set.contains(UInt8(ascii: "\\")) { next = Decoding.backslashDecode(next); set = ByteSet(next) }
+            if set.contains(0) || set.containsAny(from: 0xC0, through: 0xEF) { next = Decoding.normalizeBytes(next) }
+            if next == value { break }
+            value = next
+        }
+        return value
+    }
+}
+
+/// Which byte values occur in an input: one pass, then every detector's gate is a few AND operations.
+struct ByteSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init() {}
+
+    init(_ bytes: [UInt8]) {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+        for byte in bytes {
+            let bit = UInt64(1) << UInt64(byte & 63)
+            switch byte >> 6 {
+            case 0: w0 |= bit
+            case 1: w1 |= bit
+            case 2: w2 |= bit
+            default: w3 |= bit
+            }
+        }
+        words = (w0, w1, w2, w3)
+    }
+
+    init(_ text: StaticString) {
+        self.init(text.withUTF8Buffer { Array($0) })
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+
+    func intersects(_ other: ByteSet) -> Bool {
+        words.0 & other.words.0 != 0 || words.1 & other.words.1 != 0 || words.2 & other.words.2 != 0 || words.3 & other.words.3 != 0
+    }
+
+    func containsAny(from low: UInt8, through high: UInt8) -> Bool {
+        (low...high).contains { contains($0) }
+    }
+}

@@ -1,0 +1,61 @@
+import PalisadeJSON
+import Testing
+
+@Suite struct JSONDocumentTests {
+    @Test func readsNestedValuesWithSpans() throws {
+        let document = try JSONDocument(#"{"a": [1, "two", {"b": null}], "c": true, "d": -1.5e3}"#)
+        let root = document.root
+        #expect(root.kind == .object)
+        #expect(root.count == 3)
+        let items = Array(try #require(root["a"]).elements)
+        #expect(items.map(\.kind) == [.number, .string, .object])
+        #expect(items[1].string == "two")
+        #expect(items[2]["b"]?.kind == .null)
+        #expect(root["c"]?.isTrue == true)
+        #expect(root["d"].map { String(decoding: $0.stringBytes, as: UTF8.self) } == "-1.5e3")
+        #expect(root["missing"] == nil)
+        let two = items[1]
+        #expect(Array(document.bytes[two.fullSpan]) == Array(#""two""#.utf8))
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let root = try JSONDocument(#"["\u0027 OR 1=1\n", "\ud83d\ude00", "\ud800x", "a\/b"]"#).root
+        let values = root.elements.map { $0.string }
+        #expect(values == ["' OR 1=1\n", "😀", "\u{FFFD}x", "a/b"])
+        #expect(root.elements.first { _ in true }?.stringEquals("' OR 1=1\n") == true)
+    }
+
+    @Test(arguments: [
+        ("", JSONError.Code.empty), ("{", .unexpectedEnd), ("[1,]", .unexpectedByte), ("{\"a\" 1}", .unexpectedByte),
+        ("01", .trailingBytes), ("-", .invalidNumber), ("1.", .invalidNumber), ("tru", .unexpectedEnd), ("nul!", .invalidLiteral),
+        ("\"a\u{01}\"", .invalidString), ("\"abc", .unexpectedEnd), ("[1] x", .trailingBytes),
+    ])
+    func rejectsMalformedDocumentsWithACode(text: String, code: JSONError.Code) {
+        #expect(throws: JSONError.self) { try JSONDocument(text) }
+        do {
+            _ = try JSONDocument(text)
+        } catch {
+            #expect(error.code == code, "\(text): \(error)")
+        }
+    }
+
+    @Test func boundsDepthAndSize() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        do {
+            _ = try JSONDocument(deep)
+            Issue.record("a 100,000-deep document was accepted")
+        } catch {
+            #expect(error.code == .tooDeep)
+        }
+        do {
+            _ = try JSONDocument(bytes: Array(repeating: 0x20, count: 100), limits: JSONLimits(maxBytes: 10))
+            Issue.record("a document over the size limit was accepted")
+        } catch {
+            #expect(error.code == .tooLarge)
+        }
+    }
+
+    @Test func quotesOutputSoItCannotBecomeMarkup() {
+        #expect(JSONEscapes.quoted("<script>\"&\n") == #""\u003cscript\u003e\"\u0026\n""#)
+    }
+}
