@@ -100,14 +100,13 @@ static double seconds_since(const struct timespec *start) {
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-int msh_engine_finishes_within(msh_engine *engine, const msh_request *request, double seconds,
-                               double *elapsed) {
+int msh_finishes_within(void (*work)(void *), void *context, double seconds, double *elapsed) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     pid_t child = fork();
     if (child < 0) return -1;
     if (child == 0) {
-        msh_engine_inspect(engine, request, NULL);
+        work(context);
         _exit(0);
     }
     const struct timespec poll_interval = {.tv_sec = 0, .tv_nsec = 1000000};

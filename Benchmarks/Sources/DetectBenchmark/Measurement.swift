@@ -19,8 +19,8 @@ struct Budget {
             : Budget(duration: .seconds(2), minimumIterations: 20, ceiling: .seconds(10), repetitions: 3)
     }
 
-    /// Longest one ModSecurity request may take before its row is reported as timed out.
-    static func modSecurityDeadline(quick: Bool) -> Double { quick ? 5 : 30 }
+    /// Longest one inspection may take before that engine's cell is reported as timed out.
+    static func deadline(quick: Bool) -> Double { quick ? 5 : 30 }
 
     static func memchr(quick: Bool) -> Duration { quick ? .milliseconds(50) : .milliseconds(300) }
 }
@@ -66,6 +66,37 @@ func measure(_ budget: Budget, _ operation: () -> Void) -> Sample {
         samples.append(Sample(iterations: latencies.count, elapsed: now - start, latencies: latencies.sorted()))
     }
     return samples.sorted { $0.eventsPerSecond < $1.eventsPerSecond }[samples.count / 2]
+}
+
+/// One engine's result for a row: measured, or given up on because one inspection outlasted the
+/// deadline.
+enum Outcome {
+    case measured(Sample, verdict: String)
+    case timedOut(after: Double)
+
+    var sample: Sample? {
+        if case .measured(let sample, _) = self { sample } else { nil }
+    }
+}
+
+/// Whether `work` completes within `seconds`. It runs in a forked child that is killed at the
+/// deadline, because neither engine can be interrupted inside a regex that backtracks
+/// catastrophically; the child's work is thrown away, only the time counts.
+func finishes(within seconds: Double, _ work: () -> Void) throws(BenchmarkError) -> Bool {
+    final class Work {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+    var elapsed = 0.0
+    let outcome = withoutActuallyEscaping(work) { work in
+        let box = Work(work)
+        return withExtendedLifetime(box) {
+            msh_finishes_within({ Unmanaged<Work>.fromOpaque($0!).takeUnretainedValue().run() },
+                                Unmanaged.passUnretained(box).toOpaque(), seconds, &elapsed)
+        }
+    }
+    guard outcome >= 0 else { throw BenchmarkError("could not fork a child process for the deadline check") }
+    return outcome == 1
 }
 
 /// Bytes per second of a bare `memchr` over `bytes` for a byte they do not contain.

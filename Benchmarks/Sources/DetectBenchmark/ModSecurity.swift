@@ -55,15 +55,6 @@ final class ModSecurity {
         request.withCRequest { msh_engine_inspect(engine, $0, nil) }
     }
 
-    /// Whether one inspection completes within `seconds`, tried in a child process that is killed at
-    /// the deadline; the rows that would otherwise hang the benchmark are found this way first.
-    func finishes(_ request: PreparedRequest, within seconds: Double) throws(BenchmarkError) -> Bool {
-        var elapsed = 0.0
-        let outcome = request.withCRequest { msh_engine_finishes_within(engine, $0, seconds, &elapsed) }
-        guard outcome >= 0 else { throw BenchmarkError("could not run ModSecurity in a child process") }
-        return outcome == 1
-    }
-
     /// Like `inspect`, with ModSecurity's own message for a block, for the sanity check.
     func explain(_ request: PreparedRequest) -> (status: Int32, log: String?) {
         var log: UnsafeMutablePointer<CChar>?

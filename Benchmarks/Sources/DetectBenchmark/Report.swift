@@ -4,18 +4,9 @@ import Foundation
 struct Row {
     var workload: Workload
     var httpBytes: Int
-    var palisade: Sample
-    var palisadeFlagged: Bool
-    var modSecurity: ModSecurityResult
+    var palisade: Outcome
+    var modSecurity: Outcome
     var memchrBytesPerSecond: Double
-
-    var palisadeBytesPerSecond: Double { palisade.eventsPerSecond * Double(workload.event.count) }
-}
-
-/// ModSecurity's side of a row: measured, or given up on because one request outlasted the deadline.
-enum ModSecurityResult {
-    case measured(Sample, status: Int32)
-    case timedOut(after: Double)
 }
 
 /// The machine and library versions, for the line above the table.
@@ -65,18 +56,11 @@ struct Report {
                 notes.append(note)
                 name += " [\(notes.count)]"
             }
-            let cells = [
-                name,
-                "\(size(row.workload.event.count)) / \(size(row.httpBytes))",
-                grouped(row.palisade.eventsPerSecond),
-                decimal(row.palisade.p50Microseconds),
-                decimal(row.palisade.p99Microseconds),
-                decimal(row.palisadeBytesPerSecond / 1e6),
-            ] + modSecurityCells(row) + [
-                grouped(row.memchrBytesPerSecond / 1e6),
-                String(format: "%.1f %%", 100 * row.palisadeBytesPerSecond / row.memchrBytesPerSecond),
-                "\(row.palisadeFlagged ? "attack" : "pass") / \(modSecurityVerdict(row.modSecurity))",
-            ]
+            let cells = [name, "\(size(row.workload.event.count)) / \(size(row.httpBytes))"]
+                + timingCells(row.palisade) + [palisadeThroughput(row)]
+                + timingCells(row.modSecurity) + [ratio(row)]
+                + [grouped(row.memchrBytesPerSecond / 1e6), memchrShare(row)]
+                + ["\(verdict(row.palisade)) / \(verdict(row.modSecurity))"]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
@@ -85,43 +69,71 @@ struct Report {
             lines.append("[\(index + 1)] \(note)")
         }
         for row in rows {
-            if let goal = row.workload.goalMicroseconds {
-                let met = row.palisade.p50Microseconds <= goal ? "met" : "missed"
-                lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(met) (\(decimal(row.palisade.p50Microseconds / 1000)) ms).")
+            guard let goal = row.workload.goalMicroseconds else { continue }
+            let result = switch row.palisade {
+            case .measured(let sample, _):
+                "\(sample.p50Microseconds <= goal ? "met" : "missed") (\(decimal(sample.p50Microseconds / 1000)) ms)"
+            case .timedOut(let seconds):
+                "missed (one event took over \(decimal(seconds)) s)"
             }
+            lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
         }
-        lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \($0.palisade.iterations) / \(modSecurityIterations($0.modSecurity))" }.joined(separator: "; ") + ".")
+        lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
         for warning in warnings {
             lines.append("**Warning:** \(warning)")
         }
         return lines.joined(separator: "\n")
     }
 
-    /// ModSecurity's three timing cells and the throughput ratio.
-    private func modSecurityCells(_ row: Row) -> [String] {
-        switch row.modSecurity {
+    /// Events per second, p50 and p99; a timed-out engine gets bounds from its deadline.
+    private func timingCells(_ outcome: Outcome) -> [String] {
+        switch outcome {
         case .measured(let sample, _):
-            return [
-                grouped(sample.eventsPerSecond),
-                decimal(sample.p50Microseconds),
-                decimal(sample.p99Microseconds),
-                "×" + decimal(row.palisade.eventsPerSecond / sample.eventsPerSecond),
-            ]
+            [grouped(sample.eventsPerSecond), decimal(sample.p50Microseconds), decimal(sample.p99Microseconds)]
         case .timedOut(let seconds):
-            let bound = "> \(decimal(seconds)) s"
-            return ["< " + decimal(1 / seconds), bound, bound, "> ×" + grouped(row.palisade.eventsPerSecond * seconds)]
+            ["< " + decimal(1 / seconds), "> \(decimal(seconds)) s", "> \(decimal(seconds)) s"]
         }
     }
 
-    private func modSecurityVerdict(_ result: ModSecurityResult) -> String {
-        switch result {
-        case .measured(_, let status): status == 0 ? "pass" : String(status)
+    /// Palisade's event bytes per second; an upper bound when it timed out.
+    private func palisadeBytesPerSecond(_ row: Row) -> Double {
+        switch row.palisade {
+        case .measured(let sample, _): sample.eventsPerSecond * Double(row.workload.event.count)
+        case .timedOut(let seconds): Double(row.workload.event.count) / seconds
+        }
+    }
+
+    private func palisadeThroughput(_ row: Row) -> String {
+        (row.palisade.sample == nil ? "< " : "") + decimal(palisadeBytesPerSecond(row) / 1e6)
+    }
+
+    private func memchrShare(_ row: Row) -> String {
+        (row.palisade.sample == nil ? "< " : "") + String(format: "%.1f %%", 100 * palisadeBytesPerSecond(row) / row.memchrBytesPerSecond)
+    }
+
+    /// Palisade's events per second over ModSecurity's, bounded when one side timed out.
+    private func ratio(_ row: Row) -> String {
+        switch (row.palisade, row.modSecurity) {
+        case (.measured(let palisade, _), .measured(let modSecurity, _)):
+            "×" + decimal(palisade.eventsPerSecond / modSecurity.eventsPerSecond)
+        case (.measured(let palisade, _), .timedOut(let seconds)):
+            "> ×" + decimal(palisade.eventsPerSecond * seconds)
+        case (.timedOut(let seconds), .measured(let modSecurity, _)):
+            "< ×" + decimal(1 / (seconds * modSecurity.eventsPerSecond))
+        case (.timedOut, .timedOut):
+            "n/a"
+        }
+    }
+
+    private func verdict(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .measured(_, let verdict): verdict
         case .timedOut: "timeout"
         }
     }
 
-    private func modSecurityIterations(_ result: ModSecurityResult) -> String {
-        switch result {
+    private func iterations(_ outcome: Outcome) -> String {
+        switch outcome {
         case .measured(let sample, _): String(sample.iterations)
         case .timedOut: "0 (timed out)"
         }
