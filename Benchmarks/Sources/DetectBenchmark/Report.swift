@@ -5,6 +5,8 @@ struct Row {
     var workload: Workload
     var httpBytes: Int
     var palisade: Outcome
+    /// Measured only when `palisade` timed out: the same event with the CRS rule pack off.
+    var palisadeWithoutCRS: Sample?
     var modSecurity: Outcome
     var memchrBytesPerSecond: Double
 }
@@ -78,6 +80,10 @@ struct Report {
             }
             lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
         }
+        for row in rows {
+            guard let sample = row.palisadeWithoutCRS else { continue }
+            lines.append("Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(grouped(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
+        }
         lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
         for warning in warnings {
             lines.append("**Warning:** \(warning)")
@@ -108,7 +114,8 @@ struct Report {
     }
 
     private func memchrShare(_ row: Row) -> String {
-        (row.palisade.sample == nil ? "< " : "") + String(format: "%.1f %%", 100 * palisadeBytesPerSecond(row) / row.memchrBytesPerSecond)
+        let percent = 100 * palisadeBytesPerSecond(row) / row.memchrBytesPerSecond
+        return (row.palisade.sample == nil ? "< " : "") + (percent < 0.1 ? String(format: "%.2g %%", percent) : decimal(percent) + " %")
     }
 
     /// Palisade's events per second over ModSecurity's, bounded when one side timed out.
