@@ -5,6 +5,7 @@ struct DetectionEngine: Sendable {
     let options: DetectorOptions
     let detectors: [any InputDetector]
     let crs: CRSRulePack?
+    let crsSelection: CRSRulePack.Selection?
 
     /// Findings kept per event; past this an event is an attack many times over already.
     static let maxFindings = 64
@@ -13,6 +14,7 @@ struct DetectionEngine: Sendable {
         self.options = options
         self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
         self.crs = options.crsRules ? CRSRulePack.shared : nil
+        self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
     }
 
     func inspect(_ document: JSONDocument) -> Verdict {
@@ -42,7 +44,7 @@ struct DetectionEngine: Sendable {
         for detector in detectors {
             detector.scan(input, into: &matches)
         }
-        crs?.scan(input, categories: options.categories, paranoiaLevel: options.paranoiaLevel, into: &matches)
+        if let crs, let crsSelection { crs.scan(input, selection: crsSelection, into: &matches) }
     }
 }
 

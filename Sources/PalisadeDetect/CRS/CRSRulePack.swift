@@ -91,25 +91,50 @@ final class CRSRulePack: Sendable {
         self.unfiltered = unfiltered
     }
 
-    func scan(_ input: ScanInput, categories: Set<AttackCategory>, paranoiaLevel: Int, into matches: inout [Match]) {
-        var eligible = [Bool](repeating: false, count: rules.count)
+    /// The rules one detector configuration runs, chosen once at start-up.
+    struct Selection: Sendable {
+        let active: [Bool]
+        let transformSets: [TransformSet]
+        let unfiltered: [Int]
+    }
+
+    func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
+        let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
         var transformSets: [TransformSet] = []
-        for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) && rule.targets.covers(input) {
-            eligible[index] = true
-            if !transformSets.contains(rule.transforms) { transformSets.append(rule.transforms) }
+        for (index, rule) in rules.enumerated() where active[index] && !transformSets.contains(rule.transforms) {
+            transformSets.append(rule.transforms)
         }
+        return Selection(active: active, transformSets: transformSets, unfiltered: unfiltered.filter { active[$0] })
+    }
+
+    func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) {
         var variants = TransformCache(input: input)
-        var candidates: [(rule: Int, phraseStart: Int?)] = unfiltered.filter { eligible[$0] }.map { ($0, nil) }
-        var chosen = eligible.map { _ in false }
-        for transforms in transformSets {
-            let text = transforms.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.value(for: transforms).lowercasedASCII()
-            let hits = automaton.firstOccurrences(in: text)
+        var candidates: [(rule: Int, phraseStart: Int?)] = []
+        for index in selection.unfiltered where rules[index].targets.covers(input) { candidates.append((index, nil)) }
+        var baseHits: NeedleHits?
+        var chosen: [Bool] = []
+        var scanned: [(TransformSet, NeedleHits)] = []
+        for transforms in selection.transformSets {
+            let effective = transforms.effective(for: input)
+            let hits: NeedleHits
+            if effective.bits & ~TransformSet.lowercase == 0 {
+                if baseHits == nil { baseHits = automaton.firstOccurrences(in: input.lower) }
+                hits = baseHits!
+            } else if let cached = scanned.first(where: { $0.0 == effective }) {
+                hits = cached.1
+            } else {
+                hits = automaton.firstOccurrences(in: variants.value(for: effective).lowercasedASCII())
+                scanned.append((effective, hits))
+            }
             for (position, id) in hits.ids.enumerated() {
-                for selection in selections[Int(id)] {
-                    let index = Int(selection.rule)
-                    guard eligible[index], !chosen[index], rules[index].transforms == transforms else { continue }
+                for selected in selections[Int(id)] {
+                    let index = Int(selected.rule)
+                    let rule = rules[index]
+                    guard selection.active[index], rule.transforms == transforms, rule.targets.covers(input) else { continue }
+                    if chosen.isEmpty { chosen = [Bool](repeating: false, count: rules.count) }
+                    guard !chosen[index] else { continue }
                     chosen[index] = true
-                    candidates.append((index, selection.isMatch ? Int(hits.starts[position]) : nil))
+                    candidates.append((index, selected.isMatch ? Int(hits.starts[position]) : nil))
                 }
             }
         }
@@ -118,7 +143,7 @@ final class CRSRulePack: Sendable {
         for (index, phraseStart) in candidates {
             let rule = rules[index]
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
-            let subject = variants.value(for: rule.transforms)
+            let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
@@ -129,7 +154,7 @@ final class CRSRulePack: Sendable {
             }
             var passes = true
             for link in rule.chain {
-                let linked = variants.value(for: link.transforms.bits == 0 ? rule.transforms : link.transforms)
+                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
                 if (link.match(linked, scratch: scratch) != nil) == link.negated {
                     passes = false
                     break
@@ -152,7 +177,8 @@ enum CRSExclusions {
     }
 }
 
-struct CRSRule: Sendable {
+/// A compiled rule; a class so the scan loop reads rules without copying them.
+final class CRSRule: Sendable {
     let id: Int
     let category: AttackCategory
     let paranoiaLevel: Int
@@ -242,8 +268,11 @@ final class CompiledRegex: @unchecked Sendable {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let bytes = Array(pattern.utf8)
+        // Byte mode is much faster than UTF mode; only patterns that name code points above 0xFF need UTF.
+        let needsUTF = pattern.contains("\\x{") && pattern.split(separator: "\\x{").dropFirst().contains { $0.prefix { $0 != "}" }.count > 2 }
+        let options = needsUTF ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0
         guard let code = bytes.withUnsafeBufferPointer({ buffer in
-            pcre2_compile_8(buffer.baseAddress, buffer.count, PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(buffer.baseAddress, buffer.count, options, &errorCode, &errorOffset, nil)
         }) else { return nil }
         pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)
         self.code = code
