@@ -26,6 +26,12 @@ enum Environment {
         return "\(cpu), \(cores) cores (shared), Linux \(kernel), \(swiftVersion) -c release, \(modSecurity), \(crs) at PL1"
     }
 
+    /// The one-minute load average, to show how busy the shared machine was.
+    static var loadAverage: String {
+        let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)
+        return text?.split(separator: " ").first.map(String.init) ?? "?"
+    }
+
     static var swiftVersion: String {
         #if compiler(>=6.4)
         "Swift 6.4+"
@@ -41,13 +47,15 @@ enum Environment {
 struct Report {
     var rows: [Row]
     var environment: String
+    /// One-minute load averages when the run started and ended.
+    var load: (start: String, end: String)
     var quick: Bool
     var warnings: [String]
 
     var markdown: String {
         var lines: [String] = []
         let runs = quick ? "--quick smoke run, 1 repetition" : "median of 3 repetitions per cell"
-        lines.append("**Detection speed, Palisade vs ModSecurity** — \(environment); single-threaded, one event at a time; \(runs).")
+        lines.append("**Detection speed, Palisade vs ModSecurity** — \(environment); single-threaded, one event at a time, timed in thread CPU time; load average \(load.start) → \(load.end); \(runs).")
         lines.append("")
         lines.append("| Workload | Event / HTTP bytes | Palisade events/s | p50 µs | p99 µs | MB/s | ModSecurity events/s | p50 µs | p99 µs | Palisade / ModSecurity | memchr MB/s | Palisade % of memchr | Verdict P / M |")
         lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
@@ -66,7 +74,7 @@ struct Report {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
-        lines.append("Latency is per event: Palisade's includes parsing the whole Lambda event; ModSecurity's covers a new transaction, URI, headers, body, phases 1-2, intervention check and cleanup. MB/s counts the event bytes Palisade reads (1 MB = 10^6 B); the memchr column is a bare `memchr` pass over the same bytes for an absent byte, the ceiling a scanner can approach.")
+        lines.append("Times are the benchmark thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other work on the shared machine is not counted; on an idle machine wall time agrees. A timed-out cell means one inspection used more CPU time than shown (it ran in a child process that was killed). Latency is per event: Palisade's includes parsing the whole Lambda event; ModSecurity's covers a new transaction, URI, headers, body, phases 1-2, intervention check and cleanup. MB/s counts the event bytes Palisade reads (1 MB = 10^6 B); the memchr column is a bare `memchr` pass over the same bytes for an absent byte, the ceiling a scanner can approach.")
         for (index, note) in notes.enumerated() {
             lines.append("[\(index + 1)] \(note)")
         }
@@ -76,13 +84,13 @@ struct Report {
             case .measured(let sample, _):
                 "\(sample.p50Microseconds <= goal ? "met" : "missed") (\(decimal(sample.p50Microseconds / 1000)) ms)"
             case .timedOut(let seconds):
-                "missed (one event took over \(decimal(seconds)) s)"
+                "missed (one event took over \(decimal(seconds)) s of CPU time)"
             }
             lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
         }
         for row in rows {
             guard let sample = row.palisadeWithoutCRS else { continue }
-            lines.append("Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(grouped(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
+            lines.append("Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(decimal(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
         }
         lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
         for warning in warnings {
@@ -95,7 +103,7 @@ struct Report {
     private func timingCells(_ outcome: Outcome) -> [String] {
         switch outcome {
         case .measured(let sample, _):
-            [grouped(sample.eventsPerSecond), decimal(sample.p50Microseconds), decimal(sample.p99Microseconds)]
+            [decimal(sample.eventsPerSecond), decimal(sample.p50Microseconds), decimal(sample.p99Microseconds)]
         case .timedOut(let seconds):
             ["< " + decimal(1 / seconds), "> \(decimal(seconds)) s", "> \(decimal(seconds)) s"]
         }

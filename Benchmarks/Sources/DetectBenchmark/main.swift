@@ -21,6 +21,7 @@ func consume<T>(_ value: T) {
 }
 
 func run(quick: Bool) throws(BenchmarkError) {
+    let loadAtStart = Environment.loadAverage
     let workloads = Workloads.all()
     let detector = Detector(options: DetectorOptions())
     let ownDetectors = Detector(options: withoutCRSRules())
@@ -49,8 +50,8 @@ func run(quick: Bool) throws(BenchmarkError) {
             }
             palisade = .measured(sample, verdict: verdict.isAttack ? "attack" : "pass")
         } else {
-            progress("  Palisade did not finish one event within \(deadline) s; retrying without the CRS rule pack")
-            warnings.append("Palisade did not finish \"\(workload.name)\" within \(deadline) s.")
+            progress("  Palisade did not finish one event within \(deadline) s of CPU time; retrying without the CRS rule pack")
+            warnings.append("Palisade did not finish \"\(workload.name)\" within \(deadline) s of CPU time.")
             palisade = .timedOut(after: deadline)
             // Tells whether the time goes to the CRS pack or to Palisade's own detectors.
             if try finishes(within: deadline, { consume(try? ownDetectors.inspect(event: workload.event)) }) {
@@ -71,7 +72,7 @@ func run(quick: Bool) throws(BenchmarkError) {
             }
             modSecurityOutcome = .measured(sample, verdict: status == 0 ? "pass" : String(status))
         } else {
-            progress("  ModSecurity did not finish one request within \(deadline) s")
+            progress("  ModSecurity did not finish one request within \(deadline) s of CPU time")
             modSecurityOutcome = .timedOut(after: deadline)
         }
 
@@ -88,6 +89,7 @@ func run(quick: Bool) throws(BenchmarkError) {
     let report = Report(
         rows: rows,
         environment: Environment.describe(modSecurity: modSecurity.version, crs: ModSecurity.crsVersion),
+        load: (loadAtStart, Environment.loadAverage),
         quick: quick,
         warnings: warnings
     )

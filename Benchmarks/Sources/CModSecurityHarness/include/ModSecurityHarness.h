@@ -43,12 +43,12 @@ const char *msh_engine_version(const msh_engine *engine);
 int msh_engine_inspect(msh_engine *engine, const msh_request *request,
                        char *_Nullable *_Nullable log);
 
-/// Runs `work(context)` in a forked child and waits for it at most `seconds`, because an engine
-/// caught in catastrophic regex backtracking cannot be interrupted in-process. Returns 1 when the
-/// work finished, 0 when the child was killed at the deadline, -1 when it could not run; `*elapsed`
-/// receives the wall time waited, fork included.
+/// Runs `work(context)` in a forked child and lets it use at most `seconds` of CPU time, because
+/// an engine caught in catastrophic regex backtracking cannot be interrupted in-process. Returns 1
+/// when the work finished, 0 when the child was killed at the limit, -1 when it could not run;
+/// `*cpu_seconds` receives the child's CPU time as last seen (the fork's own cost included).
 int msh_finishes_within(void (*work)(void *_Nullable), void *_Nullable context, double seconds,
-                        double *elapsed);
+                        double *cpu_seconds);
 
 /// Runs `memchr` for a byte that is not in `bytes`, `repetitions` times: the cost of merely
 /// touching every byte once, the floor any scanner is measured against. Lives in C so the
