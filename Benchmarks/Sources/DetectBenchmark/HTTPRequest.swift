@@ -84,9 +84,18 @@ struct HTTPRequest {
     }
 }
 
-/// Headers a browser-facing JSON API behind API Gateway and CloudFront typically receives.
-func typicalHeaders(contentType: String?) -> [(String, String)] {
-    var headers: [(String, String)] = [
+/// Who calls the API; decides how many headers a request carries.
+enum Client {
+    /// A browser behind CloudFront: a long user agent and the forwarding headers.
+    case browser
+    /// A mobile app or another service: the few headers an HTTP library sends.
+    case service
+}
+
+/// Headers a JSON API behind API Gateway typically receives from `client`.
+func typicalHeaders(contentType: String?, client: Client = .browser) -> [(String, String)] {
+    var headers: [(String, String)] = switch client {
+    case .browser: [
         ("Accept", "application/json"),
         ("Accept-Encoding", "gzip, deflate, br"),
         ("Host", HTTPRequest.host),
@@ -95,6 +104,13 @@ func typicalHeaders(contentType: String?) -> [(String, String)] {
         ("X-Forwarded-For", HTTPRequest.sourceIP),
         ("X-Forwarded-Proto", "https"),
     ]
+    case .service: [
+        ("Accept", "application/json"),
+        ("Host", HTTPRequest.host),
+        ("User-Agent", "okhttp/4.12.0"),
+        ("X-Forwarded-For", HTTPRequest.sourceIP),
+    ]
+    }
     if let contentType { headers.insert(("Content-Type", contentType), at: 1) }
     return headers
 }

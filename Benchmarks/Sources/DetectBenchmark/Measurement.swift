@@ -17,11 +17,11 @@ struct Budget {
 
     static func modSecurity(quick: Bool) -> Budget {
         quick ? Budget(duration: .milliseconds(200), minimumIterations: 3, ceiling: .seconds(5), repetitions: 1)
-            : Budget(duration: .seconds(2), minimumIterations: 20, ceiling: .seconds(10), repetitions: 3)
+            : Budget(duration: .seconds(2), minimumIterations: 20, ceiling: .seconds(6), repetitions: 3)
     }
 
     /// Most CPU time one inspection may take before that engine's cell is reported as timed out.
-    static func deadline(quick: Bool) -> Double { quick ? 5 : 30 }
+    static func deadline(quick: Bool) -> Double { quick ? 5 : 10 }
 
     static func memchr(quick: Bool) -> Duration { quick ? .milliseconds(50) : .milliseconds(300) }
 }

@@ -35,7 +35,7 @@ enum Workloads {
         ]
     }
 
-    /// Row 1: the everyday case, a small POST with a few query parameters.
+    /// Row 1: the everyday case, a small POST from an app with a few query parameters.
     static func smallAPIRequest() -> Workload {
         let body = JSON.object([
             ("sku", .string("TS-1042-BLK-M")),
@@ -49,7 +49,7 @@ enum Workloads {
             resource: "/carts/{cartId}/items",
             pathParameters: [("cartId", "8841")],
             query: [("currency", "EUR"), ("locale", "en-GB"), ("expand", "totals")],
-            headers: typicalHeaders(contentType: "application/json"),
+            headers: typicalHeaders(contentType: "application/json", client: .service),
             body: body.serialized
         )
         return Workload(name: "API GW, ~1 KB event", event: bytes(request.apiGatewayEvent), request: request, expected: .benign)
