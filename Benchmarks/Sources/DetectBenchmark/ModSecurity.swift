@@ -69,7 +69,7 @@ final class PreparedRequest {
     private let strings: UnsafeMutableBufferPointer<UInt8>
     private let headers: UnsafeMutableBufferPointer<msh_header>
     private var request: msh_request
-    let bodyLength: Int
+    /// Bytes handed to ModSecurity: method, URI, header names and values, body.
     let byteCount: Int
 
     init(_ source: HTTPRequest) {
@@ -92,7 +92,6 @@ final class PreparedRequest {
                 value: starts[3 + 2 * index], value_length: header.1.utf8.count
             )
         }
-        bodyLength = body.count
         byteCount = offset
         request = msh_request(
             method: UnsafeRawPointer(starts[0]).assumingMemoryBound(to: CChar.self),

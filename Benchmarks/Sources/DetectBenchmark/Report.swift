@@ -5,10 +5,10 @@ struct Row {
     var workload: Workload
     var httpBytes: Int
     var palisade: Outcome
-    /// Measured only when `palisade` timed out: the same event with the CRS rule pack off.
-    var palisadeWithoutCRS: Sample?
     var modSecurity: Outcome
     var memchrBytesPerSecond: Double
+    /// Measured only when `palisade` timed out: the same event with the CRS rule pack off.
+    var palisadeWithoutCRS: Sample? = nil
 }
 
 /// The machine and library versions, for the line above the table.

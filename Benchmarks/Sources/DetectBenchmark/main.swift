@@ -1,10 +1,11 @@
 import Foundation
 import PalisadeDetect
 
-/// Speed of Palisade's detection core beside libmodsecurity3 + OWASP CRS PL1, one core, one event
-/// at a time. The table goes to stdout; progress goes to stderr so the table can be piped as is.
-///
-///     swift run -c release DetectBenchmark [--quick]
+// Speed of Palisade's detection core beside libmodsecurity3 + OWASP CRS PL1, one core, one event
+// at a time. The table goes to stdout; progress goes to stderr so the table can be piped as is.
+//
+//     swift run -c release DetectBenchmark [--quick]
+
 struct BenchmarkError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -22,68 +23,31 @@ func consume<T>(_ value: T) {
 
 func run(quick: Bool) throws(BenchmarkError) {
     let loadAtStart = Environment.loadAverage
-    let workloads = Workloads.all()
     let detector = Detector(options: DetectorOptions())
-    let ownDetectors = Detector(options: withoutCRSRules())
     progress("compiling ModSecurity + CRS rules…")
     let modSecurity = try ModSecurity()
     var rows: [Row] = []
     var warnings: [String] = []
 
-    let deadline = Budget.deadline(quick: quick)
-    for workload in workloads {
+    for workload in Workloads.all() {
         progress("\(workload.name): \(workload.event.count) event bytes")
         let request = PreparedRequest(workload.request)
-
-        let palisade: Outcome
-        var palisadeWithoutCRS: Sample?
-        if try finishes(within: deadline, { consume(try? detector.inspect(event: workload.event)) }) {
-            let verdict: Verdict
-            do {
-                verdict = try detector.inspect(event: workload.event)
-            } catch {
-                throw BenchmarkError("Palisade rejected the \(workload.name) event: \(error)")
-            }
-            warnings += sanityWarnings(workload, engine: "Palisade", blocked: verdict.isAttack, detail: nil)
-            let sample = measure(.palisade(quick: quick)) {
-                consume(try? detector.inspect(event: workload.event))
-            }
-            palisade = .measured(sample, verdict: verdict.isAttack ? "attack" : "pass")
-        } else {
-            progress("  Palisade did not finish one event within \(deadline) s of CPU time; retrying without the CRS rule pack")
-            warnings.append("Palisade did not finish \"\(workload.name)\" within \(deadline) s of CPU time.")
-            palisade = .timedOut(after: deadline)
-            // Tells whether the time goes to the CRS pack or to Palisade's own detectors.
-            if try finishes(within: deadline, { consume(try? ownDetectors.inspect(event: workload.event)) }) {
-                palisadeWithoutCRS = measure(.palisade(quick: quick)) {
-                    consume(try? ownDetectors.inspect(event: workload.event))
-                }
-            }
-        }
-
-        let modSecurityOutcome: Outcome
-        if try finishes(within: deadline, { consume(modSecurity.inspect(request)) }) {
-            let (status, log) = modSecurity.explain(request)
-            // Only a 403 from CRS's blocking evaluation counts as catching the attack row.
-            let blocked = workload.expected == .attack ? status == 403 : status != 0
-            warnings += sanityWarnings(workload, engine: "ModSecurity", blocked: blocked, detail: log)
-            let sample = measure(.modSecurity(quick: quick)) {
-                consume(modSecurity.inspect(request))
-            }
-            modSecurityOutcome = .measured(sample, verdict: status == 0 ? "pass" : String(status))
-        } else {
-            progress("  ModSecurity did not finish one request within \(deadline) s of CPU time")
-            modSecurityOutcome = .timedOut(after: deadline)
-        }
-
-        rows.append(Row(
+        var row = Row(
             workload: workload,
             httpBytes: request.byteCount,
-            palisade: palisade,
-            palisadeWithoutCRS: palisadeWithoutCRS,
-            modSecurity: modSecurityOutcome,
+            palisade: try measurePalisade(detector, on: workload, quick: quick, warnings: &warnings),
+            modSecurity: try measureModSecurity(modSecurity, on: workload, request: request, quick: quick, warnings: &warnings),
             memchrBytesPerSecond: memchrBytesPerSecond(workload.event, duration: Budget.memchr(quick: quick))
-        ))
+        )
+        if case .timedOut = row.palisade {
+            // Tells whether the time goes to the CRS pack or to Palisade's own detectors.
+            progress("  retrying Palisade without the CRS rule pack")
+            let ownDetectors = Detector(options: withoutCRSRules())
+            if case .measured(let sample, _) = try measurePalisade(ownDetectors, on: workload, quick: quick, warnings: &warnings) {
+                row.palisadeWithoutCRS = sample
+            }
+        }
+        rows.append(row)
     }
 
     let report = Report(
@@ -94,6 +58,44 @@ func run(quick: Bool) throws(BenchmarkError) {
         warnings: warnings
     )
     print(report.markdown)
+}
+
+func measurePalisade(_ detector: Detector, on workload: Workload, quick: Bool, warnings: inout [String]) throws(BenchmarkError) -> Outcome {
+    let deadline = Budget.deadline(quick: quick)
+    guard try finishes(within: deadline, { consume(try? detector.inspect(event: workload.event)) }) else {
+        progress("  Palisade did not finish one event within \(deadline) s of CPU time")
+        warnings.append("Palisade\(detector.options.crsRules ? "" : " without the CRS pack") did not finish \"\(workload.name)\" within \(deadline) s of CPU time.")
+        return .timedOut(after: deadline)
+    }
+    let verdict: Verdict
+    do {
+        verdict = try detector.inspect(event: workload.event)
+    } catch {
+        throw BenchmarkError("Palisade rejected the \(workload.name) event: \(error)")
+    }
+    if detector.options.crsRules {
+        warnings += sanityWarnings(workload, engine: "Palisade", blocked: verdict.isAttack, detail: nil)
+    }
+    let sample = measure(.palisade(quick: quick)) {
+        consume(try? detector.inspect(event: workload.event))
+    }
+    return .measured(sample, verdict: verdict.isAttack ? "attack" : "pass")
+}
+
+func measureModSecurity(_ modSecurity: ModSecurity, on workload: Workload, request: PreparedRequest, quick: Bool, warnings: inout [String]) throws(BenchmarkError) -> Outcome {
+    let deadline = Budget.deadline(quick: quick)
+    guard try finishes(within: deadline, { consume(modSecurity.inspect(request)) }) else {
+        progress("  ModSecurity did not finish one request within \(deadline) s of CPU time")
+        return .timedOut(after: deadline)
+    }
+    let (status, log) = modSecurity.explain(request)
+    // Only a 403 from CRS's blocking evaluation counts as catching the attack row.
+    let blocked = workload.expected == .attack ? status == 403 : status != 0
+    warnings += sanityWarnings(workload, engine: "ModSecurity", blocked: blocked, detail: log)
+    let sample = measure(.modSecurity(quick: quick)) {
+        consume(modSecurity.inspect(request))
+    }
+    return .measured(sample, verdict: status == 0 ? "pass" : String(status))
 }
 
 /// Palisade's own detectors only, for rows where the full detector times out.
