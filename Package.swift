@@ -9,9 +9,12 @@ let package = Package(
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
@@ -23,9 +26,18 @@ let package = Package(
             exclude: ["CRS/LICENSE-CRS.txt", "CRS/NOTICE.md"],
             swiftSettings: strict
         ),
+        .target(
+            name: "PalisadePosture",
+            dependencies: ["CZlib", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "palisade",
-            dependencies: ["PalisadeDetect", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PalisadeDetect", "PalisadePosture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
@@ -33,6 +45,12 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect", "PalisadeJSON"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadePostureTests",
+            dependencies: ["PalisadePosture"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),

@@ -107,7 +107,9 @@ final class CRSRulePack: Sendable {
         return Selection(active: active, transformSets: transformSets, unfiltered: unfiltered.filter { active[$0] })
     }
 
-    func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) {
+    /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
+    @discardableResult
+    func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) -> Bool {
         var variants = TransformCache(input: input)
         var candidates: [(rule: Int, phraseStart: Int?)] = []
         for index in selection.unfiltered where rules[index].targets.covers(input) { candidates.append((index, nil)) }
@@ -138,7 +140,7 @@ final class CRSRulePack: Sendable {
                 }
             }
         }
-        guard !candidates.isEmpty else { return }
+        guard !candidates.isEmpty else { return true }
         let scratch = MatchScratch()
         for (index, phraseStart) in candidates {
             let rule = rules[index]
@@ -164,6 +166,7 @@ final class CRSRulePack: Sendable {
             let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
             matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
         }
+        return scratch.limitsHit == 0
     }
 }
 
@@ -215,14 +218,24 @@ final class CRSRule: Sendable {
 
 /// Per-scan PCRE2 match data, so compiled patterns stay shared and immutable across threads.
 final class MatchScratch {
+    /// Bounds backtracking: a CRS pattern on a megabyte of quotes and brackets must not run for
+    /// seconds. A search that hits the limit counts as no match and is reported in `limitsHit`.
+    static let matchLimit: UInt32 = 1_000_000
+
     let data: OpaquePointer
+    let context: OpaquePointer
+    var limitsHit = 0
 
     init() {
         data = pcre2_match_data_create_8(1, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, Self.matchLimit)
+        pcre2_set_depth_limit_8(context, 10_000)
     }
 
     deinit {
         pcre2_match_data_free_8(data)
+        pcre2_match_context_free_8(context)
     }
 }
 
@@ -284,8 +297,9 @@ final class CompiledRegex: @unchecked Sendable {
 
     func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
         let result = subject.withUnsafeBufferPointer { buffer in
-            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
+            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, scratch.context)
         }
+        if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT { scratch.limitsHit += 1 }
         // 0 means "matched, but the ovector has no room for the capture groups": still a match.
         guard result >= 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(scratch.data)!
