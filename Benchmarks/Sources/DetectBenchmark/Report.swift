@@ -74,9 +74,9 @@ struct Report {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         lines.append("")
-        lines.append("Times are the benchmark thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other work on the shared machine is not counted; on an idle machine wall time agrees. A timed-out cell means one inspection used more CPU time than shown (it ran in a child process that was killed). Latency is per event: Palisade's includes parsing the whole Lambda event; ModSecurity's covers a new transaction, URI, headers, body, phases 1-2, intervention check and cleanup. MB/s counts the event bytes Palisade reads (1 MB = 10^6 B); the memchr column is a bare `memchr` pass over the same bytes for an absent byte, the ceiling a scanner can approach.")
+        lines.append("- Times are the benchmark thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other work on the shared machine is not counted; on an idle machine wall time agrees. A timed-out cell means one inspection used more CPU time than shown (it ran in a child process that was killed). Latency is per event: Palisade's includes parsing the whole Lambda event; ModSecurity's covers a new transaction, URI, headers, body, phases 1-2, intervention check and cleanup. MB/s counts the event bytes Palisade reads (1 MB = 10^6 B); the memchr column is a bare `memchr` pass over the same bytes for an absent byte, the ceiling a scanner can approach.")
         for (index, note) in notes.enumerated() {
-            lines.append("[\(index + 1)] \(note)")
+            lines.append("- [\(index + 1)] \(note)")
         }
         for row in rows {
             guard let goal = row.workload.goalMicroseconds else { continue }
@@ -86,15 +86,15 @@ struct Report {
             case .timedOut(let seconds):
                 "missed (one event took over \(decimal(seconds)) s of CPU time)"
             }
-            lines.append("Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
+            lines.append("- Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
         }
         for row in rows {
             guard let sample = row.palisadeWithoutCRS else { continue }
-            lines.append("Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(decimal(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
+            lines.append("- Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(decimal(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
         }
-        lines.append("Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
+        lines.append("- Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
         for warning in warnings {
-            lines.append("**Warning:** \(warning)")
+            lines.append("- **Warning:** \(warning)")
         }
         return lines.joined(separator: "\n")
     }
