@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct Palisade: ParsableCommand {
+struct Palisade: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "palisade",
         abstract: "Runtime self-protection for serverless functions.",
-        subcommands: [DetectCommand.self]
+        subcommands: [DetectCommand.self, PolicyCommand.self, ConsoleCommand.self]
     )
 }
