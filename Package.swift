@@ -15,9 +15,11 @@ let package = Package(
         .executable(name: "palisade", targets: ["palisade"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
         .library(name: "PalisadeConsoleClient", targets: ["PalisadeConsoleClient"]),
+        .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -33,6 +35,12 @@ let package = Package(
             name: "PalisadeDetect",
             dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"],
             exclude: ["CRS/LICENSE-CRS.txt", "CRS/NOTICE.md"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PalisadePosture",
+            dependencies: ["CZlib", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .target(name: "PalisadeConsoleProtocol", dependencies: ["CZlib"], swiftSettings: strict),
@@ -55,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
+                "PalisadeDetect", "PalisadePosture", "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -70,6 +78,12 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect", "PalisadeJSON"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadePostureTests",
+            dependencies: ["PalisadePosture"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(

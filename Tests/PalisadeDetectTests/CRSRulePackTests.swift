@@ -1,4 +1,5 @@
 @testable import PalisadeDetect
+import PalisadeJSON
 import Testing
 
 @Suite struct CRSRulePackTests {
@@ -18,7 +19,35 @@ import Testing
         #expect(rule.condition.match(subject, scratch: MatchScratch()) != nil)
         #expect(rule.targets.covers(ScanInput(subject)))
         var matches: [Match] = []
-        CRSRulePack.shared.scan(ScanInput(subject), categories: Set(AttackCategory.allCases), paranoiaLevel: 1, into: &matches)
+        CRSRulePack.shared.scan(ScanInput(subject), selection: CRSRulePack.shared.select(categories: Set(AttackCategory.allCases), paranoiaLevel: 1), into: &matches)
         #expect(matches.contains { $0.rule == "crs.931100" }, "\(matches.map(\.rule))")
+    }
+}
+
+/// The literal prefilter must never hide a match: on every input of the corpus, whenever a rule's
+/// regular expression matches, one of its atoms occurs in the same (lowercased) text.
+@Suite struct CRSAtomPrefilterTests {
+    @Test func atomsArePresentWheneverTheRegexMatches() throws {
+        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
+        let pack = CRSRulePack.shared
+        let scratch = MatchScratch()
+        var checked = 0
+        for line in corpus.split(separator: 0x0A) {
+            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                guard let value = input["value"]?.string else { continue }
+                let scan = ScanInput(Array(value.utf8))
+                var variants = TransformCache(input: scan)
+                for rule in pack.rules {
+                    guard let atoms = rule.atoms else { continue }
+                    let subject = variants.value(for: rule.transforms)
+                    guard rule.condition.match(subject, scratch: scratch) != nil else { continue }
+                    checked += 1
+                    let lower = subject.lowercasedASCII()
+                    #expect(atoms.contains { ByteScan.find($0, in: lower) != nil }, "crs.\(rule.id) matched \(value) with none of its atoms present")
+                }
+            }
+        }
+        #expect(checked > 1000)
     }
 }

@@ -13,6 +13,8 @@ struct CRSRuleDefinition: Sendable {
     let argument: String
     let transforms: [String]
     let chain: [CRSCondition]
+    /// Literals one of which every match contains (lowercased); nil when the rule must always run.
+    let atoms: [String]?
 }
 
 /// A chained condition evaluated on the same input (`MATCHED_VARS`).
@@ -31,8 +33,14 @@ final class CRSRulePack: Sendable {
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
 
     let rules: [CRSRule]
-    /// Rule ids whose pattern PCRE2 rejected, reported by `palisade detect --rules`.
+    /// Rule ids whose pattern PCRE2 rejected (the tests require none).
     let rejected: [Int]
+    /// Every rule's atoms and phrases in one automaton, run once per input variant.
+    let automaton: AhoCorasick
+    /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
+    let selections: [[(rule: Int32, isMatch: Bool)]]
+    /// Regex rules without atoms: they run on every input they target.
+    let unfiltered: [Int]
 
     init(definitions: [CRSRuleDefinition]) {
         var rules: [CRSRule] = []
@@ -44,32 +52,136 @@ final class CRSRulePack: Sendable {
                 rejected.append(definition.id)
             }
         }
+        var patterns: [[UInt8]: Int] = [:]
+        var ordered: [[UInt8]] = []
+        var selections: [[(rule: Int32, isMatch: Bool)]] = []
+        var unfiltered: [Int] = []
+        for (index, rule) in rules.enumerated() {
+            let needles: [[UInt8]]
+            let isMatch: Bool
+            switch rule.condition.matcher {
+            case .phrases(let phrases):
+                needles = phrases.phrases
+                isMatch = true
+            case .regex:
+                guard let atoms = rule.atoms else {
+                    unfiltered.append(index)
+                    continue
+                }
+                needles = atoms
+                isMatch = false
+            }
+            for needle in needles {
+                let id: Int
+                if let existing = patterns[needle] {
+                    id = existing
+                } else {
+                    id = ordered.count
+                    patterns[needle] = id
+                    ordered.append(needle)
+                    selections.append([])
+                }
+                selections[id].append((Int32(index), isMatch))
+            }
+        }
         self.rules = rules
         self.rejected = rejected
+        self.automaton = AhoCorasick(ordered)
+        self.selections = selections
+        self.unfiltered = unfiltered
     }
 
-    func scan(_ input: ScanInput, categories: Set<AttackCategory>, paranoiaLevel: Int, into matches: inout [Match]) {
+    /// The rules one detector configuration runs, chosen once at start-up.
+    struct Selection: Sendable {
+        let active: [Bool]
+        let transformSets: [TransformSet]
+        let unfiltered: [Int]
+    }
+
+    func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
+        let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
+        var transformSets: [TransformSet] = []
+        for (index, rule) in rules.enumerated() where active[index] && !transformSets.contains(rule.transforms) {
+            transformSets.append(rule.transforms)
+        }
+        return Selection(active: active, transformSets: transformSets, unfiltered: unfiltered.filter { active[$0] })
+    }
+
+    /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
+    @discardableResult
+    func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) -> Bool {
         var variants = TransformCache(input: input)
+        var candidates: [(rule: Int, phraseStart: Int?)] = []
+        for index in selection.unfiltered where rules[index].targets.covers(input) { candidates.append((index, nil)) }
+        var baseHits: NeedleHits?
+        var chosen: [Bool] = []
+        var scanned: [(TransformSet, NeedleHits)] = []
+        for transforms in selection.transformSets {
+            let effective = transforms.effective(for: input)
+            let hits: NeedleHits
+            if effective.bits & ~TransformSet.lowercase == 0 {
+                if baseHits == nil { baseHits = automaton.firstOccurrences(in: input.lower) }
+                hits = baseHits!
+            } else if let cached = scanned.first(where: { $0.0 == effective }) {
+                hits = cached.1
+            } else {
+                hits = automaton.firstOccurrences(in: variants.value(for: effective).lowercasedASCII())
+                scanned.append((effective, hits))
+            }
+            for (position, id) in hits.ids.enumerated() {
+                for selected in selections[Int(id)] {
+                    let index = Int(selected.rule)
+                    let rule = rules[index]
+                    guard selection.active[index], rule.transforms == transforms, rule.targets.covers(input) else { continue }
+                    if chosen.isEmpty { chosen = [Bool](repeating: false, count: rules.count) }
+                    guard !chosen[index] else { continue }
+                    chosen[index] = true
+                    candidates.append((index, selected.isMatch ? Int(hits.starts[position]) : nil))
+                }
+            }
+        }
+        guard !candidates.isEmpty else { return true }
         let scratch = MatchScratch()
-        for rule in rules where rule.paranoiaLevel <= paranoiaLevel && rule.targets.covers(input) && categories.contains(rule.category) {
-            let subject = variants.value(for: rule.transforms)
-            guard let range = rule.condition.match(subject, scratch: scratch) else { continue }
+        for (index, phraseStart) in candidates {
+            let rule = rules[index]
+            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
+            let subject = variants.value(for: rule.transforms.effective(for: input))
+            let range: Range<Int>
+            if let phraseStart, case .phrases = rule.condition.matcher {
+                range = phraseStart..<phraseStart
+            } else if let found = rule.condition.match(subject, scratch: scratch) {
+                range = found
+            } else {
+                continue
+            }
             var passes = true
             for link in rule.chain {
-                let linked = variants.value(for: link.transforms.bits == 0 ? rule.transforms : link.transforms)
+                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
                 if (link.match(linked, scratch: scratch) != nil) == link.negated {
                     passes = false
                     break
                 }
             }
             guard passes else { continue }
-            let evidence = subject.count == input.bytes.count ? range : 0..<min(input.bytes.count, 80)
+            let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
             matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
         }
+        return scratch.limitsHit == 0
     }
 }
 
-struct CRSRule: Sendable {
+/// Exclusions for CRS rules that misfire on honest Lambda traffic, like the exclusion packages CRS
+/// users add: a plain web URL (`https://host/path?ref=mail&x=1`) is not a shell command line.
+enum CRSExclusions {
+    static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
+
+    static func isPlainWebURL(_ lower: [UInt8]) -> Bool {
+        (lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))) && !ByteSet(lower).intersects(shellBytes)
+    }
+}
+
+/// A compiled rule; a class so the scan loop reads rules without copying them.
+final class CRSRule: Sendable {
     let id: Int
     let category: AttackCategory
     let paranoiaLevel: Int
@@ -78,6 +190,12 @@ struct CRSRule: Sendable {
     let transforms: TransformSet
     let condition: CompiledCondition
     let chain: [CompiledCondition]
+    let atoms: [[UInt8]]?
+
+    var isPhraseRule: Bool {
+        if case .phrases = condition.matcher { return true }
+        return false
+    }
 
     init?(_ definition: CRSRuleDefinition) {
         guard let condition = CompiledCondition(kind: definition.kind, argument: definition.argument, negated: false, transforms: TransformSet([])) else { return nil }
@@ -94,19 +212,30 @@ struct CRSRule: Sendable {
         transforms = TransformSet(definition.transforms)
         self.condition = condition
         self.chain = chain
+        self.atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
     }
 }
 
 /// Per-scan PCRE2 match data, so compiled patterns stay shared and immutable across threads.
 final class MatchScratch {
+    /// Bounds backtracking: a CRS pattern on a megabyte of quotes and brackets must not run for
+    /// seconds. A search that hits the limit counts as no match and is reported in `limitsHit`.
+    static let matchLimit: UInt32 = 1_000_000
+
     let data: OpaquePointer
+    let context: OpaquePointer
+    var limitsHit = 0
 
     init() {
         data = pcre2_match_data_create_8(1, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, Self.matchLimit)
+        pcre2_set_depth_limit_8(context, 10_000)
     }
 
     deinit {
         pcre2_match_data_free_8(data)
+        pcre2_match_context_free_8(context)
     }
 }
 
@@ -152,8 +281,11 @@ final class CompiledRegex: @unchecked Sendable {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let bytes = Array(pattern.utf8)
+        // Byte mode is much faster than UTF mode; only patterns that name code points above 0xFF need UTF.
+        let needsUTF = pattern.contains("\\x{") && pattern.split(separator: "\\x{").dropFirst().contains { $0.prefix { $0 != "}" }.count > 2 }
+        let options = needsUTF ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0
         guard let code = bytes.withUnsafeBufferPointer({ buffer in
-            pcre2_compile_8(buffer.baseAddress, buffer.count, PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(buffer.baseAddress, buffer.count, options, &errorCode, &errorOffset, nil)
         }) else { return nil }
         pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)
         self.code = code
@@ -165,8 +297,9 @@ final class CompiledRegex: @unchecked Sendable {
 
     func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
         let result = subject.withUnsafeBufferPointer { buffer in
-            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
+            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, scratch.context)
         }
+        if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT { scratch.limitsHit += 1 }
         // 0 means "matched, but the ovector has no room for the capture groups": still a match.
         guard result >= 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(scratch.data)!
