@@ -274,8 +274,16 @@ struct ManagementAPI: Sendable {
             from: RFC3339.format(millisecondsSinceEpoch: from), to: RFC3339.format(millisecondsSinceEpoch: to),
             deployedFunctions: stats.deployedFunctions, protectedFunctions: stats.protectedFunctions, invocations: stats.invocations,
             attacks: stats.attacks, blocked: stats.blocked, reported: stats.reported, byCategory: stats.byCategory,
-            overTime: stats.overTime.map { StatsView.Bucket(start: RFC3339.format(millisecondsSinceEpoch: $0.bucketMs), events: $0.count) }
+            overTime: Self.everyBucket(stats.overTime, from: from, to: to, bucketMs: bucket)
         ))
+    }
+
+    /// The chart's buckets with the empty ones filled in, so time runs evenly along the axis.
+    private static func everyBucket(_ counted: [(bucketMs: Int64, count: Int64)], from: Int64, to: Int64, bucketMs: Int64) -> [StatsView.Bucket] {
+        let counts = Dictionary(counted.map { ($0.bucketMs, $0.count) }, uniquingKeysWith: +)
+        return stride(from: from / bucketMs * bucketMs, to: to, by: Int(bucketMs)).map {
+            StatsView.Bucket(start: RFC3339.format(millisecondsSinceEpoch: $0), events: counts[$0] ?? 0)
+        }
     }
 
     private func time(_ text: String?, _ name: String) throws(ConsoleError) -> Int64? {

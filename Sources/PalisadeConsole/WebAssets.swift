@@ -220,7 +220,7 @@ function barChart(target, bars) {
     const height = Math.round((bar.value / max) * 170);
     const x = 10 + index * width;
     target.appendChild(svg("rect", { class: "bar", x: x + 2, y: 190 - height, width: Math.max(width - 4, 1), height }));
-    target.appendChild(svg("text", { x: x + 2, y: 185 - height }, bar.value));
+    if (bar.value > 0) target.appendChild(svg("text", { x: x + 2, y: 185 - height }, bar.value));
     if (bars.length <= 16 || index % Math.ceil(bars.length / 12) === 0) target.appendChild(svg("text", { x: x + 2, y: 205 }, bar.label));
   });
 }

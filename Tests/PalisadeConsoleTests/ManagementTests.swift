@@ -123,6 +123,9 @@ struct ManagementTests {
             #expect(stats["reported"] as? Int == 20)
             #expect(stats["protectedFunctions"] as? Int == 1)
             #expect((stats["byCategory"] as? [String: Int]) == ["sqli": 20, "xss": 10])
+            let buckets = stats["overTime"] as? [[String: Any]] ?? []
+            #expect(buckets.count >= 48, "empty buckets are filled in")
+            #expect(buckets.reduce(0) { $0 + ($1["events"] as? Int ?? 0) } == 30)
         }
     }
 
