@@ -1,5 +1,6 @@
 import Foundation
 import PalisadeConsoleClient
+import Synchronization
 import Testing
 
 /// `kill -9` of the console while agents are sending: after a restart, every batch the console
@@ -25,10 +26,11 @@ struct CrashTests {
         let url = try await first.listeningURL()
         let credentials = ConsoleCredentials(endpoint: try HTTPEndpoint(url: url), key: key, secret: secret)
 
+        let progress = AcknowledgedCount()
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { tasks in
             for sender in 0..<4 {
                 tasks.addTask {
-                    let client = EventBatchSender(client: ConsoleClient(credentials: credentials, timeout: .seconds(5)), agent: AgentDescription(function: "crash-\(sender)"), maxAttempts: 1)
+                    let client = EventBatchSender(client: ConsoleClient(credentials: credentials, timeout: .seconds(30)), agent: AgentDescription(function: "crash-\(sender)"), maxAttempts: 1)
                     var ids: [String] = []
                     while true {
                         let batch = (0..<100).map { _ in UUID().uuidString.lowercased() }
@@ -36,13 +38,16 @@ struct CrashTests {
                             let receipt = try await client.send(events: batch.map { crashEvent(id: $0, function: "crash-\(sender)") })
                             #expect(receipt.accepted == 100)
                             ids += batch
+                            progress.add(batch.count)
                         } catch {
                             return ids  // the console is gone: what was acknowledged so far must survive
                         }
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(1500))
+            // Kill while batches are in flight, once some have been acknowledged (slow machines take longer).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while progress.value < 2_000, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             kill(first.process.processIdentifier, SIGKILL)
             first.process.waitUntilExit()
             var all: [String] = []
@@ -80,6 +85,13 @@ struct CrashTests {
         guard psql.terminationStatus == 0 else { throw LaunchFailure(message: "psql could not create \(name)") }
         return server[..<(server.lastIndex(of: "/") ?? server.endIndex)] + "/" + name
     }
+}
+
+/// Events acknowledged so far, across the senders.
+private final class AcknowledgedCount: Sendable {
+    private let count = Mutex(0)
+    func add(_ events: Int) { count.withLock { $0 += events } }
+    var value: Int { count.withLock { $0 } }
 }
 
 private func crashEvent(id: String, function: String) -> [UInt8] {

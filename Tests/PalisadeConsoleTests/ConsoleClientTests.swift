@@ -39,7 +39,7 @@ struct ConsoleClientTests {
         let fetcher: PolicyFetcher = try await app.test(.live) { client in
             let port = try #require(client.port)
             let credentials = ConsoleCredentials(endpoint: try HTTPEndpoint(url: "http://127.0.0.1:\(port)"), key: harness.groupA.key, secret: harness.groupA.secret)
-            let fetcher = PolicyFetcher(client: ConsoleClient(credentials: credentials, timeout: .seconds(2)), function: "orders api/ü", embedded: embedded)
+            let fetcher = PolicyFetcher(client: ConsoleClient(credentials: credentials, timeout: .seconds(20)), function: "orders api/ü", embedded: embedded)
             guard case .console(let document, let etag) = await fetcher.fetch() else {
                 Issue.record("expected the console's policy")
                 return fetcher
