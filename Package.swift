@@ -15,17 +15,22 @@ let package = Package(
         .executable(name: "palisade", targets: ["palisade"]),
         .executable(name: "palisade-agent", targets: ["palisade-agent"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadeConsoleClient", targets: ["PalisadeConsoleClient"]),
         .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "PalisadeJSON", swiftSettings: strict),
         .target(
             name: "PalisadeDetect",
@@ -39,6 +44,23 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        .target(name: "PalisadeConsoleProtocol", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(
+            name: "PalisadeStore",
+            dependencies: ["CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PalisadeConsole",
+            dependencies: [
+                "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient", "PalisadeDetect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ] + nio,
+            swiftSettings: strict
+        ),
+        .target(name: "PalisadeConsoleClient", dependencies: ["PalisadeConsoleProtocol", "PalisadeJSON"] + nio, swiftSettings: strict),
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
@@ -53,12 +75,18 @@ let package = Package(
             name: "palisade",
             dependencies: [
                 "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
+                "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         // Prints the agent-overhead table: scripts/bench-agent
         .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
+        .executableTarget(
+            name: "palisade-console-bench",
+            dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeDetectTests",
@@ -79,7 +107,22 @@ let package = Package(
             dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
             swiftSettings: strict
         ),
-        .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeConsoleProtocolTests",
+            dependencies: ["PalisadeConsoleProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadeStoreTests", dependencies: ["PalisadeStore"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeConsoleTests",
+            dependencies: [
+                "PalisadeConsole", "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ] + nio,
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadeCommandTests", dependencies: ["palisade", "PalisadeConsoleClient"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

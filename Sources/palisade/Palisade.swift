@@ -6,7 +6,7 @@ struct Palisade: AsyncParsableCommand {
         commandName: "palisade",
         abstract: "Runtime self-protection for serverless functions.",
         subcommands: [
-            DetectCommand.self, RunCommand.self, PolicyCommand.self, LayerCommand.self,
+            DetectCommand.self, RunCommand.self, PolicyCommand.self, LayerCommand.self, ConsoleCommand.self,
             ScanCommand.self, RolesCommand.self, DepsCommand.self, AuditCommand.self,
         ]
     )

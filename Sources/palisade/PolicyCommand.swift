@@ -2,11 +2,11 @@ import ArgumentParser
 import PalisadePolicy
 import PalisadeSystem
 
-struct PolicyCommand: ParsableCommand {
+struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Work with agent policies.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, PolicyExportCommand.self]
     )
 
     struct Check: ParsableCommand {

@@ -1,0 +1,159 @@
+// Console benchmark: signed, gzip ingest of 100-event batches over loopback from N concurrent senders
+// (events/s, p50/p99 batch latency), then the events query with 1,000,000 stored events (p99).
+// Prints a table; one run, not a timed test. Usage (Benchmarks/console/run builds and runs it):
+//   palisade-console-bench PALISADE_BINARY sqlite:PATH|postgres://… [SENDERS...]
+import Foundation
+import PalisadeConsoleClient
+import PalisadeConsoleProtocol
+import PalisadeStore
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    FileHandle.standardError.write(Data("usage: palisade-console-bench PALISADE_BINARY DATABASE [SENDERS...]\n".utf8))
+    exit(2)
+}
+let binary = arguments[1]
+let database = arguments[2]
+let senderCounts = arguments.count > 3 ? arguments[3...].compactMap { Int($0) } : [1, 4, 16]
+let storedEvents = Int(ProcessInfo.processInfo.environment["BENCH_STORED_EVENTS"] ?? "") ?? 1_000_000
+let batchesPerSender = Int(ProcessInfo.processInfo.environment["BENCH_BATCHES"] ?? "") ?? 0
+
+func run(_ args: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchFailure("palisade \(args.joined(separator: " ")) failed") }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func startServer() throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["console", "serve", "--database", database, "--listen", "127.0.0.1:0"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var text = ""
+    while !text.contains("\n") {
+        let data = pipe.fileHandleForReading.availableData
+        guard !data.isEmpty else { throw BenchFailure("the console exited before listening") }
+        text += String(decoding: data, as: UTF8.self)
+    }
+    guard let range = text.range(of: #"http://[0-9.]+:[0-9]+"#, options: .regularExpression) else { throw BenchFailure("no listening line: \(text)") }
+    return (process, String(text[range]))
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+func eventLine(function: String, index: Int) -> [UInt8] {
+    let id = UUID().uuidString.lowercased()
+    let category = ["sqli", "xss", "cmdi", "traversal"][index % 4]
+    return Array(#"{"id":"\#(id)","time":"\#(RFC3339.format(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)))","kind":"attack","requestId":"req-\#(index)","function":"\#(function)","trigger":"api-gateway-rest","sourceIp":"203.0.113.\#(index % 250)","category":"\#(category)","rule":"\#(category).bench","message":"benchmark \#(category)","location":"queryStringParameters.q","evidence":"' OR 1=1 -- \#(index)","action":"\#(index % 3 == 0 ? "blocked" : "reported")"}"#.utf8)
+}
+
+let setup = try run(["console", "bootstrap", "--database", database, "--group", "bench"])
+var values: [String: String] = [:]
+for line in setup.split(separator: "\n") {
+    let parts = line.split(separator: "=", maxSplits: 1)
+    if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+}
+guard let token = values["PALISADE_TOKEN"], let groupId = values["PALISADE_GROUP"], let key = values["PALISADE_KEY"], let secret = values["PALISADE_SECRET"] else {
+    throw BenchFailure("bootstrap printed no credentials (use a new database)")
+}
+let (server, url) = try startServer()
+defer { server.terminate() }
+let credentials = ConsoleCredentials(endpoint: try HTTPEndpoint(url: url), key: key, secret: secret)
+
+print("Palisade console benchmark — database \(database.hasPrefix("sqlite:") ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback")
+print("")
+print("| senders | batches | events | seconds | events/s | p50 batch ms | p99 batch ms |")
+print("|--------:|--------:|-------:|--------:|---------:|-------------:|-------------:|")
+for senders in senderCounts {
+    let batches = batchesPerSender > 0 ? batchesPerSender : max(20, 400 / senders)
+    let clock = ContinuousClock()
+    let started = clock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for sender in 0..<senders {
+            group.addTask {
+                let client = EventBatchSender(client: ConsoleClient(credentials: credentials), agent: AgentDescription(function: "bench-\(sender)", runtime: "python3.12"))
+                var times: [Double] = []
+                for batch in 0..<batches {
+                    let events = (0..<100).map { eventLine(function: "bench-\(sender)", index: batch * 100 + $0) }
+                    let begin = clock.now
+                    let receipt = try await client.send(events: events)
+                    guard receipt.accepted == 100 else { throw BenchFailure("batch not fully accepted: \(receipt)") }
+                    times.append(milliseconds(clock.now - begin))
+                }
+                return times
+            }
+        }
+        var all: [Double] = []
+        for try await times in group { all += times }
+        return all
+    }
+    let seconds = milliseconds(clock.now - started) / 1000
+    let events = latencies.count * 100
+    print(String(format: "| %7d | %7d | %6d | %7.2f | %8.0f | %12.1f | %12.1f |", senders, latencies.count, events, seconds, Double(events) / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99)))
+}
+
+// Fill the store to the target size directly (the ingest path was measured above), then query over HTTP.
+let store = try await StoreLocation(database).open()
+let existing = try await store.stats(groupId: groupId, fromMs: 0, toMs: Int64.max / 2, bucketMs: Int64.max / 4).attacks
+let fillStart = ContinuousClock.now
+var stored = Int(existing)
+let now = Int64(Date().timeIntervalSince1970 * 1000)
+while stored < storedEvents {
+    let count = min(1000, storedEvents - stored)
+    let events = (0..<count).map { offset -> StoredEvent in
+        let index = stored + offset
+        let category = ["sqli", "xss", "cmdi", "traversal", "ssrf"][index % 5]
+        return StoredEvent(
+            id: UUID().uuidString.lowercased(), timeMs: now - Int64(index) * 50, kind: "attack", requestId: "req-\(index)",
+            function: "fill-\(index % 20)", trigger: "api-gateway-rest", sourceIp: "198.51.100.\(index % 250)", category: category,
+            rule: "\(category).fill", message: "stored \(category)", location: "body.q", evidence: "payload \(index)", action: index % 4 == 0 ? "blocked" : "reported"
+        )
+    }
+    _ = try await store.ingest(groupId: groupId, agent: AgentIdentity(function: "fill-0", region: nil, runtime: nil, layerVersion: nil), events: events, counts: [], receivedMs: now)
+    stored += count
+}
+await store.close()
+let fillSeconds = milliseconds(ContinuousClock.now - fillStart) / 1000
+print("")
+print("Events query with \(stored) stored events (filled in \(String(format: "%.0f", fillSeconds)) s), 200 requests each, over HTTP:")
+print("")
+print("| query | p50 ms | p99 ms |")
+print("|-------|-------:|-------:|")
+let endpoint = try HTTPEndpoint(url: url)
+for (name, query) in [
+    ("newest 50", ""), ("category=xss", "&category=xss"), ("function=fill-7", "&function=fill-7"),
+    ("action=blocked, page 2", "&action=blocked&cursor=\(now - 5_000_000)-999999999"),
+    ("sourceIp + category", "&sourceIp=198.51.100.7&category=cmdi"), ("last hour", "&from=\(RFC3339.format(millisecondsSinceEpoch: now - 3_600_000))"),
+] {
+    var times: [Double] = []
+    for _ in 0..<200 {
+        let begin = ContinuousClock.now
+        let reply = try await HTTPExchange.send(to: endpoint, method: "GET", path: "/api/v1/groups/\(groupId)/events?limit=50\(query)", headers: [("Authorization", "Bearer \(token)")])
+        guard reply.status == 200 else { throw BenchFailure("query \(name) answered \(reply.status)") }
+        times.append(milliseconds(ContinuousClock.now - begin))
+    }
+    print("| \(name) | " + String(format: "%6.1f | %6.1f |", percentile(times, 0.5), percentile(times, 0.99)))
+}
