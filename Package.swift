@@ -15,9 +15,12 @@ let package = Package(
         .executable(name: "palisade", targets: ["palisade"]),
         .executable(name: "palisade-agent", targets: ["palisade-agent"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
+        .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
@@ -28,6 +31,12 @@ let package = Package(
             name: "PalisadeDetect",
             dependencies: ["PalisadeJSON", "CPCRE2", "CZlib"],
             exclude: ["CRS/LICENSE-CRS.txt", "CRS/NOTICE.md"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PalisadePosture",
+            dependencies: ["CZlib", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .target(name: "PalisadeSystem", swiftSettings: strict),
@@ -43,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -55,6 +64,12 @@ let package = Package(
             name: "PalisadeDetectTests",
             dependencies: ["PalisadeDetect", "PalisadeJSON"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PalisadePostureTests",
+            dependencies: ["PalisadePosture"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),

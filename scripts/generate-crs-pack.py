@@ -210,6 +210,10 @@ for rule, category, kind, argument, chain in rules:
         for n, k, a, ts in chain
     )
     found = atoms(argument) if kind == "regex" else None
+    # Patterns run in PCRE2's byte mode, where \x{bc} is the byte 0xBC; atoms are written as UTF-8
+    # text, so a rule whose atoms need bytes above 0x7F always runs instead.
+    if found is not None and any(ord(ch) > 0x7F for atom in found for ch in atom):
+        found = None
     atom_list = "nil" if found is None else "[" + ", ".join(swift_string(a) for a in found) + "]"
     lines.append(
         "        CRSRuleDefinition(id: %d, category: .%s, paranoiaLevel: %d, message: %s, targets: %s, kind: .%s, argument: %s, transforms: [%s], chain: [%s], atoms: %s),"

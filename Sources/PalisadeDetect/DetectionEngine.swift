@@ -5,6 +5,7 @@ struct DetectionEngine: Sendable {
     let options: DetectorOptions
     let detectors: [any InputDetector]
     let crs: CRSRulePack?
+    let crsSelection: CRSRulePack.Selection?
 
     /// Findings kept per event; past this an event is an attack many times over already.
     static let maxFindings = 64
@@ -13,6 +14,7 @@ struct DetectionEngine: Sendable {
         self.options = options
         self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
         self.crs = options.crsRules ? CRSRulePack.shared : nil
+        self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
     }
 
     func inspect(_ document: JSONDocument) -> Verdict {
@@ -20,12 +22,22 @@ struct DetectionEngine: Sendable {
         var findings: [Finding] = []
         var seen = Set<String>()
         var matches: [Match] = []
+        // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
+        var verdicts: [ShortInputKey: [Match]] = [:]
+        var regexLimitHit = false
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
-            let input = ScanInput(view)
-            matches.removeAll(keepingCapacity: true)
-            scan(input, into: &matches)
+            let key = ShortInputKey(view)
+            if let key, let known = verdicts[key] {
+                guard !known.isEmpty else { return }
+                matches = known
+            } else {
+                matches.removeAll(keepingCapacity: true)
+                if !scan(ScanInput(view), into: &matches) { regexLimitHit = true }
+                if let key { verdicts[key] = matches }
+            }
             guard !matches.isEmpty else { return }
+            let input = ScanInput(view)
             let location = view.location
             for match in matches where seen.insert(match.rule + "\u{0}" + location).inserted {
                 findings.append(Finding(
@@ -34,15 +46,34 @@ struct DetectionEngine: Sendable {
                 ))
             }
         }
-        return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits)
+        return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
     }
 
-    /// All matches for one decoded input; exposed for tests of single values.
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
+    @discardableResult
+    func scan(_ input: ScanInput, into matches: inout [Match]) -> Bool {
         for detector in detectors {
             detector.scan(input, into: &matches)
         }
-        crs?.scan(input, categories: options.categories, paranoiaLevel: options.paranoiaLevel, into: &matches)
+        guard let crs, let crsSelection else { return true }
+        return crs.scan(input, selection: crsSelection, into: &matches)
+    }
+}
+
+/// Identity of a short input for the per-event cache: same bytes in the same kind of place give the
+/// same matches (keys named `prototype` depend on their parent, so they are never cached).
+struct ShortInputKey: Hashable {
+    static let maxBytes = 64
+
+    let value: [UInt8]
+    let isKey: Bool
+    let source: InputSource
+
+    init?(_ view: InputView) {
+        guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
+        value = view.value
+        isKey = view.isKey
+        source = view.source
     }
 }
 

@@ -19,7 +19,7 @@ import Testing
         #expect(rule.condition.match(subject, scratch: MatchScratch()) != nil)
         #expect(rule.targets.covers(ScanInput(subject)))
         var matches: [Match] = []
-        CRSRulePack.shared.scan(ScanInput(subject), categories: Set(AttackCategory.allCases), paranoiaLevel: 1, into: &matches)
+        CRSRulePack.shared.scan(ScanInput(subject), selection: CRSRulePack.shared.select(categories: Set(AttackCategory.allCases), paranoiaLevel: 1), into: &matches)
         #expect(matches.contains { $0.rule == "crs.931100" }, "\(matches.map(\.rule))")
     }
 }

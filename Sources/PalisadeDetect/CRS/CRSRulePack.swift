@@ -91,45 +91,72 @@ final class CRSRulePack: Sendable {
         self.unfiltered = unfiltered
     }
 
-    func scan(_ input: ScanInput, categories: Set<AttackCategory>, paranoiaLevel: Int, into matches: inout [Match]) {
-        var eligible = [Bool](repeating: false, count: rules.count)
+    /// The rules one detector configuration runs, chosen once at start-up.
+    struct Selection: Sendable {
+        let active: [Bool]
+        let transformSets: [TransformSet]
+        let unfiltered: [Int]
+    }
+
+    func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
+        let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
         var transformSets: [TransformSet] = []
-        for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) && rule.targets.covers(input) {
-            eligible[index] = true
-            if !transformSets.contains(rule.transforms) { transformSets.append(rule.transforms) }
+        for (index, rule) in rules.enumerated() where active[index] && !transformSets.contains(rule.transforms) {
+            transformSets.append(rule.transforms)
         }
+        return Selection(active: active, transformSets: transformSets, unfiltered: unfiltered.filter { active[$0] })
+    }
+
+    /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
+    @discardableResult
+    func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) -> Bool {
         var variants = TransformCache(input: input)
-        var candidates: [(rule: Int, phraseStart: Int?)] = unfiltered.filter { eligible[$0] }.map { ($0, nil) }
-        var chosen = eligible.map { _ in false }
-        for transforms in transformSets {
-            let text = transforms.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.value(for: transforms).lowercasedASCII()
-            let hits = automaton.firstOccurrences(in: text)
+        var candidates: [(rule: Int, phraseStart: Int?)] = []
+        for index in selection.unfiltered where rules[index].targets.covers(input) { candidates.append((index, nil)) }
+        var baseHits: NeedleHits?
+        var chosen: [Bool] = []
+        var scanned: [(TransformSet, NeedleHits)] = []
+        for transforms in selection.transformSets {
+            let effective = transforms.effective(for: input)
+            let hits: NeedleHits
+            if effective.bits & ~TransformSet.lowercase == 0 {
+                if baseHits == nil { baseHits = automaton.firstOccurrences(in: input.lower) }
+                hits = baseHits!
+            } else if let cached = scanned.first(where: { $0.0 == effective }) {
+                hits = cached.1
+            } else {
+                hits = automaton.firstOccurrences(in: variants.value(for: effective).lowercasedASCII())
+                scanned.append((effective, hits))
+            }
             for (position, id) in hits.ids.enumerated() {
-                for selection in selections[Int(id)] {
-                    let index = Int(selection.rule)
-                    guard eligible[index], !chosen[index], rules[index].transforms == transforms else { continue }
+                for selected in selections[Int(id)] {
+                    let index = Int(selected.rule)
+                    let rule = rules[index]
+                    guard selection.active[index], rule.transforms == transforms, rule.targets.covers(input) else { continue }
+                    if chosen.isEmpty { chosen = [Bool](repeating: false, count: rules.count) }
+                    guard !chosen[index] else { continue }
                     chosen[index] = true
-                    candidates.append((index, selection.isMatch ? Int(hits.starts[position]) : nil))
+                    candidates.append((index, selected.isMatch ? Int(hits.starts[position]) : nil))
                 }
             }
         }
-        guard !candidates.isEmpty else { return }
+        guard !candidates.isEmpty else { return true }
         let scratch = MatchScratch()
         for (index, phraseStart) in candidates {
             let rule = rules[index]
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
-            let subject = variants.value(for: rule.transforms)
+            let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.condition.match(subject, scratch: scratch) {
+            } else if let found = rule.firstMatch(in: subject, scratch: scratch) {
                 range = found
             } else {
                 continue
             }
             var passes = true
             for link in rule.chain {
-                let linked = variants.value(for: link.transforms.bits == 0 ? rule.transforms : link.transforms)
+                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
                 if (link.match(linked, scratch: scratch) != nil) == link.negated {
                     passes = false
                     break
@@ -139,6 +166,7 @@ final class CRSRulePack: Sendable {
             let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
             matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
         }
+        return scratch.limitsHit == 0
     }
 }
 
@@ -152,7 +180,8 @@ enum CRSExclusions {
     }
 }
 
-struct CRSRule: Sendable {
+/// A compiled rule; a class so the scan loop reads rules without copying them.
+final class CRSRule: Sendable {
     let id: Int
     let category: AttackCategory
     let paranoiaLevel: Int
@@ -162,6 +191,28 @@ struct CRSRule: Sendable {
     let condition: CompiledCondition
     let chain: [CompiledCondition]
     let atoms: [[UInt8]]?
+
+    /// Bytes of one input a rule's pattern sees at once. Two CRS patterns backtrack quadratically on
+    /// long runs of separators (932125's `:.*\\`, 941160's lazy classes), so they read short
+    /// overlapping windows; the others read the first 64 KB whole.
+    var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
+    static let quadratic: Set<Int> = [932125, 941160]
+    static let windowOverlap = 128
+
+    func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+        guard subject.count > window else { return condition.match(subject, scratch: scratch) }
+        guard window < 64 << 10 else { return condition.match(Array(subject[..<window]), scratch: scratch) }
+        var start = 0
+        while start < subject.count {
+            let end = min(subject.count, start + window)
+            if let found = condition.match(Array(subject[start..<end]), scratch: scratch) {
+                return (found.lowerBound + start)..<(found.upperBound + start)
+            }
+            if end == subject.count { break }
+            start = end - Self.windowOverlap
+        }
+        return nil
+    }
 
     var isPhraseRule: Bool {
         if case .phrases = condition.matcher { return true }
@@ -189,14 +240,24 @@ struct CRSRule: Sendable {
 
 /// Per-scan PCRE2 match data, so compiled patterns stay shared and immutable across threads.
 final class MatchScratch {
+    /// Bounds backtracking: a CRS pattern on a megabyte of quotes and brackets must not run for
+    /// seconds. A search that hits the limit counts as no match and is reported in `limitsHit`.
+    static let matchLimit: UInt32 = 1_000_000
+
     let data: OpaquePointer
+    let context: OpaquePointer
+    var limitsHit = 0
 
     init() {
         data = pcre2_match_data_create_8(1, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, Self.matchLimit)
+        pcre2_set_depth_limit_8(context, 10_000)
     }
 
     deinit {
         pcre2_match_data_free_8(data)
+        pcre2_match_context_free_8(context)
     }
 }
 
@@ -242,8 +303,11 @@ final class CompiledRegex: @unchecked Sendable {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let bytes = Array(pattern.utf8)
+        // Byte mode is much faster than UTF mode; only patterns that name code points above 0xFF need UTF.
+        let needsUTF = pattern.contains("\\x{") && pattern.split(separator: "\\x{").dropFirst().contains { $0.prefix { $0 != "}" }.count > 2 }
+        let options = needsUTF ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0
         guard let code = bytes.withUnsafeBufferPointer({ buffer in
-            pcre2_compile_8(buffer.baseAddress, buffer.count, PCRE2_UTF | PCRE2_NO_UTF_CHECK | PCRE2_MATCH_INVALID_UTF, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(buffer.baseAddress, buffer.count, options, &errorCode, &errorOffset, nil)
         }) else { return nil }
         pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE)
         self.code = code
@@ -255,8 +319,9 @@ final class CompiledRegex: @unchecked Sendable {
 
     func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
         let result = subject.withUnsafeBufferPointer { buffer in
-            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, nil)
+            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, scratch.context)
         }
+        if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT { scratch.limitsHit += 1 }
         // 0 means "matched, but the ovector has no room for the capture groups": still a match.
         guard result >= 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(scratch.data)!

@@ -82,6 +82,26 @@ struct TransformSet: Sendable, Hashable {
         self.bits = bits
     }
 
+    /// The transformations that would change this input; the rest are dropped so that most inputs
+    /// share one variant (and one automaton pass).
+    func effective(for input: ScanInput) -> TransformSet {
+        var bits = self.bits & ~Self.lowercase
+        let present = input.present
+        let hasSpace = present.contains(0x20) || present.contains(0x09) || present.contains(0x0A) || present.contains(0x0D) || present.contains(0x0B) || present.contains(0x0C)
+        if !hasSpace { bits &= ~(Self.removeWhitespace | Self.compressWhitespace) }
+        if !present.intersects(Self.commandLineBytes) && !present.containsAny(from: 0x41, through: 0x5A) { bits &= ~Self.commandLine }
+        if !present.contains(UInt8(ascii: "*")) { bits &= ~Self.replaceComments }
+        if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && input.bytes.count > 1) { bits &= ~Self.normalizePath }
+        if input.bytes.count < 8 { bits &= ~Self.base64Decode }
+        return TransformSet(bits: bits | (self.bits & Self.lowercase))
+    }
+
+    static let commandLineBytes = ByteSet("\\\"'^,; \t\n\r")
+
+    init(bits: UInt16) {
+        self.bits = bits
+    }
+
     func apply(to input: [UInt8]) -> [UInt8] {
         var value = input
         if bits & Self.base64Decode != 0, let decoded = Base64.decode(value) { value = Canonicalizer.canonical(decoded) }

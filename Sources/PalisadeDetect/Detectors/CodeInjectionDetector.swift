@@ -85,13 +85,17 @@ struct CodeInjectionDetector: InputDetector {
         Signature("aced0005", "code.java-deserialization", "a serialised Java object"),
     ]
 
+    static let needles = NeedleSet(signatures.map { String(decoding: $0.needle, as: UTF8.self) })
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        for signature in Self.signatures {
-            let needle = signature.needle.lowercasedASCII()
+        let hits = Self.needles.scan(text)
+        guard !hits.isEmpty else { return }
+        for (index, signature) in Self.signatures.enumerated() where hits.contains(index) {
+            let needle = Self.needles.needles[index]
             for offset in ByteScan.all(needle, in: text) {
-                guard needle.first.map({ !ByteScan.isIdentifier($0) }) ?? true || ByteScan.startsWord(text, at: offset) else { continue }
+                guard !ByteScan.isIdentifier(needle[0]) || ByteScan.startsWord(text, at: offset) else { continue }
                 let end = offset + needle.count
                 // A bare opening tag runs nothing; code must follow it.
                 if signature.rule == "code.php-tag", ByteScan.skipSpace(text, from: end) >= text.count { continue }

@@ -9,6 +9,10 @@ struct CrossSiteScriptingDetector: InputDetector {
     static let sinks: [[UInt8]] = ["alert", "prompt", "confirm", "eval", "document.cookie", "document.write", "document.domain", "window.location", "fromcharcode", "atob", "fetch"].map { Array($0.utf8) }
     static let schemes: [[UInt8]] = ["javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg+xml", "data:application/x-javascript"].map { Array($0.utf8) }
 
+    static let sinkNeedles = NeedleSet(sinks.map { String(decoding: $0, as: UTF8.self) })
+    /// The tails of script URL schemes; the full check squeezes out whitespace only when one occurs.
+    static let schemeTails = NeedleSet(["t:", "a:", "ml", "svg", "javascript"])
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
@@ -20,7 +24,7 @@ struct CrossSiteScriptingDetector: InputDetector {
                 }
             }
         }
-        if input.present.contains(UInt8(ascii: ":")), let match = scriptURL(text) {
+        if input.present.contains(UInt8(ascii: ":")), !Self.schemeTails.scan(text).isEmpty, let match = scriptURL(text) {
             matches.append(match)
             return
         }
@@ -43,7 +47,8 @@ struct CrossSiteScriptingDetector: InputDetector {
         // A tag name ends at space, '/', '>' or the end; `a<b` in prose is not a tag.
         guard index == text.count || ByteScan.isSpace(text[index]) || text[index] == UInt8(ascii: "/") || text[index] == UInt8(ascii: ">") else { return nil }
         let name = text[nameStart..<index]
-        let end = text[index...].firstIndex(of: UInt8(ascii: ">")) ?? text.count
+        // A tag closes within a kilobyte; looking further would make a run of '<' quadratic.
+        let end = text[index..<min(text.count, index + 1024)].firstIndex(of: UInt8(ascii: ">")) ?? min(text.count, index + 1024)
         let evidence = start..<min(text.count, end + 1)
         if Self.scriptTags.contains(name) {
             return Match(category: .xss, rule: "xss.script-tag", message: "an HTML element that runs or loads script", evidence: evidence)
@@ -104,7 +109,9 @@ struct CrossSiteScriptingDetector: InputDetector {
 
     /// `';alert(1)//`, `"-prompt(1)-"`, `</script><script>`: leaving a script string to call a sink.
     func scriptBreakout(_ text: [UInt8]) -> Match? {
-        for sink in Self.sinks {
+        let hits = Self.sinkNeedles.scan(text)
+        guard !hits.isEmpty else { return nil }
+        for (index, sink) in Self.sinks.enumerated() where hits.contains(index) {
             for offset in ByteScan.all(sink, in: text) where ByteScan.startsWord(text, at: offset) {
                 let end = offset + sink.count
                 guard sink.contains(UInt8(ascii: ".")) || ByteScan.isCall(text, after: end) != nil || (end < text.count && text[end] == UInt8(ascii: "`")) else { continue }

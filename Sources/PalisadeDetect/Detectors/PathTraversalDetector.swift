@@ -14,11 +14,24 @@ struct PathTraversalDetector: InputDetector {
     ].map { Array($0.utf8) }
     static let wrappers: [[UInt8]] = ["php://", "file://", "expect://", "zip://", "phar://", "glob://", "data://", "jar:file:", "compress.zlib://", "zlib://", "ogg://", "rar://", "ssh2.shell://"].map { Array($0.utf8) }
 
+    static let needles = NeedleSet((wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) })
+    static let parentMarker = wrappers.count + sensitiveFiles.count
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        if let wrapper = Self.wrappers.first(where: { ByteScan.find($0, in: text) != nil }), let offset = ByteScan.find(wrapper, in: text), ByteScan.startsWord(text, at: offset) {
+        let hits = Self.needles.scan(text)
+        if hits.isEmpty {
+            if let match = remoteInclude(text) { matches.append(match) }
+            return
+        }
+        if let wrapperIndex = Self.wrappers.indices.first(where: { hits.contains($0) }), let offset = hits.start(of: wrapperIndex), ByteScan.startsWord(text, at: offset) {
             matches.append(Match(category: .traversal, rule: "traversal.stream-wrapper", message: "a stream wrapper that reads files or runs code", evidence: offset..<min(text.count, offset + 60)))
+            return
+        }
+        guard hits.contains(Self.parentMarker) || Self.sensitiveFiles.indices.contains(where: { hits.contains(Self.wrappers.count + $0) })
+            || input.present.contains(UInt8(ascii: "\\")) else {
+            if let match = remoteInclude(text) { matches.append(match) }
             return
         }
         // Windows separators and repeated slashes read the same as '/' to most file APIs.

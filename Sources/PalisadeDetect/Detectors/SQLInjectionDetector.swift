@@ -5,10 +5,15 @@
 struct SQLInjectionDetector: InputDetector {
     let category = AttackCategory.sqli
 
-    static let gate = ByteSet("'\";(=-#/@<>|&`")
+    /// Quotes always get a look; without one, SQL needs one of these to change a query's meaning.
+    static let quotes = ByteSet("'\"`")
+    static let needles = NeedleSet([
+        ";", "--", "#", "/*", "@@", "||", "&&", " or ", " and ", " xor ", ")or", ")and", "union", "select", "sleep", "benchmark",
+        "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
+    ])
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard input.present.intersects(Self.gate) || ByteScan.find(Array("union".utf8), in: input.lower) != nil else { return }
+        guard input.present.intersects(Self.quotes) || !Self.needles.scan(input.lower).isEmpty else { return }
         var contexts: [UInt8?] = [nil]
         if input.present.contains(UInt8(ascii: "'")) { contexts.append(UInt8(ascii: "'")) }
         if input.present.contains(UInt8(ascii: "\"")) { contexts.append(UInt8(ascii: "\"")) }

@@ -13,24 +13,28 @@ struct TemplateInjectionDetector: InputDetector {
     ].map { Array($0.utf8) }
     static let directives: [[UInt8]] = ["<#assign", "<#import", "<#include", "[#assign", "#set(", "#foreach(", "#evaluate(", "{php}", "{system(", "{{#with", "{$smarty"].map { Array($0.utf8) }
 
+    static let delimiters: [(open: [UInt8], close: [UInt8])] = [
+        ("{{", "}}"), ("{%", "%}"), ("${", "}"), ("#{", "}"), ("*{", "}"), ("<%=", "%>"), ("<%", "%>"), ("@{", "}"),
+    ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
+    static let needles = NeedleSet((directives + delimiters.map(\.open)).map { String(decoding: $0, as: UTF8.self) })
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        for directive in Self.directives {
-            if let offset = ByteScan.find(directive, in: text) {
+        let hits = Self.needles.scan(text)
+        guard !hits.isEmpty else { return }
+        for index in Self.directives.indices {
+            if let offset = hits.start(of: index) {
                 matches.append(Match(category: .ssti, rule: "ssti.directive", message: "a template directive that assigns or executes", evidence: offset..<min(text.count, offset + 60)))
                 return
             }
         }
-        let delimiters: [(open: [UInt8], close: [UInt8])] = [
-            (Array("{{".utf8), Array("}}".utf8)), (Array("{%".utf8), Array("%}".utf8)), (Array("${".utf8), Array("}".utf8)),
-            (Array("#{".utf8), Array("}".utf8)), (Array("*{".utf8), Array("}".utf8)), (Array("<%=".utf8), Array("%>".utf8)),
-            (Array("<%".utf8), Array("%>".utf8)), (Array("@{".utf8), Array("}".utf8)),
-        ]
-        for (open, close) in delimiters {
+        for (index, (open, close)) in Self.delimiters.enumerated() where hits.contains(Self.directives.count + index) {
             for start in ByteScan.all(open, in: text) {
                 let bodyStart = start + open.count
-                let end = ByteScan.find(close, in: text, from: bodyStart) ?? text.count
+                // Expressions are short; bounding the search keeps a run of openers linear.
+                let window = Array(text[bodyStart..<min(text.count, bodyStart + 512)])
+                let end = bodyStart + (ByteScan.find(close, in: window) ?? window.count)
                 let body = Array(text[bodyStart..<end])
                 if Self.isExpression(body) {
                     matches.append(Match(category: .ssti, rule: "ssti.expression", message: "a template expression that computes or reaches objects", evidence: start..<min(text.count, end + close.count)))

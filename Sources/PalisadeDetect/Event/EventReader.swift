@@ -9,7 +9,7 @@ enum PathComponent {
 
 /// An input as the reader hands it out: the location is rendered only when somebody asks for it.
 /// Where in a request an input sits, in the terms CRS rules use for their targets.
-enum InputSource: Equatable {
+enum InputSource: Hashable {
     case argument, argumentName, cookie, cookieName, headerName, path, rawBody, fileName
     /// A header value, with the header's lowercased name.
     case header([UInt8])

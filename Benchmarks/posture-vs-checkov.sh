@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `palisade scan` against Checkov (PyPI) on the same inputs, one run each: the Checkov peer fixtures
+# and a generated 1,000-function SAM template. Prints wall time and peak RSS (/usr/bin/time -v) and
+# the ratios. Checkov goes into its own virtualenv under .build-bench/ so its pins cannot disturb
+# the test tools (moto, boto3) installed for the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=.build-bench
+mkdir -p "$work"
+
+if [ ! -x "$work/checkov-venv/bin/checkov" ]; then
+    python3 -m venv "$work/checkov-venv"
+    "$work/checkov-venv/bin/pip" install --quiet checkov
+fi
+swift build -c release --product palisade >/dev/null
+palisade=.build/release/palisade
+
+# A SAM template with 1,000 functions whose settings vary, so every check has work to do.
+python3 - "$work/synthetic" <<'PY'
+import os, sys
+target = sys.argv[1]
+os.makedirs(target, exist_ok=True)
+runtimes = ["python3.8", "python3.12", "nodejs18.x", "nodejs20.x", "java21"]
+lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Transform: AWS::Serverless-2016-10-31",
+         "Globals:", "  Function:", "    Timeout: 10", "    Tracing: Active", "Resources:",
+         "  SharedRole:", "    Type: AWS::IAM::Role", "    Properties:", "      Policies:",
+         "        - PolicyName: broad", "          PolicyDocument:", "            Statement:",
+         "              - Effect: Allow", "                Action: '*'", "                Resource: '*'"]
+for n in range(1000):
+    lines += [f"  Function{n}:", "    Type: AWS::Serverless::Function", "    Properties:",
+              f"      Runtime: {runtimes[n % len(runtimes)]}", "      Handler: app.handler", "      CodeUri: src/"]
+    if n % 3 == 0:
+        lines += ["      Role: !GetAtt SharedRole.Arn"]
+    if n % 4 == 0:
+        lines += ["      ReservedConcurrentExecutions: 5"]
+    lines += ["      Environment:", "        Variables:", f"          TABLE: table-{n}"]
+    if n % 50 == 0:
+        lines += ["          LEGACY_KEY: AKIAIOSFODNN7EXAMPLE"]
+    lines += ["      Events:", "        Api:", "          Type: Api", "          Properties:",
+              f"            Path: /f{n}", "            Method: get"]
+    if n % 2 == 0:
+        lines += ["        Queue:", "          Type: SQS", "          Properties:", "            Queue: arn:aws:sqs:us-east-1:111122223333:q"]
+open(os.path.join(target, "template.yaml"), "w").write("\n".join(lines) + "\n")
+PY
+
+# Runs a command once under /usr/bin/time -v; prints "seconds kilobytes".
+measure() {
+    local log
+    log=$(mktemp)
+    /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    rm -f "$log"
+    echo "$wall $rss"
+}
+
+printf '%-22s %-9s %10s %12s\n' "input" "tool" "wall (s)" "peak RSS (MB)"
+for input in Tests/PalisadePostureTests/Fixtures/checkov "$work/synthetic"; do
+    read -r p_wall p_rss < <(sneaky_var='*' measure "$palisade" scan --format json --fail-on none "$input")
+    read -r c_wall c_rss < <(sneaky_var='*' measure "$work/checkov-venv/bin/checkov" -d "$input" --framework cloudformation serverless \
+        --skip-download --quiet -o json)
+    name=$(basename "$input")
+    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "palisade" "$p_wall" "$(echo "$p_rss / 1024" | bc -l)"
+    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "checkov" "$c_wall" "$(echo "$c_rss / 1024" | bc -l)"
+    printf '%-22s %-9s %9.1fx %11.1fx\n' "$name" "ratio" "$(echo "$c_wall / $p_wall" | bc -l)" "$(echo "$c_rss / $p_rss" | bc -l)"
+done

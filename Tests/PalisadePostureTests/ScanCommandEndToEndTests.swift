@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import PalisadePosture
+
+/// Runs the built `palisade` binary the way CI would, and reads what it prints.
+@Suite struct ScanCommandEndToEndTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// The binary sits beside the test resources in the build products directory.
+    static func palisade(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let products = Bundle.module.bundleURL.deletingLastPathComponent()
+        let binary = products.appendingPathComponent("palisade")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the palisade product first (swift build --build-tests)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self), errors: String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test func jsonOnTheCheckovFixtures() throws {
+        let run = try Self.palisade(["scan", "--format", "json", "--fail-on", "critical", "--as-of", "2024-01-01", fixtures.appendingPathComponent("checkov").path],
+                                    environment: ["sneaky_var": "*"])
+        #expect(run.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let results = try #require(document["results"] as? [[String: Any]])
+        let admin = results.filter { $0["check"] as? String == "PAL-IAM-002" && ($0["file"] as? String)?.contains("provider_level_with_env_var") == true }
+        #expect(admin.map { $0["status"] as? String } == ["failed"])
+        #expect((document["errors"] as? [Any])?.isEmpty == true)
+        let checks = Set(results.compactMap { $0["check"] as? String })
+        #expect(checks.count >= 15)
+    }
+
+    @Test func sarifAndFailOnNone() throws {
+        let run = try Self.palisade(["scan", "--format", "sarif", "--fail-on", "none", fixtures.appendingPathComponent("checkov/cloudformation/LambdaFunctionURLAuth").path])
+        #expect(run.status == 0)
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        #expect(log["version"] as? String == "2.1.0")
+        #expect(run.output.contains("PAL-URL-001"))
+    }
+
+    @Test func brokenFileIsReportedAndOthersAreScanned() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: [python3.12\n".write(
+            to: directory.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+        try "Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      AuthType: NONE\n".write(
+            to: directory.appendingPathComponent("url.yaml"), atomically: true, encoding: .utf8)
+        let run = try Self.palisade(["scan", "--check", "PAL-URL-001", "--fail-on", "high", directory.path])
+        #expect(run.status == 1)
+        #expect(run.output.contains("broken.yaml:6: error PAL-E002"))
+        #expect(run.output.contains("AWS::Lambda::Url.Url"))
+        let unknown = try Self.palisade(["scan", "--check", "PAL-NOPE", directory.path])
+        #expect(unknown.status != 0)
+        #expect(unknown.errors.contains("unknown check `PAL-NOPE`"))
+    }
+}
