@@ -125,7 +125,8 @@ import Testing
 
     @Test func largeEventPassesIntact() async throws {
         let large = Array(#"{"blob": ""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 5 << 20) + Array(#""}"#.utf8)
-        let outcome = try await Fixtures.run(Fixtures.python("app.echo"), environment: ["PALISADE_MODE": "mitigate"]) { local in
+        // Debug builds inspect 5 MB slowly on a busy CI machine: the point is that it arrives whole.
+        let outcome = try await Fixtures.run(Fixtures.python("app.echo"), environment: ["PALISADE_MODE": "mitigate"], invocationTimeout: .seconds(150)) { local in
             await local.invoke(large)
         }
         let root = try JSONDocument(bytes: outcome.value.body).root

@@ -48,6 +48,7 @@ enum Fixtures {
         _ function: LocalFunction,
         agent: Bool = true,
         environment: [String: String] = [:],
+        invocationTimeout: Duration = .seconds(60),
         _ body: (LocalEnvironment) async throws -> Value
     ) async throws -> Outcome<Value> {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-test-\(UUID().uuidString)").path
@@ -57,7 +58,8 @@ enum Fixtures {
         let logFile = scratch + "/log.txt"
         var variables = credentials.merging(environment) { _, new in new }
         variables["PALISADE_EVENTS_OUT"] = eventsFile
-        let options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile)
+        var options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile)
+        options.invocationTimeout = invocationTimeout
         let local = try await LocalEnvironment.start(function, options: options)
         let value: Value
         do {
