@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "palisade", targets: ["palisade"]),
+        .executable(name: "palisade-agent", targets: ["palisade-agent"]),
         .library(name: "PalisadeDetect", targets: ["PalisadeDetect"]),
         .library(name: "PalisadeConsoleClient", targets: ["PalisadeConsoleClient"]),
         .library(name: "PalisadePosture", targets: ["PalisadePosture"]),
@@ -60,14 +61,27 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "PalisadeConsoleClient", dependencies: ["PalisadeConsoleProtocol", "PalisadeJSON"] + nio, swiftSettings: strict),
+        .target(name: "PalisadeSystem", swiftSettings: strict),
+        .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
+        .target(
+            name: "PalisadeAgent",
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
+            swiftSettings: strict
+        ),
+        .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),
+        .executableTarget(name: "palisade-agent", dependencies: ["PalisadeAgent", "PalisadeSystem"], swiftSettings: strict),
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePosture", "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
+                "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+        // Prints the agent-overhead table: scripts/bench-agent
+        .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         .executableTarget(
             name: "palisade-console-bench",
             dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore"],
@@ -84,6 +98,13 @@ let package = Package(
             name: "PalisadePostureTests",
             dependencies: ["PalisadePosture"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "PalisadeLocalTests",
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
             swiftSettings: strict
         ),
         .testTarget(

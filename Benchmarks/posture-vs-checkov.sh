@@ -61,7 +61,7 @@ for input in Tests/PalisadePostureTests/Fixtures/checkov "$work/synthetic"; do
     read -r c_wall c_rss < <(sneaky_var='*' measure "$work/checkov-venv/bin/checkov" -d "$input" --framework cloudformation serverless \
         --skip-download --quiet -o json)
     name=$(basename "$input")
-    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "palisade" "$p_wall" "$(echo "$p_rss / 1024" | bc -l)"
-    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "checkov" "$c_wall" "$(echo "$c_rss / 1024" | bc -l)"
-    printf '%-22s %-9s %9.1fx %11.1fx\n' "$name" "ratio" "$(echo "$c_wall / $p_wall" | bc -l)" "$(echo "$c_rss / $p_rss" | bc -l)"
+    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "palisade" "$p_wall" "$(awk "BEGIN {print $p_rss / 1024}")"
+    printf '%-22s %-9s %10.2f %12.1f\n' "$name" "checkov" "$c_wall" "$(awk "BEGIN {print $c_rss / 1024}")"
+    printf '%-22s %-9s %9.1fx %11.1fx\n' "$name" "ratio" "$(awk "BEGIN {print $c_wall / $p_wall}")" "$(awk "BEGIN {print $c_rss / $p_rss}")"
 done

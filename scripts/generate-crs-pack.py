@@ -146,6 +146,10 @@ SPECIAL = {
     934180: "ssti", 934200: "ssti", 934210: "nosql", 934220: "nosql",
 }
 OPERATORS = {"@rx": "regex", "@pm": "phrases", "@pmFromFile": "phraseFile"}
+# Rules left out, with the reason. 941160's pattern (tag names spelled with any non-word bytes between
+# the letters) backtracks in cubic time: 1 KiB of brackets costs seconds in PCRE2 and in ModSecurity
+# alike. Palisade's own xss.script-tag and xss.event-handler cover what it looks for.
+EXCLUDED = {941160}
 
 
 def swift_string(text):
@@ -177,7 +181,7 @@ for line in open(os.path.join(corpus, "crs-rules.jsonl"), encoding="utf-8"):
     rule = json.loads(line)
     family = rule["file"][8:11]
     category = SPECIAL.get(rule["id"]) or FAMILIES.get(family)
-    if category is None:
+    if category is None or rule["id"] in EXCLUDED:
         continue
     negated, kind, argument = operator(rule["operator"])
     if kind is None or negated:

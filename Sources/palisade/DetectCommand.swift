@@ -31,7 +31,8 @@ struct DetectCommand: ParsableCommand {
         do {
             bytes = try InputFile.read(file)
         } catch {
-            throw CleanExit.message("error: \(error)")
+            StandardError.print("palisade detect: \(error)")
+            throw ExitCode(2)
         }
         var options = DetectorOptions()
         options.crsRules = paranoiaLevel > 0

@@ -30,3 +30,11 @@ enum InputFile {
         }
     }
 }
+
+/// Writes a line to standard error.
+enum StandardError {
+    static func print(_ message: String) {
+        let line = Array((message + "\n").utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

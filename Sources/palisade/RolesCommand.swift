@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PalisadePosture
 
 extension RoleFormat: ExpressibleByArgument {}
@@ -32,6 +33,9 @@ struct RolesCommand: ParsableCommand {
     func run() throws {
         let models = try ServiceModels.locate()
         let analysis = try RoleAnalysis.run(codeDirectory: directory, templatePath: template, functionID: function, models: models)
+        for call in analysis.policy.calls {
+            FileHandle.standardError.write(Data("\(call.file):\(call.line): \(call.service) \(call.operation)\n".utf8))
+        }
         print(format.render(analysis.policy, region: region, account: account), terminator: "")
         if diff {
             guard let comparison = analysis.diff else { throw ValidationError("--diff needs a template (none found near \(directory))") }

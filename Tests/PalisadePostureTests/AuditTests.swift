@@ -50,6 +50,18 @@ import Testing
         #expect(status("PAL-PERM-001", "reports#permission/nightly") == .passed)
     }
 
+    @Test func auditCommandAgainstMoto() throws {
+        let (moto, endpoint) = try Self.startMoto()
+        defer { moto.stop() }
+        let run = try CommandEndToEndTests.palisade(
+            ["audit", "--region", "us-east-1", "--endpoint-url", endpoint.absoluteString, "--format", "json", "--check", "PAL-IAM-003", "--fail-on", "medium"],
+            environment: ["AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_PROFILE": "palisade-none"])
+        #expect(run.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let failed = (document["results"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "failed" }
+        #expect(Set(failed.compactMap { ($0["resource"] as? String)?.split(separator: ":").last.map(String.init) }) == ["orders", "uploads"])
+    }
+
     /// The signature from AWS's published SigV4 test suite ("get-vanilla").
     @Test func sigV4MatchesAWSTestSuite() throws {
         var signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),

@@ -22,6 +22,16 @@ import Testing
         #expect((secret["resource"] as? String)?.hasPrefix("AWS::") == true)
     }
 
+    @Test func jsonEscapesEveryString() throws {
+        let error = PostureError(.invalidSyntax, file: "dir/\"odd\"\\name.yaml", line: 3, "tab\there\nnew line \u{1}")
+        let data = Data(JSONReport.render(ScanReport(findings: [], errors: [error])).utf8)
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let parsed = try #require((document["errors"] as? [[String: Any]])?.first)
+        #expect(parsed["file"] as? String == error.file)
+        #expect(parsed["message"] as? String == error.message)
+        #expect(parsed["line"] as? Int == 3)
+    }
+
     /// The parts of the SARIF 2.1.0 schema that GitHub code scanning requires on upload.
     @Test func sarifHasWhatCodeScanningRequires() throws {
         let base = fixtures.path

@@ -149,7 +149,7 @@ final class CRSRulePack: Sendable {
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.condition.match(subject, scratch: scratch) {
+            } else if let found = rule.firstMatch(in: subject, scratch: scratch) {
                 range = found
             } else {
                 continue
@@ -191,6 +191,28 @@ final class CRSRule: Sendable {
     let condition: CompiledCondition
     let chain: [CompiledCondition]
     let atoms: [[UInt8]]?
+
+    /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
+    /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
+    /// 64 KB whole. (941160, which is worse, is left out of the pack by the generator.)
+    var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
+    static let quadratic: Set<Int> = [932125]
+    static let windowOverlap = 128
+
+    func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+        guard subject.count > window else { return condition.match(subject, scratch: scratch) }
+        guard window < 64 << 10 else { return condition.match(Array(subject[..<window]), scratch: scratch) }
+        var start = 0
+        while start < subject.count {
+            let end = min(subject.count, start + window)
+            if let found = condition.match(Array(subject[start..<end]), scratch: scratch) {
+                return (found.lowerBound + start)..<(found.upperBound + start)
+            }
+            if end == subject.count { break }
+            start = end - Self.windowOverlap
+        }
+        return nil
+    }
 
     var isPhraseRule: Bool {
         if case .phrases = condition.matcher { return true }

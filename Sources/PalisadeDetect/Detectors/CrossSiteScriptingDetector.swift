@@ -47,7 +47,8 @@ struct CrossSiteScriptingDetector: InputDetector {
         // A tag name ends at space, '/', '>' or the end; `a<b` in prose is not a tag.
         guard index == text.count || ByteScan.isSpace(text[index]) || text[index] == UInt8(ascii: "/") || text[index] == UInt8(ascii: ">") else { return nil }
         let name = text[nameStart..<index]
-        let end = text[index...].firstIndex(of: UInt8(ascii: ">")) ?? text.count
+        // A tag closes within a kilobyte; looking further would make a run of '<' quadratic.
+        let end = text[index..<min(text.count, index + 1024)].firstIndex(of: UInt8(ascii: ">")) ?? min(text.count, index + 1024)
         let evidence = start..<min(text.count, end + 1)
         if Self.scriptTags.contains(name) {
             return Match(category: .xss, rule: "xss.script-tag", message: "an HTML element that runs or loads script", evidence: evidence)

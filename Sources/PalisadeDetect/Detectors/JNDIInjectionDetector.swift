@@ -31,7 +31,8 @@ struct JNDIInjectionDetector: InputDetector {
             var index = 0
             while index < current.count {
                 if current[index] == UInt8(ascii: "$"), index + 1 < current.count, current[index + 1] == UInt8(ascii: "{"),
-                   let close = current[(index + 2)...].firstIndex(where: { $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "$") }), current[close] == UInt8(ascii: "}") {
+                   let close = current[(index + 2)..<min(current.count, index + 258)].firstIndex(where: { $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "$") }),
+                   current[close] == UInt8(ascii: "}") {
                     let body = Array(current[(index + 2)..<close])
                     if let replacement = substitute(body) {
                         output.append(contentsOf: replacement)

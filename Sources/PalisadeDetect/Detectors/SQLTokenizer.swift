@@ -81,6 +81,10 @@ struct SQLTokenizer {
                 index += 1
                 continue
             }
+            let isDigit = { (value: UInt8) in value >= 0x30 && value <= 0x39 }
+            let startsNumber = isDigit(byte) || (byte == UInt8(ascii: ".") && isDigit(next))
+            let startsComparison = byte == UInt8(ascii: "=") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                || (byte == UInt8(ascii: "!") && next == UInt8(ascii: "="))
             var token: SQLToken
             switch byte {
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
@@ -101,7 +105,7 @@ struct SQLTokenizer {
             case UInt8(ascii: "-") where next == UInt8(ascii: "-"), UInt8(ascii: "#"):
                 let end = bytes[index...].firstIndex(of: 0x0A) ?? bytes.count
                 token = SQLToken(kind: .comment, range: index..<end)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ".") where next >= 0x30 && next <= 0x39:
+            case _ where startsNumber:
                 var end = index + 1
                 while end < bytes.count, ByteScan.isIdentifier(bytes[end]) || bytes[end] == UInt8(ascii: ".") { end += 1 }
                 token = SQLToken(kind: .number, range: index..<end)
@@ -121,7 +125,7 @@ struct SQLTokenizer {
             case UInt8(ascii: "|") where next == UInt8(ascii: "|"), UInt8(ascii: "&") where next == UInt8(ascii: "&"):
                 token = SQLToken(kind: byte == UInt8(ascii: "|") ? .concat : .logic, range: index..<index + 2)
                 if byte == UInt8(ascii: "|") { token.kind = .logic }
-            case UInt8(ascii: "="), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "!") where next == UInt8(ascii: "="):
+            case _ where startsComparison:
                 var end = index + 1
                 while end < bytes.count, end < index + 3, [UInt8(ascii: "="), UInt8(ascii: "<"), UInt8(ascii: ">")].contains(bytes[end]) { end += 1 }
                 token = SQLToken(kind: .compare, range: index..<end)

@@ -43,7 +43,8 @@ struct ServerSideRequestForgeryDetector: InputDetector {
             while schemeStart > 0, ByteScan.isIdentifier(text[schemeStart - 1]) || text[schemeStart - 1] == UInt8(ascii: "+") || text[schemeStart - 1] == UInt8(ascii: "-") { schemeStart -= 1 }
             let scheme = Array(text[schemeStart..<offset])
             let authorityStart = offset + 3
-            let authorityEnd = text[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || ByteScan.isSpace($0) || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) ?? text.count
+            let authorityLimit = min(text.count, authorityStart + 256)
+            let authorityEnd = text[authorityStart..<authorityLimit].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || ByteScan.isSpace($0) || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) ?? authorityLimit
             let evidence = schemeStart..<min(text.count, authorityEnd + 40)
             if Self.riskySchemes.contains(scheme) {
                 matches.append(Match(category: .ssrf, rule: "ssrf.dangerous-scheme", message: "a \(String(decoding: scheme, as: UTF8.self)):// URL that reaches beyond HTTP", evidence: evidence))

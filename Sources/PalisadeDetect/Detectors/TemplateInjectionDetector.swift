@@ -32,7 +32,9 @@ struct TemplateInjectionDetector: InputDetector {
         for (index, (open, close)) in Self.delimiters.enumerated() where hits.contains(Self.directives.count + index) {
             for start in ByteScan.all(open, in: text) {
                 let bodyStart = start + open.count
-                let end = ByteScan.find(close, in: text, from: bodyStart) ?? text.count
+                // Expressions are short; bounding the search keeps a run of openers linear.
+                let window = Array(text[bodyStart..<min(text.count, bodyStart + 512)])
+                let end = bodyStart + (ByteScan.find(close, in: window) ?? window.count)
                 let body = Array(text[bodyStart..<end])
                 if Self.isExpression(body) {
                     matches.append(Match(category: .ssti, rule: "ssti.expression", message: "a template expression that computes or reaches objects", evidence: start..<min(text.count, end + close.count)))

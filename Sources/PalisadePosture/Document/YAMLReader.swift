@@ -6,7 +6,9 @@ public enum YAMLReader {
     public static func parse(_ text: String, file: String) throws(PostureError) -> Node {
         let root: Yams.Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // Tags are resolved here (nulls by their spelling, intrinsics by their `!` tag), so Yams's
+            // regular-expression tag resolution of every scalar is skipped.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw PostureError(.invalidSyntax, file: file, line: line(of: error), problem(of: error))
         } catch {

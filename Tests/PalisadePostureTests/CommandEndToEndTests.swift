@@ -3,7 +3,7 @@ import Testing
 @testable import PalisadePosture
 
 /// Runs the built `palisade` binary the way CI would, and reads what it prints.
-@Suite struct ScanCommandEndToEndTests {
+@Suite struct CommandEndToEndTests {
     struct Run {
         var status: Int32
         var output: String
@@ -66,5 +66,28 @@ import Testing
         let unknown = try Self.palisade(["scan", "--check", "PAL-NOPE", directory.path])
         #expect(unknown.status != 0)
         #expect(unknown.errors.contains("unknown check `PAL-NOPE`"))
+    }
+
+    @Test func depsAgainstASavedDatabase() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-db-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try DepsTests.database().save(to: directory)
+        let lockfile = fixtures.appendingPathComponent("deps/node-v1/package-lock.json").path
+        let run = try Self.palisade(["deps", "--db", directory.path, "--format", "json", "--fail-on", "high", lockfile])
+        #expect(run.status == 1)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let found = (document["vulnerabilities"] as? [[String: Any]] ?? []).compactMap { $0["advisory"] as? String }
+        #expect(Set(found) == ["GHSA-jf85-cpcp-j695", "GHSA-xvch-5gv4-984h"])
+        let missing = try Self.palisade(["deps", "--db", directory.appendingPathComponent("none").path, lockfile])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("deps update"))
+    }
+
+    @Test func rolesPrintsASAMSnippetAndTheDiff() throws {
+        let run = try Self.palisade(["roles", "--format", "sam", "--diff", fixtures.appendingPathComponent("roles/python-orders/src").path])
+        #expect(run.status == 0)
+        #expect(run.output.hasPrefix("Policies:\n"))
+        #expect(run.output.contains("+ sqs:SendMessage"))
+        #expect(run.errors.contains("app.py:21: sqs SendMessage"))
     }
 }

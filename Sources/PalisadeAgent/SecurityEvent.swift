@@ -1,0 +1,87 @@
+import PalisadeDetect
+import PalisadeJSON
+import PalisadePolicy
+import PalisadeSystem
+
+/// What the agent did about a finding.
+public enum SecurityAction: String, Sendable {
+    /// Recorded only; the function ran as usual.
+    case reported
+    /// Stopped: request answered with 403, record dropped, invocation failed or response withheld.
+    case blocked
+}
+
+/// One security event: a line in CloudWatch Logs now, a row in the console later.
+public struct SecurityEvent: Sendable, Equatable {
+    public static let maxEvidence = 120
+
+    public var timeMs: Int64
+    public var requestID: String
+    public var function: String
+    public var trigger: Trigger
+    public var sourceIP: String?
+    public var protection: Protection
+    public var rule: String
+    public var location: String
+    public var evidence: String
+    public var record: Int?
+    public var action: SecurityAction
+    /// Shared by every event of one invocation and shown to the caller in a 403 or masked error.
+    public var incident: String
+
+    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String) {
+        self.timeMs = timeMs
+        self.requestID = requestID
+        self.function = function
+        self.trigger = trigger
+        self.sourceIP = sourceIP
+        self.protection = protection
+        self.rule = rule
+        self.location = location
+        self.evidence = evidence
+        self.record = record
+        self.action = action
+        self.incident = incident
+    }
+
+    /// The JSON line; `"palisade":"security-event"` lets a log filter pick these lines out.
+    public var jsonLine: [UInt8] {
+        var fields: [(String, String)] = [
+            ("palisade", JSONEscapes.quoted("security-event")),
+            ("time", JSONEscapes.quoted(WallClock.iso8601(millisecondsSinceEpoch: timeMs))),
+            ("requestId", JSONEscapes.quoted(requestID)),
+            ("function", JSONEscapes.quoted(function)),
+            ("trigger", JSONEscapes.quoted(trigger.rawValue)),
+        ]
+        if let sourceIP { fields.append(("sourceIp", JSONEscapes.quoted(sourceIP))) }
+        fields += [
+            ("category", JSONEscapes.quoted(protection.name)),
+            ("rule", JSONEscapes.quoted(rule)),
+            ("location", JSONEscapes.quoted(location)),
+            ("evidence", JSONEscapes.quoted(Self.truncated(evidence))),
+        ]
+        if let record { fields.append(("record", String(record))) }
+        fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incident", JSONEscapes.quoted(incident))]
+        return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n").utf8)
+    }
+
+    static func truncated(_ text: String) -> String {
+        guard text.utf8.count > maxEvidence else { return text }
+        return String(decoding: text.utf8.prefix(maxEvidence), as: UTF8.self) + "…"
+    }
+}
+
+/// CloudWatch Embedded Metric Format: one line per invocation with a count per protection and action,
+/// so dashboards and alarms need no log parsing.
+enum MetricLine {
+    static func make(for events: [SecurityEvent]) -> [UInt8]? {
+        guard let first = events.first else { return nil }
+        var counts: [String: Int] = [:]
+        for event in events { counts["\(event.protection.name).\(event.action.rawValue)", default: 0] += 1 }
+        let names = counts.keys.sorted()
+        let metrics = names.map { #"{"Name":\#(JSONEscapes.quoted($0)),"Unit":"Count"}"# }.joined(separator: ",")
+        let values = names.map { "\(JSONEscapes.quoted($0)):\(counts[$0] ?? 0)" }.joined(separator: ",")
+        let line = #"{"_aws":{"Timestamp":\#(first.timeMs),"CloudWatchMetrics":[{"Namespace":"Palisade","Dimensions":[["FunctionName","Trigger"]],"Metrics":[\#(metrics)]}]},"FunctionName":\#(JSONEscapes.quoted(first.function)),"Trigger":\#(JSONEscapes.quoted(first.trigger.rawValue)),\#(values)}"#
+        return Array((line + "\n").utf8)
+    }
+}

@@ -1,0 +1,137 @@
+/// The files of the Lambda layer besides the agent binary, kept here so that `palisade layer build`
+/// and `palisade run` use the very same text.
+public enum LayerFiles {
+    /// Where Lambda finds each file once the layer is unpacked under /opt.
+    public static let agentPath = "extensions/palisade-agent"
+    public static let wrapperPath = "palisade-wrapper"
+
+    /// `AWS_LAMBDA_EXEC_WRAPPER=/opt/palisade-wrapper`. It points the runtime at the agent's proxy
+    /// and runs it as a child, so that if the agent dies the runtime is started again on the real
+    /// Runtime API (fail-open) or replaced by the agent's refusing loop (PALISADE_FAIL_CLOSED=1).
+    public static let wrapperScript = #"""
+    #!/bin/sh
+    # Palisade: runs the Lambda runtime behind the palisade-agent's Runtime API proxy.
+    state="${PALISADE_STATE_DIR:-/tmp/palisade}/agent"
+    agent="${PALISADE_AGENT:-/opt/extensions/palisade-agent}"
+    direct="$AWS_LAMBDA_RUNTIME_API"
+
+    log() { printf '{"palisade":"log","level":"%s","message":"%s"}\n' "$1" "$2" >&2; }
+
+    agent_running() {
+        [ -r "$state" ] || return 1
+        read -r pid port < "$state" || return 1
+        kill -0 "$pid" 2>/dev/null || return 1
+        # A killed agent not yet reaped by its parent is a zombie: gone all the same.
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+    }
+
+    unprotected() {
+        export AWS_LAMBDA_RUNTIME_API="$direct"
+        if [ "${PALISADE_FAIL_CLOSED:-0}" = 1 ]; then
+            log error "agent unavailable: invocations refused (PALISADE_FAIL_CLOSED=1)"
+            exec "$agent" --refuse-invocations
+        fi
+        log warn "agent unavailable: the function runs unprotected (fail-open)"
+        exec "$@"
+    }
+
+    agent_running || unprotected "$@"
+    export AWS_LAMBDA_RUNTIME_API="127.0.0.1:$port"
+    "$@" &
+    child=$!
+    trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+    wait "$child"
+    status=$?
+    # A trapped signal interrupts wait: wait again for the runtime's own status.
+    while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
+    agent_running && exit "$status"
+    unprotected "$@"
+
+    """#
+
+    /// A small Node.js runtime for `palisade run`: the Runtime API over HTTP/1.1 keep-alive, handlers
+    /// that return a value, a promise, or call back.
+    public static let nodeBootstrap = #"""
+    'use strict';
+    // Palisade's local Node.js runtime: next → handler → response/error, as the managed runtime does.
+    const http = require('http');
+    const path = require('path');
+    const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+    function call(method, route, body, headers = {}) {
+      return new Promise((resolve, reject) => {
+        const options = { host, port, method, agent, path: '/2018-06-01/runtime/' + route, headers: { ...headers } };
+        if (body !== undefined) {
+          options.headers['Content-Type'] = 'application/json';
+          options.headers['Content-Length'] = Buffer.byteLength(body);
+        }
+        const request = http.request(options, (response) => {
+          const chunks = [];
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks).toString() }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    }
+
+    function errorBody(error) {
+      return JSON.stringify({
+        errorType: (error && error.name) || 'Error',
+        errorMessage: (error && error.message) || String(error),
+        stackTrace: error && error.stack ? error.stack.split('\n').slice(1).map((line) => line.trim()) : [],
+      });
+    }
+
+    function loadHandler() {
+      const spec = process.env._HANDLER;
+      const dot = spec.lastIndexOf('.');
+      const module = require(path.resolve(process.env.LAMBDA_TASK_ROOT, spec.slice(0, dot)));
+      const handler = module[spec.slice(dot + 1)];
+      if (typeof handler !== 'function') throw new Error(`${spec} is not a function`);
+      return handler;
+    }
+
+    function run(handler, event, context) {
+      return new Promise((resolve, reject) => {
+        const result = handler(event, context, (error, value) => (error ? reject(error) : resolve(value)));
+        if (result && typeof result.then === 'function') result.then(resolve, reject);
+        else if (handler.length < 3) resolve(result);
+      });
+    }
+
+    async function main() {
+      let handler;
+      try {
+        handler = loadHandler();
+      } catch (error) {
+        await call('POST', 'init/error', errorBody(error), { 'Lambda-Runtime-Function-Error-Type': 'Runtime.ImportModuleError' });
+        process.exit(1);
+      }
+      for (;;) {
+        const next = await call('GET', 'invocation/next');
+        const id = next.headers['lambda-runtime-aws-request-id'];
+        const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
+        const context = {
+          awsRequestId: id,
+          functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+          invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+          getRemainingTimeInMillis: () => deadline - Date.now(),
+        };
+        try {
+          const value = await run(handler, JSON.parse(next.body), context);
+          await call('POST', `invocation/${id}/response`, JSON.stringify(value === undefined ? null : value));
+        } catch (error) {
+          await call('POST', `invocation/${id}/error`, errorBody(error), { 'Lambda-Runtime-Function-Error-Type': (error && error.name) || 'Error' });
+        }
+      }
+    }
+
+    main().catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+
+    """#
+}

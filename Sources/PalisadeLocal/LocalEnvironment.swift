@@ -1,0 +1,225 @@
+import Foundation
+import PalisadeHTTP
+import PalisadeSystem
+
+/// A function to run locally: which runtime, where its code is, which handler.
+public struct LocalFunction: Sendable {
+    public enum Runtime: String, Sendable, CaseIterable {
+        case python, node
+    }
+
+    public var runtime: Runtime
+    public var directory: String
+    public var handler: String
+    public var name: String
+
+    public init(runtime: Runtime, directory: String, handler: String, name: String = "palisade-local") {
+        self.runtime = runtime
+        self.directory = directory
+        self.handler = handler
+        self.name = name
+    }
+}
+
+/// Why a local environment could not start.
+public typealias LocalRunError = CodedError<LocalRunErrorCode>
+
+public enum LocalRunErrorCode: String, Sendable {
+    case agentMissing = "run.agent_missing"
+    case spawn = "run.spawn"
+    case agentDidNotRegister = "run.agent_did_not_register"
+}
+
+/// One warm Lambda execution environment on this machine, as Lambda would build it: the emulator,
+/// the agent as an external extension (started first; the runtime waits for its registration), and
+/// the real runtime client started through the layer's wrapper script.
+public final class LocalEnvironment: @unchecked Sendable {
+    /// How the environment is put together; `agent == nil` runs the function without Palisade.
+    public struct Options: Sendable {
+        public var agent: String?
+        /// Extra variables for agent and function (the caller's PALISADE_* and AWS_*, a policy file).
+        public var environment: [String: String] = [:]
+        /// Where the processes' stdout and stderr go; `nil` leaves them on this process's stderr.
+        public var logFile: String?
+        public var invocationTimeout: Duration = .seconds(30)
+
+        public init(agent: String?, environment: [String: String] = [:], logFile: String? = nil) {
+            self.agent = agent
+            self.environment = environment
+            self.logFile = logFile
+        }
+    }
+
+    public let emulator: LambdaEmulator
+    public let workDirectory: String
+    let options: Options
+    var agentProcess: Process?
+    var runtimeProcess: Process?
+    let log: FileHandle
+
+    /// Time from the start of `start` until the function's runtime first asked for an invocation.
+    public private(set) var timeToFirstNext: Duration?
+    /// Time from the agent's launch until it registered as an extension.
+    public private(set) var agentRegistration: Duration?
+
+    /// Passes the caller's variables on, as `sam local` does: every `PALISADE_*` and `AWS_*`.
+    public static func callerVariables(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        environment.filter { $0.key.hasPrefix("PALISADE_") || $0.key.hasPrefix("AWS_") }
+    }
+
+    public static func start(_ function: LocalFunction, options: Options) async throws -> LocalEnvironment {
+        let started = ContinuousClock.now
+        let emulator = try await LambdaEmulator.start(function: FunctionIdentity(name: function.name, handler: function.handler))
+        let environment = try LocalEnvironment(emulator: emulator, options: options)
+        do {
+            try await environment.launch(function)
+            let state = emulator.state
+            // Lambda gives the whole init phase ten seconds; a runtime that never asks is reported by its invocations.
+            let timer = Task {
+                try await Task.sleep(for: .seconds(10))
+                await state.stopWaitingForFirstNext()
+            }
+            environment.timeToFirstNext = await state.firstNext().map { $0 - started }
+            timer.cancel()
+        } catch {
+            await environment.stop()
+            throw error
+        }
+        return environment
+    }
+
+    init(emulator: LambdaEmulator, options: Options) throws {
+        self.emulator = emulator
+        self.options = options
+        workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-run-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: workDirectory + "/state", withIntermediateDirectories: true)
+        if let logFile = options.logFile {
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+            log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+            log.seekToEndOfFile()
+        } else {
+            log = FileHandle.standardError
+        }
+    }
+
+    func launch(_ function: LocalFunction) async throws {
+        var shared = options.environment
+        shared["AWS_LAMBDA_RUNTIME_API"] = emulator.address.description
+        shared["AWS_LAMBDA_FUNCTION_NAME"] = function.name
+        shared["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
+        shared["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = shared["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] ?? "128"
+        shared["AWS_REGION"] = shared["AWS_REGION"] ?? emulator.function.region
+        shared["PALISADE_STATE_DIR"] = workDirectory + "/state"
+        for name in ["PATH", "HOME", "LANG", "PYTHONPATH", "NODE_PATH"] {
+            if let value = ProcessInfo.processInfo.environment[name] { shared[name] = value }
+        }
+
+        if let agent = options.agent {
+            guard FileManager.default.isExecutableFile(atPath: agent) else {
+                throw LocalRunError(.agentMissing, "no palisade-agent executable at \(agent); build it with `swift build --product palisade-agent`")
+            }
+            let launched = ContinuousClock.now
+            agentProcess = try spawn(agent, [], environment: shared, directory: workDirectory)
+            // Lambda gives the whole init phase ten seconds.
+            guard await emulator.waitForExtensions(count: 1, timeout: .seconds(10)) else {
+                throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within 10 s")
+            }
+            agentRegistration = ContinuousClock.now - launched
+            shared["PALISADE_AGENT"] = agent
+        }
+
+        var runtime = shared
+        runtime["LAMBDA_TASK_ROOT"] = function.directory
+        runtime["_HANDLER"] = function.handler
+        let command: [String]
+        switch function.runtime {
+        case .python:
+            command = ["python3", "-m", "awslambdaric", function.handler]
+        case .node:
+            let bootstrap = workDirectory + "/node-bootstrap.js"
+            try LayerFiles.nodeBootstrap.write(toFile: bootstrap, atomically: true, encoding: .utf8)
+            command = ["node", bootstrap]
+        }
+        let wrapper = workDirectory + "/" + LayerFiles.wrapperPath
+        try LayerFiles.wrapperScript.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        let launcher = options.agent == nil ? ["/usr/bin/env"] + command : ["/bin/sh", wrapper] + command
+        runtimeProcess = try spawn(launcher[0], Array(launcher.dropFirst()), environment: runtime, directory: function.directory)
+    }
+
+    func spawn(_ executable: String, _ arguments: [String], environment: [String: String], directory: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw LocalRunError(.spawn, "\(executable): \(error)")
+        }
+        return process
+    }
+
+    public func invoke(_ event: [UInt8], context: InvocationContext = .init()) async -> InvocationResult {
+        await emulator.invoke(event, timeout: options.invocationTimeout, context: context)
+    }
+
+    /// Where the processes' output goes, when not to this process's stderr.
+    public var logFile: String? { options.logFile }
+
+    /// The agent's process id while it runs, e.g. to read its memory use.
+    public var agentProcessID: Int32? { agentProcess.flatMap { $0.isRunning ? $0.processIdentifier : nil } }
+
+    /// Kills the agent as a crash would (SIGKILL) and waits until it is gone, to check the fail-safe.
+    public func killAgent() async {
+        guard let agentProcess, agentProcess.isRunning else { return }
+        kill(agentProcess.processIdentifier, SIGKILL)
+        await Self.waitForExit(agentProcess, within: .seconds(5))
+    }
+
+    /// Ends the environment as Lambda does: the runtime is stopped first (SIGTERM, then SIGKILL for
+    /// it and everything it started), then the agent gets SHUTDOWN and two seconds to flush.
+    public func stop() async {
+        if let runtimeProcess, runtimeProcess.isRunning {
+            let tree = Self.processTree(runtimeProcess.processIdentifier)
+            runtimeProcess.terminate()
+            await Self.waitForExit(runtimeProcess, within: .milliseconds(300))
+            for pid in tree { kill(pid, SIGKILL) }
+        }
+        await emulator.shutdown()
+        await Self.waitForExit(agentProcess, within: .seconds(2))
+        if let agentProcess, agentProcess.isRunning { kill(agentProcess.processIdentifier, SIGKILL) }
+        await emulator.close()
+        try? FileManager.default.removeItem(atPath: workDirectory)
+        if options.logFile != nil { try? log.close() }
+    }
+
+    /// A process and all its descendants, read from /proc (the wrapper runs the runtime as a child).
+    static func processTree(_ root: Int32) -> [Int32] {
+        var parents: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { parents[parent, default: []].append(pid) }
+        }
+        var tree = [root]
+        var index = 0
+        while index < tree.count {
+            tree += parents[tree[index]] ?? []
+            index += 1
+        }
+        return tree
+    }
+
+    static func waitForExit(_ process: Process?, within limit: Duration) async {
+        guard let process else { return }
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
