@@ -35,6 +35,14 @@ enum Migrations {
             CREATE INDEX events_by_function ON events (group_id, function, time_ms DESC);
             CREATE INDEX events_by_category ON events (group_id, category, time_ms DESC);
             """,
+            // Filtered event lists are ordered by (time, seq): with seq in the index they need no sort.
+            """
+            DROP INDEX events_by_function;
+            DROP INDEX events_by_category;
+            CREATE INDEX events_by_function ON events (group_id, function, time_ms DESC, seq DESC);
+            CREATE INDEX events_by_category ON events (group_id, category, time_ms DESC, seq DESC);
+            CREATE INDEX events_by_source ON events (group_id, source_ip, time_ms DESC, seq DESC);
+            """,
         ]
     }
 }

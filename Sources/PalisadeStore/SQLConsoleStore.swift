@@ -194,8 +194,9 @@ final class SQLConsoleStore: ConsoleStore {
             binds += Array(repeating: .text(pattern), count: columns.count)
         }
         if let cursor = query.before {
-            conditions.append("(time_ms < ? OR (time_ms = ? AND seq < ?))")
-            binds += [.int(cursor.timeMs), .int(cursor.timeMs), .int(cursor.seq)]
+            // A row-value comparison, so both databases continue along the index instead of rescanning.
+            conditions.append("(time_ms, seq) < (?, ?)")
+            binds += [.int(cursor.timeMs), .int(cursor.seq)]
         }
         binds.append(.int(Int64(query.limit + 1)))
         let rows = try await database.read(SQLQuery(

@@ -14,22 +14,10 @@ guard arguments.count >= 3 else {
 }
 let binary = arguments[1]
 let database = arguments[2]
-let senderCounts = arguments.count > 3 ? arguments[3...].compactMap { Int($0) } : [1, 4, 16]
+/// `0` alone skips the ingest part (to measure queries on a database filled before).
+let senderCounts = arguments.count > 3 ? arguments[3...].compactMap { Int($0) }.filter { $0 > 0 } : [1, 4, 16]
 let storedEvents = Int(ProcessInfo.processInfo.environment["BENCH_STORED_EVENTS"] ?? "") ?? 1_000_000
 let batchesPerSender = Int(ProcessInfo.processInfo.environment["BENCH_BATCHES"] ?? "") ?? 0
-
-func run(_ args: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = args
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchFailure("palisade \(args.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self)
-}
 
 struct BenchFailure: Error, CustomStringConvertible {
     let description: String
@@ -70,15 +58,20 @@ func eventLine(function: String, index: Int) -> [UInt8] {
     return Array(#"{"id":"\#(id)","time":"\#(RFC3339.format(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)))","kind":"attack","requestId":"req-\#(index)","function":"\#(function)","trigger":"api-gateway-rest","sourceIp":"203.0.113.\#(index % 250)","category":"\#(category)","rule":"\#(category).bench","message":"benchmark \#(category)","location":"queryStringParameters.q","evidence":"' OR 1=1 -- \#(index)","action":"\#(index % 3 == 0 ? "blocked" : "reported")"}"#.utf8)
 }
 
-let setup = try run(["console", "bootstrap", "--database", database, "--group", "bench"])
-var values: [String: String] = [:]
-for line in setup.split(separator: "\n") {
-    let parts = line.split(separator: "=", maxSplits: 1)
-    if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+// Credentials straight from the store, so a database filled by an earlier run can be reused.
+let setupStore = try await StoreLocation(database).open()
+let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+var benchGroup = try await setupStore.groups().first { $0.name == "bench" }
+if benchGroup == nil {
+    let created = GroupRecord(id: "bench", name: "bench", key: "pk_bench", secret: "ps_" + UUID().uuidString, createdMs: nowMs)
+    try await setupStore.createGroup(created)
+    benchGroup = created
 }
-guard let token = values["PALISADE_TOKEN"], let groupId = values["PALISADE_GROUP"], let key = values["PALISADE_KEY"], let secret = values["PALISADE_SECRET"] else {
-    throw BenchFailure("bootstrap printed no credentials (use a new database)")
-}
+let token = "pt_bench_" + UUID().uuidString
+try await setupStore.createToken(TokenRecord(hash: Hex.encode(SHA256Digest.hash(Array(token.utf8))), name: "benchmark", groupId: nil, createdMs: nowMs))
+await setupStore.close()
+guard let benchGroup else { throw BenchFailure("no bench group") }
+let groupId = benchGroup.id, key = benchGroup.key, secret = benchGroup.secret
 let (server, url) = try startServer()
 defer { server.terminate() }
 let credentials = ConsoleCredentials(endpoint: try HTTPEndpoint(url: url), key: key, secret: secret)
