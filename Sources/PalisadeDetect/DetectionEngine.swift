@@ -28,16 +28,20 @@ struct DetectionEngine: Sendable {
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)
+            var decoded: ScanInput?
             if let key, let known = verdicts[key] {
                 guard !known.isEmpty else { return }
                 matches = known
             } else {
+                let input = ScanInput(view)
+                decoded = input
                 matches.removeAll(keepingCapacity: true)
-                if !scan(ScanInput(view), into: &matches) { regexLimitHit = true }
+                if !scan(input, into: &matches) { regexLimitHit = true }
                 if let key { verdicts[key] = matches }
             }
             guard !matches.isEmpty else { return }
-            let input = ScanInput(view)
+            // Decoded once: only a cached verdict needs the input decoded again for its evidence.
+            let input = decoded ?? ScanInput(view)
             let location = view.location
             for match in matches where seen.insert(match.rule + "\u{0}" + location).inserted {
                 findings.append(Finding(

@@ -144,7 +144,7 @@ final class CRSRulePack: Sendable {
         let scratch = MatchScratch()
         for (index, phraseStart) in candidates {
             let rule = rules[index]
-            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input.lower) { continue }
+            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
             let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
@@ -175,8 +175,10 @@ final class CRSRulePack: Sendable {
 enum CRSExclusions {
     static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
 
-    static func isPlainWebURL(_ lower: [UInt8]) -> Bool {
-        (lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))) && !ByteSet(lower).intersects(shellBytes)
+    static let webSchemes: [[UInt8]] = [Array("https://".utf8), Array("http://".utf8)]
+
+    static func isPlainWebURL(_ input: ScanInput) -> Bool {
+        !input.present.intersects(shellBytes) && webSchemes.contains { input.lower.starts(with: $0) }
     }
 }
 

@@ -12,6 +12,7 @@ struct PathTraversalDetector: InputDetector {
         ".ssh/authorized_keys", ".bash_history", ".env", ".git/config", ".htaccess", ".htpasswd", "web.config", "win.ini", "boot.ini",
         "windows/system.ini", "wp-config.php", "id_rsa", "/root/", "etc/httpd/", "etc/nginx/", "var/log/",
     ].map { Array($0.utf8) }
+    static let includeSchemes: [[UInt8]] = ["http://", "https://", "ftp://", "ftps://"].map { Array($0.utf8) }
     static let wrappers: [[UInt8]] = ["php://", "file://", "expect://", "zip://", "phar://", "glob://", "data://", "jar:file:", "compress.zlib://", "zlib://", "ogg://", "rar://", "ssh2.shell://"].map { Array($0.utf8) }
 
     static let needles = NeedleSet((wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) })
@@ -51,7 +52,7 @@ struct PathTraversalDetector: InputDetector {
     /// `http://host/shell.txt?` and friends: the trailing `?` or null byte cuts off the suffix the code adds.
     func remoteInclude(_ text: [UInt8]) -> Match? {
         let start = ByteScan.skipSpace(text, from: 0)
-        for scheme in [Array("http://".utf8), Array("https://".utf8), Array("ftp://".utf8), Array("ftps://".utf8)] where ByteScan.hasPrefix(text, scheme, at: start) {
+        for scheme in Self.includeSchemes where ByteScan.hasPrefix(text, scheme, at: start) {
             if text.last == UInt8(ascii: "?") || (text.last == UInt8(ascii: "#") && !text.dropLast().contains(UInt8(ascii: "#"))) {
                 return Match(category: .traversal, rule: "traversal.remote-include", message: "a URL ending in '?' or '#' to cut off an appended suffix", evidence: start..<text.count)
             }
