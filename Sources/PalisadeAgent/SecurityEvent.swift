@@ -11,10 +11,13 @@ public enum SecurityAction: String, Sendable {
     case blocked
 }
 
-/// One security event: a line in CloudWatch Logs now, a row in the console later.
+/// One security event: a line in CloudWatch Logs and, when a console is configured, a row there
+/// (the same object: docs/console-protocol.md).
 public struct SecurityEvent: Sendable, Equatable {
     public static let maxEvidence = 120
 
+    /// Idempotency key: a batch sent twice stores each event once.
+    public var id: String
     public var timeMs: Int64
     public var requestID: String
     public var function: String
@@ -22,6 +25,8 @@ public struct SecurityEvent: Sendable, Equatable {
     public var sourceIP: String?
     public var protection: Protection
     public var rule: String
+    /// What was found, for people: the detector's message or the guard's.
+    public var message: String
     public var location: String
     public var evidence: String
     public var record: Int?
@@ -29,7 +34,8 @@ public struct SecurityEvent: Sendable, Equatable {
     /// Shared by every event of one invocation and shown to the caller in a 403 or masked error.
     public var incident: String
 
-    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String) {
+    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, message: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, id: String = RandomID.uuid()) {
+        self.id = id
         self.timeMs = timeMs
         self.requestID = requestID
         self.function = function
@@ -37,6 +43,7 @@ public struct SecurityEvent: Sendable, Equatable {
         self.sourceIP = sourceIP
         self.protection = protection
         self.rule = rule
+        self.message = message
         self.location = location
         self.evidence = evidence
         self.record = record
@@ -48,6 +55,8 @@ public struct SecurityEvent: Sendable, Equatable {
     public var jsonLine: [UInt8] {
         var fields: [(String, String)] = [
             ("palisade", JSONEscapes.quoted("security-event")),
+            ("id", JSONEscapes.quoted(id)),
+            ("kind", JSONEscapes.quoted(kind)),
             ("time", JSONEscapes.quoted(WallClock.iso8601(millisecondsSinceEpoch: timeMs))),
             ("requestId", JSONEscapes.quoted(requestID)),
             ("function", JSONEscapes.quoted(function)),
@@ -57,12 +66,21 @@ public struct SecurityEvent: Sendable, Equatable {
         fields += [
             ("category", JSONEscapes.quoted(protection.name)),
             ("rule", JSONEscapes.quoted(rule)),
+            ("message", JSONEscapes.quoted(message)),
             ("location", JSONEscapes.quoted(location)),
             ("evidence", JSONEscapes.quoted(Self.truncated(evidence))),
         ]
         if let record { fields.append(("record", String(record))) }
-        fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incident", JSONEscapes.quoted(incident))]
+        fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incidentId", JSONEscapes.quoted(incident))]
         return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n").utf8)
+    }
+
+    /// The console's grouping: a finding in the event, or in the function's response.
+    public var kind: String {
+        switch protection {
+        case .attack: "attack"
+        case .credentialLeak, .verboseErrors: "response"
+        }
     }
 
     static func truncated(_ text: String) -> String {
