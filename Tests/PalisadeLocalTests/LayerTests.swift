@@ -16,12 +16,13 @@ import Testing
     func layerHoldsAStaticAgentAndTheWrapper() throws {
         let zip = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-layer-\(UUID().uuidString).zip").path
         defer { try? FileManager.default.removeItem(atPath: zip) }
-        let layer = try LayerBuilder().build(agent: Self.staticAgent, output: zip)
+        let layer = try LayerBuilder().build(agent: Self.staticAgent, guardLibrary: Fixtures.guardLibrary, output: zip)
         #expect(layer.isStatic, "\(layer.agentLinkage)")
         let dynamicSymbols = (try? LayerBuilder.run("/usr/bin/env", ["objdump", "-T", Self.staticAgent])) ?? ""
         #expect(!dynamicSymbols.contains("GLIBC_"), "a static agent asks the host for no glibc version")
         let listing = try LayerBuilder.run("/usr/bin/env", ["unzip", "-Z", zip])
         #expect(listing.contains("-rwxr-xr-x") && listing.contains("extensions/palisade-agent") && listing.contains("palisade-wrapper"))
+        #expect(listing.contains(GuardLibrary.layerPath) && listing.contains(" bootstrap"), "the guard library and the provided.* bootstrap: \(listing)")
         #expect(layer.zipBytes < 20 << 20)
     }
 }
