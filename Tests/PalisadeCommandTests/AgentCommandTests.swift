@@ -51,6 +51,8 @@ import Testing
         let (status, output) = try Self.palisade([
             "run", "--runtime", "python", "--dir", Self.repository + "/Examples/functions/python", "--handler", "app.handler",
             "--jsonl", Self.repository + "/Examples/functions/events/requests.jsonl", "--events-out", events,
+            // The behaviour guard allows the function's benign `echo` (and nothing else).
+            "--policy", Self.repository + "/Examples/functions/policy.json",
         ], environment: ["PALISADE_MODE": "mitigate"])
         #expect(status == 0)
         let lines = output.split(separator: "\n")
