@@ -73,7 +73,7 @@ public enum LayerFiles {
         printf '{"palisade":"log","level":"error","message":"no executable %s: rename the function bootstrap to bootstrap.palisade or set PALISADE_BOOTSTRAP"}\n' "$bootstrap" >&2
         exit 127
     fi
-    exec /opt/palisade-wrapper "$bootstrap" "$@"
+    exec "${PALISADE_WRAPPER:-/opt/palisade-wrapper}" "$bootstrap" "$@"
 
     """#
 
