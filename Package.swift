@@ -64,9 +64,11 @@ let package = Package(
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
+        // The behaviour guard's decisions and input correlation, free of I/O (the server is in PalisadeAgent).
+        .target(name: "PalisadeBehaviour", dependencies: ["PalisadePolicy", "PalisadeDetect", "PalisadeJSON", "PalisadeSystem"], swiftSettings: strict),
         .target(
             name: "PalisadeAgent",
-            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem", "PalisadeConsoleClient"] + nio,
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem", "PalisadeConsoleClient"] + nio,
             swiftSettings: strict
         ),
         .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),
@@ -101,10 +103,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeBehaviourTests", dependencies: ["PalisadeBehaviour", "PalisadePolicy", "PalisadeDetect"], swiftSettings: strict),
         .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeLocalTests",
-            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem", "PalisadeAgent", "PalisadeBehaviour", "PalisadePolicy"] + nio,
+            exclude: ["GuardFunctions"],
             swiftSettings: strict
         ),
         .testTarget(

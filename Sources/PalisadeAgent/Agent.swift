@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PalisadeBehaviour
 import PalisadeConsoleClient
 import PalisadeDetect
 import PalisadeHTTP
@@ -63,13 +64,15 @@ public enum Agent {
         let group = MultiThreadedEventLoopGroup.singleton
         let detector = DetectorBuild(eventLoop: group.next())
         let proxy: (RuntimeProxy, any Channel)?
+        let context = InvocationContext()
         do {
-            proxy = try await startProxy(configuration, policy: loaded.policy, detector: detector, reporter: reporter)
+            proxy = try await startProxy(configuration, policy: loaded.policy, detector: detector, reporter: reporter, context: context)
         } catch {
             proxy = nil
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
         let runtimeProxy = proxy?.0
+        let guardServer = await startGuard(configuration, policy: loaded.policy, proxyPort: proxy?.1.localAddress?.port, context: context, reporter: reporter)
         if let (_, channel) = proxy {
             do {
                 try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(channel.localAddress?.port ?? 0)\n".utf8))
@@ -89,6 +92,7 @@ public enum Agent {
                     if let fetched = await consolePolicy?.value {
                         policy = fetched
                         runtimeProxy?.apply(fetched, configuration: configuration)
+                        guardServer?.1.apply(fetched)
                     }
                     detector.start(options: detectorOptions(for: policy))
                 }
@@ -105,6 +109,7 @@ public enum Agent {
                         await console.afterInvocation(queue: consoleQueue, reporter: reporter)
                         if let policy = await console.refreshedPolicy(loader: loader, reporter: reporter) {
                             runtimeProxy.apply(policy, configuration: configuration)
+                            guardServer?.1.apply(policy)
                         }
                     }
                 }
@@ -127,6 +132,7 @@ public enum Agent {
             write(fileQueue, to: path, reporter: reporter)
         }
         try? await proxy?.1.close()
+        try? await guardServer?.0.close()
         return 0
     }
 
@@ -137,13 +143,31 @@ public enum Agent {
         return options
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter) async throws -> (RuntimeProxy, any Channel) {
+    /// The behaviour guard's socket, unless the policy switches all three parts off. Without it the
+    /// wrapper does not preload the guard library.
+    static func startGuard(_ configuration: AgentConfiguration, policy: EffectivePolicy, proxyPort: Int?, context: InvocationContext, reporter: Reporter) async -> (any Channel, GuardServer)? {
+        guard BehaviourArea.allCases.contains(where: { policy.mode(for: .behaviour($0)) != .off }) else { return nil }
+        let surroundings = BehaviourSurroundings(stateDirectory: configuration.stateDirectory, runtimeAPI: configuration.environment["AWS_LAMBDA_RUNTIME_API"], proxyPort: proxyPort)
+        let server = GuardServer(policy: policy, surroundings: surroundings, context: context, reporter: reporter, functionName: configuration.functionName)
+        do {
+            let channel = try await server.start(path: configuration.guardSocket, group: MultiThreadedEventLoopGroup.singleton)
+            let modes = BehaviourArea.allCases.map { "\($0.rawValue) \(policy.mode(for: .behaviour($0)).rawValue)" }.joined(separator: ", ")
+            reporter.log("info", "behaviour guard on \(configuration.guardSocket) (\(modes))")
+            return (channel, server)
+        } catch {
+            reporter.log("error", "behaviour guard did not start (\(error)); processes, files and network are not guarded")
+            return nil
+        }
+    }
+
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) async throws -> (RuntimeProxy, any Channel) {
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
             detector: detector,
             guards: PolicyGuards(policy: policy, configuration: configuration),
             reporter: reporter,
-            functionName: configuration.functionName
+            functionName: configuration.functionName,
+            context: context
         )
         return (proxy, try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton))
     }

@@ -31,8 +31,11 @@ public final class RuntimeProxy: Sendable {
     let readyDetector = Mutex<Detector?>(nil)
     /// Facts of invocations handed to the function, until their response or error is posted.
     let invocations = Mutex<[String: InvocationFacts]>([:])
+    /// The invocation in progress, for the behaviour guard.
+    let context: InvocationContext
 
-    init(upstream: LoopbackAddress, detector: DetectorBuild, guards: PolicyGuards, reporter: Reporter, functionName: String) {
+    init(upstream: LoopbackAddress, detector: DetectorBuild, guards: PolicyGuards, reporter: Reporter, functionName: String, context: InvocationContext = InvocationContext()) {
+        self.context = context
         self.upstream = upstream
         self.detector = detector
         self.guards = Mutex(guards)
@@ -100,14 +103,17 @@ public final class RuntimeProxy: Sendable {
             verdict = try detector.inspect(event: event)
         } catch {
             reporter.log("warn", "request \(requestID): event not inspected (\(error.code.rawValue)); passed to the function")
-            invocations.withLock { $0[requestID] = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct) }
+            let facts = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
+            invocations.withLock { $0[requestID] = facts }
             invocationCount.add(1, ordering: .relaxed)
+            context.begin(facts, event: event, detector: nil)
             return InvocationDecision(action: .pass, events: [])
         }
         let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
         invocations.withLock { $0[requestID] = facts }
         invocationCount.add(1, ordering: .relaxed)
+        context.begin(facts, event: event, detector: detector)
         let decision = currentGuards.invocationGuard.decide(verdict, event: event, facts: facts)
         reporter.record(decision.events)
         return decision
@@ -115,6 +121,7 @@ public final class RuntimeProxy: Sendable {
 
     func finish(_ requestID: String) -> InvocationFacts? {
         defer { completions.finish(requestID) }
+        context.end(requestID)
         return invocations.withLock { $0.removeValue(forKey: requestID) }
     }
 

@@ -45,12 +45,28 @@ import Testing
         #expect(output.contains("policy.unknown_protection at protections.sqlx"))
     }
 
+    @Test func policyCheckAcceptsTheBehaviourSectionAndNamesItsIssues() throws {
+        let valid = try Self.withFile(#"{"mode": "report", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^curl -s \\S+$"]}, "network": {"deny": [{"cidr": "10.0.0.0/8"}]}}}"#) {
+            try Self.palisade(["policy", "check", $0, "--function", "orders-api"])
+        }
+        #expect(valid.status == 0)
+        #expect(valid.output.contains("  process: mitigate") && valid.output.contains("  file: report") && valid.output.contains("  network: report"))
+        let broken = try Self.withFile(#"{"behaviour": {"processes": {"allow": ["(x"]}, "network": {"allow": [{"cidr": "10.0.0.0/40"}]}}}"#) {
+            try Self.palisade(["policy", "check", $0])
+        }
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("policy.invalid_regex at behaviour.processes.allow[0]"))
+        #expect(broken.output.contains("policy.invalid_cidr at behaviour.network.allow[0].cidr"))
+    }
+
     @Test func runPrintsOneResponsePerLineAndWritesEvents() throws {
         let events = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-events-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: events) }
         let (status, output) = try Self.palisade([
             "run", "--runtime", "python", "--dir", Self.repository + "/Examples/functions/python", "--handler", "app.handler",
             "--jsonl", Self.repository + "/Examples/functions/events/requests.jsonl", "--events-out", events,
+            // The behaviour guard allows the function's benign `echo` (and nothing else).
+            "--policy", Self.repository + "/Examples/functions/policy.json",
         ], environment: ["PALISADE_MODE": "mitigate"])
         #expect(status == 0)
         let lines = output.split(separator: "\n")

@@ -133,3 +133,69 @@ import Testing
         #expect(Glob(pattern).matches(text) == expected)
     }
 }
+
+@Suite struct BehaviourPolicyTests {
+    @Test func readsTheBehaviourSectionAndFunctionOverrides() throws {
+        let policy = try Policy(json: Array(#"""
+        {"mode": "report",
+         "behaviour": {
+           "processes": {"mode": "mitigate", "allow": ["^/usr/bin/curl --silent -L \\S+$"]},
+           "files": {"readDeny": ["/proc/*/environ"], "writeProtect": ["/var/task/*"], "rules": [{"allow": "/tmp/*"}, {"deny": "/etc/*"}]},
+           "network": {"allow": [{"host": "api.example.com", "port": 443}, {"cidr": "10.0.0.0/8"}], "deny": [{"cidr": "169.254.169.254/32"}]}},
+         "functions": [{"name": "batch-*", "behaviour": {"processes": {"mode": "off"}, "network": {"mode": "mitigate"}}}]}
+        """#.utf8))
+        let behaviour = policy.base.behaviour
+        #expect(behaviour.processes == ProcessRules(mode: .mitigate, allow: [#"^/usr/bin/curl --silent -L \S+$"#]))
+        #expect(behaviour.files.rules == [FileRule(allows: true, pattern: Glob("/tmp/*")), FileRule(allows: false, pattern: Glob("/etc/*"))])
+        #expect(behaviour.network.allow == [NetworkRule(host: Glob("api.example.com"), port: 443), NetworkRule(cidr: CIDR("10.0.0.0/8"))])
+        let api = policy.resolved(functionName: "api")
+        #expect(api.mode(for: .behaviour(.process)) == .mitigate)
+        #expect(api.mode(for: .behaviour(.file)) == .report, "an unset part follows the policy's mode")
+        let batch = policy.resolved(functionName: "batch-nightly", defaultMode: .report)
+        #expect(batch.mode(for: .behaviour(.process)) == .off)
+        #expect(batch.mode(for: .behaviour(.network)) == .mitigate)
+        #expect(batch.behaviour.processes.allow == behaviour.processes.allow, "what the rule leaves out is inherited")
+        #expect(Policy().resolved(functionName: "x", defaultMode: .mitigate).mode(for: .behaviour(.network)) == .mitigate, "PALISADE_MODE when the policy says nothing")
+    }
+
+    @Test func reportsEveryBehaviourIssueWithItsPath() {
+        let text = #"""
+        {"behaviour": {"processes": {"allow": ["(unclosed", ""], "extra": 1},
+                       "files": {"rules": [{"allow": "/tmp/*", "deny": "/etc/*"}], "readDeny": [""]},
+                       "network": {"mode": "strict", "allow": [{"cidr": "10.0.0.0/33"}, {"host": "x", "port": 70000}, {"port": 443}]},
+                       "shell": {}}}
+        """#
+        do {
+            _ = try Policy(json: Array(text.utf8))
+            Issue.record("a broken behaviour section was accepted")
+        } catch {
+            let found = Set(error.issues.map { "\($0.code.rawValue) \($0.path)" })
+            #expect(found.isSuperset(of: [
+                "policy.invalid_regex behaviour.processes.allow[0]",
+                "policy.empty_pattern behaviour.processes.allow[1]",
+                "policy.unknown_key behaviour.processes.extra",
+                "policy.wrong_type behaviour.files.rules[0]",
+                "policy.empty_pattern behaviour.files.readDeny[0]",
+                "policy.unknown_mode behaviour.network.mode",
+                "policy.invalid_cidr behaviour.network.allow[0].cidr",
+                "policy.invalid_port behaviour.network.allow[1].port",
+                "policy.missing_key behaviour.network.allow[2]",
+                "policy.unknown_key behaviour.shell",
+            ]), "\(found.sorted())")
+            #expect(error.issues.first { $0.code == .invalidRegex }?.message.contains("missing closing parenthesis") == true)
+        }
+    }
+
+    @Test func cidrsMatchIPv4IPv6AndMappedAddresses() throws {
+        let v4 = try #require(CIDR("169.254.0.0/16"))
+        #expect(v4.contains(try #require(CIDR.bytes(of: "169.254.169.254"))))
+        #expect(v4.contains(try #require(CIDR.bytes(of: "::ffff:169.254.1.1"))))
+        #expect(v4.contains(try #require(CIDR.bytes(of: "0xA9FEA9FE"))), "every inet_aton spelling")
+        #expect(!v4.contains(try #require(CIDR.bytes(of: "169.255.0.1"))))
+        let v6 = try #require(CIDR("fd00:ec2::/32"))
+        #expect(v6.contains(try #require(CIDR.bytes(of: "fd00:ec2::254"))))
+        #expect(!v6.contains(try #require(CIDR.bytes(of: "fd00:ec3::254"))))
+        #expect(CIDR("10.0.0.0/33") == nil && CIDR("example.com") == nil && CIDR.bytes(of: "example.com") == nil)
+        #expect(try #require(CIDR("0.0.0.0/0")).contains(try #require(CIDR.bytes(of: "8.8.8.8"))))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import NIOPosix
+@testable import PalisadeAgent
+import PalisadeBehaviour
+import PalisadeJSON
+import PalisadeLocal
+import PalisadePolicy
+import Testing
+
+/// The preload library itself, in /bin/sh and coreutils, against the agent's guard server.
+@Suite(.timeLimit(.minutes(2))) struct GuardLibraryTests {
+    static let policy = #"""
+    {"behaviour": {
+      "processes": {"mode": "mitigate", "allow": ["^cat /etc/(shadow|hostname)$", "^env -u LD_PRELOAD sh -c .*$"]},
+      "files": {"mode": "mitigate"}, "network": {"mode": "mitigate"}}}
+    """#
+
+    /// Runs `script` in /bin/sh with the library preloaded; returns status, stdout, stderr.
+    static func shell(_ script: String, environment: [String: String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.environment = ["PATH": "/usr/bin:/bin", "LD_PRELOAD": Fixtures.guardLibrary].merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test func shellAndCoreutilsAskTheAgentAndObeyIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-guard-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let queue = EventQueue(spillPath: directory + "/spill.jsonl")
+        let context = InvocationContext()
+        context.begin(InvocationFacts(requestID: "r-1", function: "f", trigger: .direct), event: Array("{}".utf8), detector: nil)
+        let server = GuardServer(policy: try Policy(json: Array(Self.policy.utf8)).resolved(functionName: "f"), surroundings: BehaviourSurroundings(stateDirectory: directory), context: context, reporter: Reporter(queues: [queue]), functionName: "f")
+        let socket = directory + "/guard.sock"
+        let channel = try await server.start(path: socket, group: MultiThreadedEventLoopGroup.singleton)
+        defer { channel.close(promise: nil) }
+
+        let run = try Self.shell(#"cat /etc/hostname; cat /etc/shadow; id; env -u LD_PRELOAD sh -c "cat /etc/shadow""#, environment: ["PALISADE_GUARD_SOCKET": socket])
+        #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == (try String(contentsOfFile: "/etc/hostname", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines), "an allowed command reads an allowed file")
+        #expect(!run.output.contains("root:") && !run.output.contains("uid="))
+        #expect(run.errors.components(separatedBy: #""rule":"file.read-denied""#).count == 3, "both reads of /etc/shadow refused, the second in a shell that dropped LD_PRELOAD: \(run.errors)")
+        #expect(run.errors.contains(#""rule":"process.not-allowed","command":"id""#))
+        let events = try queue.drain().lines.map { try JSONDocument(bytes: $0).root }
+        #expect(events.filter { $0["path"]?.string == "/etc/shadow" && $0["action"]?.string == "blocked" }.count == 2)
+        #expect(events.contains { $0["rule"]?.string == "process.not-allowed" && $0["command"]?.string == "id" && $0["source"]?.string == "preload" })
+        #expect(events.allSatisfy { $0["requestId"]?.string == "r-1" && $0["palisade"]?.string == "security-event" })
+    }
+
+    @Test func anUnreachableAgentFailsOpenOrClosedAsConfigured() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-no-agent-\(UUID().uuidString.prefix(8)).sock").path
+        let open = try Self.shell("cat /etc/hostname", environment: ["PALISADE_GUARD_SOCKET": missing])
+        #expect(open.status == 0 && !open.output.isEmpty)
+        #expect(open.errors.contains("fail-open"))
+        let closed = try Self.shell("cat /etc/hostname", environment: ["PALISADE_GUARD_SOCKET": missing, "PALISADE_GUARD_FAIL_CLOSED": "1"])
+        #expect(closed.status != 0 && closed.output.isEmpty)
+        #expect(closed.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"))
+    }
+
+    @Test func libraryNeedsNoGlibcNewerThanAmazonLinux2023() throws {
+        #expect(try GuardLibrary.tooNewGlibcVersions(Fixtures.guardLibrary) == [])
+        let libraries = try LayerBuilder.run("/usr/bin/env", ["ldd", Fixtures.guardLibrary])
+        #expect(!libraries.contains("libstdc++") && !libraries.contains("swift"), "plain C: \(libraries)")
+    }
+}
