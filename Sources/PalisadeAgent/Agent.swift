@@ -23,6 +23,8 @@ public enum Agent {
     /// for a thread switch (the latency budget is a fraction of a millisecond). Call before any I/O.
     public static func runOnOneEventLoop() {
         NIOSingletons.groupLoopCountSuggestion = 1
+        // Two arenas are plenty for an event loop and a compiling thread.
+        Malloc.limitArenas(to: 2)
     }
 
     /// Runs the agent until SHUTDOWN; returns the process exit status.

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PalisadeDetect
+import PalisadeSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,7 +37,11 @@ final class DetectorBuild: Sendable {
                     pthread_setschedparam(pthread_self(), SCHED_OTHER, &parameters)
                 }
             }
-            return Detector(options: options)
+            let detector = Detector(options: options)
+            // Compiling leaves megabytes of freed temporaries in this thread's malloc arena: give them
+            // back, since the agent's resident size counts against the function's memory.
+            Malloc.trim()
+            return detector
         })
     }
 
