@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "PalisadeConsole",
             dependencies: [
-                "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient", "PalisadeDetect",
+                "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient", "PalisadeDetect", "PalisadePolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "PalisadeBehaviour", dependencies: ["PalisadePolicy", "PalisadeDetect", "PalisadeJSON", "PalisadeSystem"], swiftSettings: strict),
         .target(
             name: "PalisadeAgent",
-            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem", "PalisadeConsoleClient"] + nio,
             swiftSettings: strict
         ),
         .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),

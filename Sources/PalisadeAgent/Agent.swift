@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PalisadeBehaviour
+import PalisadeConsoleClient
 import PalisadeDetect
 import PalisadeHTTP
 import PalisadePolicy
@@ -12,7 +13,8 @@ import Glibc
 #endif
 
 /// The external extension: starts the Runtime API proxy, tells the wrapper where it listens, registers
-/// with the Extensions API for SHUTDOWN, and flushes its queue then. When the proxy cannot start it still
+/// with the Extensions API (SHUTDOWN; INVOKE too when a console is configured, for the post-invoke
+/// delivery of events), and flushes its queues at SHUTDOWN. When the proxy cannot start it still
 /// registers, so the function runs (unprotected, or refused by the wrapper under PALISADE_FAIL_CLOSED).
 public enum Agent {
     public static let refuseFlag = "--refuse-invocations"
@@ -25,7 +27,7 @@ public enum Agent {
 
     /// Runs the agent until SHUTDOWN; returns the process exit status.
     public static func main(arguments: [String], environment: [String: String]) async -> Int32 {
-        let reporter = Reporter(queue: nil)
+        let reporter = Reporter()
         let configuration: AgentConfiguration
         do {
             configuration = try AgentConfiguration(environment: environment)
@@ -42,33 +44,39 @@ public enum Agent {
 
     static func run(_ configuration: AgentConfiguration, extensionName: String) async -> Int32 {
         try? Files.createDirectory(configuration.stateDirectory)
-        let queue = configuration.eventsOut.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/events.spill.jsonl") }
-        let reporter = Reporter(queue: queue)
-        let loaded = PolicyLoader(environment: configuration.environment).load()
+        var console: ConsoleLink?
+        do {
+            console = try ConsoleCredentials(environment: configuration.environment).map { ConsoleLink(credentials: $0, configuration: configuration) }
+        } catch {
+            Reporter().log("error", "console not used: \(error)")
+        }
+        let consoleQueue = console.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/console.spill.jsonl") }
+        let fileQueue = configuration.eventsOut.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/events.spill.jsonl") }
+        let reporter = Reporter(queues: [consoleQueue, fileQueue].compactMap { $0 })
+        let loader = PolicyLoader(environment: configuration.environment)
+        let loaded = loader.load()
         for problem in loaded.problems { reporter.log("error", problem) }
-        let policy = loaded.policy
+        // Asked for while the agent registers and the runtime starts; the rule pack compiles for it.
+        let consolePolicy = console.map { console in Task { await console.coldStartPolicy(loader: loader, reporter: reporter) } }
 
         // The rule pack compiles once the agent has registered, so that it does not compete for the
         // CPU with the start of the agent; the runtime's own start overlaps it (see DetectorBuild).
         let group = MultiThreadedEventLoopGroup.singleton
         let detector = DetectorBuild(eventLoop: group.next())
-        let options = {
-            var options = DetectorOptions()
-            options.categories = policy.activeCategories
-            return options
-        }()
-        var proxyServer: (any Channel)?
+        let proxy: (RuntimeProxy, any Channel)?
         let context = InvocationContext()
         do {
-            proxyServer = try await startProxy(configuration, policy: policy, detector: detector, reporter: reporter, context: context)
+            proxy = try await startProxy(configuration, policy: loaded.policy, detector: detector, reporter: reporter, context: context)
         } catch {
+            proxy = nil
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
-        let guardServer = await startGuard(configuration, policy: policy, proxyPort: proxyServer?.localAddress?.port, context: context, reporter: reporter)
-        if let proxyServer {
+        let runtimeProxy = proxy?.0
+        let guardServer = await startGuard(configuration, policy: loaded.policy, proxyPort: proxy?.1.localAddress?.port, context: context, reporter: reporter)
+        if let (_, channel) = proxy {
             do {
-                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(proxyServer.localAddress?.port ?? 0)\n".utf8))
-                reporter.log("info", "protecting \(configuration.functionName): proxy on 127.0.0.1:\(proxyServer.localAddress?.port ?? 0), policy from \(loaded.source)")
+                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(channel.localAddress?.port ?? 0)\n".utf8))
+                reporter.log("info", "protecting \(configuration.functionName): proxy on 127.0.0.1:\(channel.localAddress?.port ?? 0), policy from \(loaded.source)")
             } catch {
                 reporter.log("error", "cannot tell the wrapper where the proxy is (\(error)); the function runs without protection")
             }
@@ -77,11 +85,34 @@ public enum Agent {
         var registered = false
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
-                let client = try await ExtensionClient.register(name: extensionName, on: connection)
-                detector.start(options: options)
+                let client = try await ExtensionClient.register(name: extensionName, events: console == nil ? ["SHUTDOWN"] : ["INVOKE", "SHUTDOWN"], on: connection)
                 registered = true
-                let reason = try await client.waitForShutdown()
-                reporter.log("info", "shutdown (\(reason)): flushing security events")
+                Task {
+                    var policy = loaded.policy
+                    if let fetched = await consolePolicy?.value {
+                        policy = fetched
+                        runtimeProxy?.apply(fetched, configuration: configuration)
+                        guardServer?.server.apply(fetched)
+                    }
+                    detector.start(options: detectorOptions(for: policy))
+                }
+                while true {
+                    switch try await client.next() {
+                    case .shutdown(let reason):
+                        reporter.log("info", "shutdown (\(reason)): flushing security events")
+                        return
+                    case .invoke(let requestID, let deadlineMs):
+                        guard let console, let consoleQueue, let runtimeProxy else { continue }
+                        let remaining = max(0, deadlineMs - WallClock.millisecondsSinceEpoch())
+                        await runtimeProxy.completions.wait(for: requestID, timeout: .milliseconds(remaining))
+                        console.count(runtimeProxy.invocationCount.exchange(0, ordering: .relaxed))
+                        await console.afterInvocation(queue: consoleQueue, reporter: reporter)
+                        if let policy = await console.refreshedPolicy(loader: loader, reporter: reporter) {
+                            runtimeProxy.apply(policy, configuration: configuration)
+                            guardServer?.server.apply(policy)
+                        }
+                    }
+                }
             }
         } catch {
             reporter.log("error", "extensions API: \(error)")
@@ -90,50 +121,59 @@ public enum Agent {
             return 1
         }
         Files.remove(configuration.stateFile)
-        if let queue, let path = configuration.eventsOut {
-            deliver(queue, to: path, reporter: reporter)
+        if let console, let consoleQueue {
+            if let runtimeProxy { console.count(runtimeProxy.invocationCount.exchange(0, ordering: .relaxed)) }
+            // SHUTDOWN leaves about two seconds: one try, and a second if the first failed fast.
+            if await !console.deliver(queue: consoleQueue, reporter: reporter) {
+                await console.deliver(queue: consoleQueue, reporter: reporter)
+            }
         }
-        try? await proxyServer?.close()
-        try? await guardServer?.close()
+        if let fileQueue, let path = configuration.eventsOut {
+            write(fileQueue, to: path, reporter: reporter)
+        }
+        try? await proxy?.1.close()
+        try? await guardServer?.channel.close()
         return 0
+    }
+
+    /// The detector looks only for what the policy does not switch off.
+    static func detectorOptions(for policy: EffectivePolicy) -> DetectorOptions {
+        var options = DetectorOptions()
+        options.categories = policy.activeCategories
+        return options
     }
 
     /// The behaviour guard's socket, unless the policy switches all three parts off. Without it the
     /// wrapper does not preload the guard library.
-    static func startGuard(_ configuration: AgentConfiguration, policy: EffectivePolicy, proxyPort: Int?, context: InvocationContext, reporter: Reporter) async -> (any Channel)? {
+    static func startGuard(_ configuration: AgentConfiguration, policy: EffectivePolicy, proxyPort: Int?, context: InvocationContext, reporter: Reporter) async -> (server: GuardServer, channel: any Channel)? {
         guard BehaviourArea.allCases.contains(where: { policy.mode(for: .behaviour($0)) != .off }) else { return nil }
         let surroundings = BehaviourSurroundings(stateDirectory: configuration.stateDirectory, runtimeAPI: configuration.environment["AWS_LAMBDA_RUNTIME_API"], proxyPort: proxyPort)
-        let server = GuardServer(judge: BehaviourJudge(policy: policy, surroundings: surroundings), context: context, reporter: reporter, functionName: configuration.functionName)
+        let server = GuardServer(policy: policy, surroundings: surroundings, context: context, reporter: reporter, functionName: configuration.functionName)
         do {
             let channel = try await server.start(path: configuration.guardSocket, group: MultiThreadedEventLoopGroup.singleton)
             let modes = BehaviourArea.allCases.map { "\($0.rawValue) \(policy.mode(for: .behaviour($0)).rawValue)" }.joined(separator: ", ")
             reporter.log("info", "behaviour guard on \(configuration.guardSocket) (\(modes))")
-            return channel
+            return (server, channel)
         } catch {
             reporter.log("error", "behaviour guard did not start (\(error)); processes, files and network are not guarded")
             return nil
         }
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) async throws -> any Channel {
-        let cleaner = policy.tmpCleanup.map {
-            TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
-        }
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) async throws -> (RuntimeProxy, any Channel) {
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
             detector: detector,
-            invocationGuard: InvocationGuard(policy: policy),
-            responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
+            guards: PolicyGuards(policy: policy, configuration: configuration),
             reporter: reporter,
-            cleaner: cleaner,
             functionName: configuration.functionName,
             context: context
         )
-        return try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton)
+        return (proxy, try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton))
     }
 
-    /// Hands queued events to their destination; SHUTDOWN leaves about two seconds for this.
-    static func deliver(_ queue: EventQueue, to path: String, reporter: Reporter) {
+    /// Writes queued events to the local events file (`palisade run --events-out`).
+    static func write(_ queue: EventQueue, to path: String, reporter: Reporter) {
         let (lines, dropped) = queue.drain()
         do {
             try Files.append(lines.flatMap { $0 }, to: path)

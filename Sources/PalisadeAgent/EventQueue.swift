@@ -41,6 +41,17 @@ public final class EventQueue: Sendable {
         }
     }
 
+    /// Puts back, ahead of everything queued since, lines whose delivery failed; the memory bound
+    /// may be exceeded by them until the next drain, which takes them again.
+    public func requeue(_ lines: [[UInt8]]) {
+        guard !lines.isEmpty else { return }
+        contents.withLock { $0.lines.insert(contentsOf: lines, at: 0) }
+    }
+
+    public var isEmpty: Bool {
+        contents.withLock { $0.lines.isEmpty && $0.spilledBytes == 0 }
+    }
+
     /// Everything queued, oldest first, and how many events were dropped since the last drain.
     public func drain() -> (lines: [[UInt8]], dropped: Int) {
         contents.withLock { contents in

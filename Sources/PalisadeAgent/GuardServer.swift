@@ -13,15 +13,18 @@ import Synchronization
 final class GuardServer: Sendable {
     static let maxLine = 64 << 10
 
-    let judge: BehaviourJudge
+    /// Replaced when the console sends a new policy.
+    let judge: Mutex<BehaviourJudge>
+    let surroundings: BehaviourSurroundings
     let context: InvocationContext
     let reporter: Reporter
     let functionName: String
     /// The last event recorded, so that one call retried along PATH is one event.
     let lastEvent = Mutex<String?>(nil)
 
-    init(judge: BehaviourJudge, context: InvocationContext, reporter: Reporter, functionName: String) {
-        self.judge = judge
+    init(policy: EffectivePolicy, surroundings: BehaviourSurroundings, context: InvocationContext, reporter: Reporter, functionName: String) {
+        self.judge = Mutex(BehaviourJudge(policy: policy, surroundings: surroundings))
+        self.surroundings = surroundings
         self.context = context
         self.reporter = reporter
         self.functionName = functionName
@@ -39,6 +42,11 @@ final class GuardServer: Sendable {
             .get()
     }
 
+    func apply(_ policy: EffectivePolicy) {
+        let judge = BehaviourJudge(policy: policy, surroundings: surroundings)
+        self.judge.withLock { $0 = judge }
+    }
+
     /// The answer line to one request line.
     func answer(_ line: [UInt8]) -> [UInt8] {
         let request: GuardRequest
@@ -48,7 +56,7 @@ final class GuardServer: Sendable {
             reporter.log("warn", "behaviour guard: \(error); allowed")
             return Array("A\n".utf8)
         }
-        let decision = judge.judge(request, invoking: context.invoking, inputs: context.inputs, processArguments: Self.arguments(of:))
+        let decision = judge.withLock { $0 }.judge(request, invoking: context.invoking, inputs: context.inputs, processArguments: Self.arguments(of:))
         guard let finding = decision.finding else { return Array("A\n".utf8) }
         let event = record(finding, request: request)
         guard !decision.allowed else { return Array("A\n".utf8) }
@@ -60,7 +68,7 @@ final class GuardServer: Sendable {
         let input = finding.correlation
         let event = SecurityEvent(
             timeMs: WallClock.millisecondsSinceEpoch(), requestID: facts.requestID, function: facts.function, trigger: facts.trigger,
-            sourceIP: facts.sourceIP, protection: .behaviour(finding.area), rule: finding.rule,
+            sourceIP: facts.sourceIP, protection: .behaviour(finding.area), rule: finding.rule, message: Self.message(finding),
             location: input?.location ?? "behaviour", evidence: input?.evidence ?? finding.subject, record: nil,
             action: finding.blocked ? .blocked : .reported, incident: RandomID.incident(),
             behaviour: BehaviourDetails(finding: finding, pid: request.pid, source: request.source)
@@ -72,6 +80,21 @@ final class GuardServer: Sendable {
         }
         if !repeated { reporter.record([event]) }
         return event
+    }
+
+    /// What was found, for people.
+    static func message(_ finding: BehaviourFinding) -> String {
+        if let input = finding.correlation { return "\(input.why) \(input.location)" }
+        return switch finding.rule {
+        case "process.not-allowed": "a process no allow rule of the policy matches"
+        case "file.read-denied": "a path on the read-deny list"
+        case "file.write-protected": "a write to a write-protected path"
+        case "file.denied": "a path a file rule denies"
+        case "network.metadata-endpoint": "a connection to the cloud metadata or credentials endpoint"
+        case "network.runtime-api": "a connection to the Lambda Runtime API from function code"
+        case "network.denied": "a destination the policy denies"
+        default: "a destination outside the policy's allow-list"
+        }
     }
 
     /// The line the client prints to stderr when it fails the call.

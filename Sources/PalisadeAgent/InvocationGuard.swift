@@ -65,14 +65,23 @@ public struct InvocationGuard: Sendable {
         let now = WallClock.millisecondsSinceEpoch()
         var events: [SecurityEvent] = []
         var blocking: [Finding] = []
+        // One event per attack: the findings of one category at one input make one event, named by
+        // the first rule, with the other rules that agreed listed in its message.
+        var eventIndex: [FindingPlace: Int] = [:]
         for finding in verdict.findings {
             let mode = policy.mode(for: finding)
             guard mode != .off else { continue }
             if mode == .mitigate { blocking.append(finding) }
+            let place = FindingPlace(category: finding.category, location: finding.location, record: finding.record)
+            if let index = eventIndex[place] {
+                events[index].message += (events[index].message.contains("; also ") ? ", " : "; also ") + finding.rule
+                continue
+            }
+            eventIndex[place] = events.count
             events.append(SecurityEvent(
                 timeMs: now, requestID: facts.requestID, function: facts.function, trigger: facts.trigger,
                 sourceIP: facts.sourceIP, protection: .attack(finding.category), rule: finding.rule,
-                location: finding.location, evidence: finding.evidence, record: finding.record,
+                message: finding.message, location: finding.location, evidence: finding.evidence, record: finding.record,
                 action: mode == .mitigate ? .blocked : .reported, incident: incident
             ))
         }
@@ -94,6 +103,13 @@ public struct InvocationGuard: Sendable {
             events: events
         )
     }
+}
+
+/// Where a finding is: one security event per place.
+struct FindingPlace: Hashable {
+    let category: AttackCategory
+    let location: String
+    let record: Int?
 }
 
 /// Rebuilds a batch event from the byte spans of the records it keeps.

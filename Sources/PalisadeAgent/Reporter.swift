@@ -7,13 +7,13 @@ import Glibc
 #endif
 
 /// Writes the agent's lines to stderr (CloudWatch Logs) one whole line at a time, and hands
-/// security events to the delivery queue when one is configured.
+/// security events to each delivery queue (the console's, the local events file's).
 public final class Reporter: Sendable {
     let output = Mutex<Int32>(2)
-    let queue: EventQueue?
+    let queues: [EventQueue]
 
-    public init(queue: EventQueue?) {
-        self.queue = queue
+    public init(queues: [EventQueue] = []) {
+        self.queues = queues
     }
 
     public func record(_ events: [SecurityEvent]) {
@@ -22,7 +22,7 @@ public final class Reporter: Sendable {
         for event in events {
             let line = event.jsonLine
             lines += line
-            queue?.append(line)
+            for queue in queues { queue.append(line) }
         }
         if let metric = MetricLine.make(for: events) { lines += metric }
         write(lines)

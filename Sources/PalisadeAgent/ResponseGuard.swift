@@ -48,13 +48,13 @@ public struct ResponseGuard: Sendable {
         // Drawn only when something is found: most responses are clean.
         lazy var incident = RandomID.incident()
         var events: [SecurityEvent] = []
-        func event(_ protection: Protection, _ rule: String, _ location: String, _ evidence: String, _ mode: Mode) {
-            events.append(self.event(protection, rule: rule, location: location, evidence: evidence, mode: mode, facts: facts, incident: incident))
+        func event(_ protection: Protection, _ rule: String, _ message: String, _ location: String, _ evidence: String, _ mode: Mode) {
+            events.append(self.event(protection, rule: rule, message: message, location: location, evidence: evidence, mode: mode, facts: facts, incident: incident))
         }
 
         let leakMode = policy.mode(for: .credentialLeak)
         if leakMode != .off, let leak = firstLeak(in: response) ?? (facts.trigger.isHTTP ? Self.decodedBody(response).flatMap(firstLeak) : nil) {
-            event(.credentialLeak, leak.rule, "response", leak.evidence, leakMode)
+            event(.credentialLeak, leak.rule, "a secret of the function in its response", "response", leak.evidence, leakMode)
             if leakMode == .mitigate {
                 if facts.trigger.isHTTP {
                     let body = #"{"message":"Internal Server Error","incidentId":\#(JSONEscapes.quoted(incident))}"#
@@ -67,7 +67,7 @@ public struct ResponseGuard: Sendable {
 
         let errorMode = policy.mode(for: .verboseErrors)
         if errorMode != .off, facts.trigger.isHTTP, let trace = Self.stackTrace(inServerError: response) {
-            event(.verboseErrors, trace.rule, "response.body", trace.evidence, errorMode)
+            event(.verboseErrors, trace.rule, "a stack trace in a 5xx response body", "response.body", trace.evidence, errorMode)
             if errorMode == .mitigate {
                 let body = #"{"message":"Internal Server Error","incidentId":\#(JSONEscapes.quoted(incident))}"#
                 return ResponseDecision(action: .replace(BlockedAnswers.httpResponse(status: trace.status, reason: "Internal Server Error", body: body, facts: facts)), events: events)
@@ -76,10 +76,10 @@ public struct ResponseGuard: Sendable {
         return ResponseDecision(action: .pass, events: events)
     }
 
-    func event(_ protection: Protection, rule: String, location: String, evidence: String, mode: Mode, facts: InvocationFacts, incident: String) -> SecurityEvent {
+    func event(_ protection: Protection, rule: String, message: String, location: String, evidence: String, mode: Mode, facts: InvocationFacts, incident: String) -> SecurityEvent {
         SecurityEvent(
             timeMs: WallClock.millisecondsSinceEpoch(), requestID: facts.requestID, function: facts.function,
-            trigger: facts.trigger, sourceIP: facts.sourceIP, protection: protection, rule: rule, location: location,
+            trigger: facts.trigger, sourceIP: facts.sourceIP, protection: protection, rule: rule, message: message, location: location,
             evidence: evidence, record: nil, action: mode == .mitigate ? .blocked : .reported, incident: incident
         )
     }

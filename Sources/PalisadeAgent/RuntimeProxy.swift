@@ -4,6 +4,7 @@ import NIOPosix
 import PalisadeDetect
 import PalisadeHTTP
 import PalisadeJSON
+import PalisadePolicy
 import PalisadeSystem
 import Synchronization
 
@@ -19,11 +20,13 @@ public final class RuntimeProxy: Sendable {
     let upstream: LoopbackAddress
     /// The rule pack compiles on the thread pool while the runtime starts; the first event waits for it.
     let detector: DetectorBuild
-    let invocationGuard: InvocationGuard
-    let responseGuard: ResponseGuard
+    /// Replaced whole when the console sends a new policy.
+    let guards: Mutex<PolicyGuards>
     let reporter: Reporter
-    let cleaner: TmpCleaner?
     let functionName: String
+    /// Invocations handed to the function since the console was last told (its "total executions").
+    let invocationCount = Atomic<Int>(0)
+    let completions = InvocationCompletions()
     /// The detector once compiled, so that events after the first need no future.
     let readyDetector = Mutex<Detector?>(nil)
     /// Facts of invocations handed to the function, until their response or error is posted.
@@ -31,15 +34,24 @@ public final class RuntimeProxy: Sendable {
     /// The invocation in progress, for the behaviour guard.
     let context: InvocationContext
 
-    init(upstream: LoopbackAddress, detector: DetectorBuild, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String, context: InvocationContext = InvocationContext()) {
+    init(upstream: LoopbackAddress, detector: DetectorBuild, guards: PolicyGuards, reporter: Reporter, functionName: String, context: InvocationContext = InvocationContext()) {
         self.context = context
         self.upstream = upstream
         self.detector = detector
-        self.invocationGuard = invocationGuard
-        self.responseGuard = responseGuard
+        self.guards = Mutex(guards)
         self.reporter = reporter
-        self.cleaner = cleaner
         self.functionName = functionName
+    }
+
+    var currentGuards: PolicyGuards { guards.withLock { $0 } }
+
+    /// Applies a policy from the console to the invocations that start from now on. A policy that
+    /// looks for categories the compiled detector leaves out gets a detector compiled for it.
+    func apply(_ policy: EffectivePolicy, configuration: AgentConfiguration) {
+        guards.withLock { $0 = PolicyGuards(policy: policy, configuration: configuration, previous: $0) }
+        guard let current = readyDetector.withLock({ $0 }), !policy.activeCategories.isSubset(of: current.options.categories) else { return }
+        let widened = Detector(options: Agent.detectorOptions(for: policy))
+        readyDetector.withLock { $0 = widened }
     }
 
     /// Listens on loopback (port 0 picks a free one); returns the listening channel.
@@ -94,26 +106,29 @@ public final class RuntimeProxy: Sendable {
             let facts = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
             invocations.withLock { $0[requestID] = facts }
             context.begin(facts, event: event, detector: nil)
+            invocationCount.add(1, ordering: .relaxed)
             return InvocationDecision(action: .pass, events: [])
         }
         let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
         invocations.withLock { $0[requestID] = facts }
         context.begin(facts, event: event, detector: detector)
-        let decision = invocationGuard.decide(verdict, event: event, facts: facts)
+        invocationCount.add(1, ordering: .relaxed)
+        let decision = currentGuards.invocationGuard.decide(verdict, event: event, facts: facts)
         reporter.record(decision.events)
         return decision
     }
 
     func finish(_ requestID: String) -> InvocationFacts? {
         context.end(requestID)
+        defer { completions.finish(requestID) }
         return invocations.withLock { $0.removeValue(forKey: requestID) }
     }
 
     /// The request that replaces a guarded response: the same, a replacement body, or an error.
     func guardedResponse(_ head: HTTPRequestHead, requestID: String, body: [UInt8]) -> (HTTPRequestHead, [UInt8]) {
         let facts = finish(requestID) ?? InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
-        let decision = responseGuard.inspect(body, facts: facts)
+        let decision = currentGuards.responseGuard.inspect(body, facts: facts)
         reporter.record(decision.events)
         var head = head
         switch decision.action {
@@ -131,13 +146,14 @@ public final class RuntimeProxy: Sendable {
     /// Masks secrets in one chunk of a streamed response when the policy says mitigate; records the
     /// first leak of the stream once.
     func guardChunk(_ chunk: ByteBuffer, facts: InvocationFacts, alreadyReported: inout Bool) -> ByteBuffer {
+        let responseGuard = currentGuards.responseGuard
         let mode = responseGuard.policy.mode(for: .credentialLeak)
         guard mode != .off else { return chunk }
         var bytes = Array(chunk.readableBytesView)
         guard let secret = responseGuard.redact(&bytes) else { return chunk }
         if !alreadyReported {
             alreadyReported = true
-            reporter.record([responseGuard.event(.credentialLeak, rule: "secret.\(secret)", location: "response", evidence: "value of \(secret)", mode: mode, facts: facts, incident: RandomID.incident())])
+            reporter.record([responseGuard.event(.credentialLeak, rule: "secret.\(secret)", message: "a secret of the function in its streamed response", location: "response", evidence: "value of \(secret)", mode: mode, facts: facts, incident: RandomID.incident())])
         }
         return mode == .mitigate ? ByteBuffer(bytes: bytes) : chunk
     }
@@ -337,7 +353,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             _ = proxy.finish(requestID)
             return postVerdict(body, to: RuntimeProxy.runtimePrefix + requestID + "/error", errorType: type, next: next)
         }
-        if let removed = proxy.cleaner?.clean(), !removed.isEmpty {
+        if let removed = proxy.currentGuards.cleaner?.clean(), !removed.isEmpty {
             proxy.reporter.log("info", "tmp cleanup removed \(removed.count) path(s) left by earlier invocations")
         }
         answerRuntime(response)

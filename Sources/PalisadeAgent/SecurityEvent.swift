@@ -12,10 +12,13 @@ public enum SecurityAction: String, Sendable {
     case blocked
 }
 
-/// One security event: a line in CloudWatch Logs now, a row in the console later.
+/// One security event: a line in CloudWatch Logs and, when a console is configured, a row there
+/// (the same object: docs/console-protocol.md).
 public struct SecurityEvent: Sendable, Equatable {
     public static let maxEvidence = 120
 
+    /// Idempotency key: a batch sent twice stores each event once.
+    public var id: String
     public var timeMs: Int64
     public var requestID: String
     public var function: String
@@ -23,6 +26,8 @@ public struct SecurityEvent: Sendable, Equatable {
     public var sourceIP: String?
     public var protection: Protection
     public var rule: String
+    /// What was found, for people: the detector's message or the guard's.
+    public var message: String
     public var location: String
     public var evidence: String
     public var record: Int?
@@ -32,7 +37,8 @@ public struct SecurityEvent: Sendable, Equatable {
     /// For the behaviour guard's events: what the process did, and which input made it do that.
     public var behaviour: BehaviourDetails?
 
-    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, behaviour: BehaviourDetails? = nil) {
+    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, message: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, id: String = RandomID.uuid(), behaviour: BehaviourDetails? = nil) {
+        self.id = id
         self.timeMs = timeMs
         self.requestID = requestID
         self.function = function
@@ -40,6 +46,7 @@ public struct SecurityEvent: Sendable, Equatable {
         self.sourceIP = sourceIP
         self.protection = protection
         self.rule = rule
+        self.message = message
         self.location = location
         self.evidence = evidence
         self.record = record
@@ -52,6 +59,8 @@ public struct SecurityEvent: Sendable, Equatable {
     public var jsonLine: [UInt8] {
         var fields: [(String, String)] = [
             ("palisade", JSONEscapes.quoted("security-event")),
+            ("id", JSONEscapes.quoted(id)),
+            ("kind", JSONEscapes.quoted(kind)),
             ("time", JSONEscapes.quoted(WallClock.iso8601(millisecondsSinceEpoch: timeMs))),
             ("requestId", JSONEscapes.quoted(requestID)),
             ("function", JSONEscapes.quoted(function)),
@@ -61,13 +70,24 @@ public struct SecurityEvent: Sendable, Equatable {
         fields += [
             ("category", JSONEscapes.quoted(protection.name)),
             ("rule", JSONEscapes.quoted(rule)),
+            ("message", JSONEscapes.quoted(message)),
             ("location", JSONEscapes.quoted(location)),
             ("evidence", JSONEscapes.quoted(Self.truncated(evidence))),
         ]
         if let record { fields.append(("record", String(record))) }
-        fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incident", JSONEscapes.quoted(incident))]
+        fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incidentId", JSONEscapes.quoted(incident))]
         if let behaviour { fields += behaviour.fields }
         return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n").utf8)
+    }
+
+    /// The console's grouping: a finding in the event, in the function's response, or in what the
+    /// function's processes did.
+    public var kind: String {
+        switch protection {
+        case .attack: "attack"
+        case .credentialLeak, .verboseErrors: "response"
+        case .behaviour: "behaviour"
+        }
     }
 
     /// Commands and paths in behaviour events are kept longer than evidence: they are the finding.

@@ -21,12 +21,9 @@ public struct PolicyLoader: Sendable {
     /// default mode of every protection the policy leaves unset.
     public func load() -> Loaded {
         var problems: [String] = []
-        var defaultMode: Mode?
-        if let text = environment["PALISADE_MODE"], !text.isEmpty {
-            defaultMode = Mode(rawValue: text.lowercased())
-            if defaultMode == nil { problems.append("PALISADE_MODE=\(text) is not off, report or mitigate; ignored") }
+        if let text = environment["PALISADE_MODE"], !text.isEmpty, defaultMode == nil {
+            problems.append("PALISADE_MODE=\(text) is not off, report or mitigate; ignored")
         }
-        let functionName = environment["AWS_LAMBDA_FUNCTION_NAME"] ?? ""
         let bytes: [UInt8]
         let source: String
         if let inline = environment["PALISADE_POLICY"], !inline.isEmpty {
@@ -44,11 +41,20 @@ public struct PolicyLoader: Sendable {
             return Loaded(policy: .fallback(mode: defaultMode), source: "default", problems: problems)
         }
         do {
-            let policy = try Policy(json: bytes)
-            return Loaded(policy: policy.resolved(functionName: functionName, defaultMode: defaultMode), source: source, problems: problems)
+            return Loaded(policy: try resolve(bytes), source: source, problems: problems)
         } catch {
             problems.append("policy from \(source) rejected (\(error)); using the default policy")
             return Loaded(policy: .fallback(mode: defaultMode), source: "default", problems: problems)
         }
+    }
+
+    /// A policy document from elsewhere (the console), resolved for this function as `load` does.
+    public func resolve(_ document: [UInt8]) throws(PolicyError) -> EffectivePolicy {
+        try Policy(json: document).resolved(functionName: environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "", defaultMode: defaultMode)
+    }
+
+    /// `PALISADE_MODE`, when it names a mode.
+    var defaultMode: Mode? {
+        environment["PALISADE_MODE"].flatMap { Mode(rawValue: $0.lowercased()) }
     }
 }

@@ -2,9 +2,11 @@
 """Browser test of the console UI with headless Chromium (Debian's chromium + chromium-driver, selenium).
 
 Starts the built `palisade console serve` on a free loopback port, signs in with the bootstrap token,
-reports attacks as an agent would (signed, gzip batches), and checks that the dashboard numbers change,
-that an event's detail shows the payload as inert text, and that switching a protection to mitigate in
-the policy editor reaches the agent's policy fetch. Saves the dashboard screenshot to docs/.
+reports attacks as an agent would (signed, gzip batches, by a signer written independently of the Swift
+one), and checks that the dashboard numbers change, that an event's detail shows the payload as inert
+text, and that switching a protection to mitigate in the policy editor makes the real agent, run by
+`palisade run` with a Python function, block the next attack and report it. Saves the dashboard
+screenshot to docs/.
 
 Usage: Tests/Browser/console_browser_test.py [PALISADE_BINARY]   (default .build/debug/palisade)
 """
@@ -64,6 +66,20 @@ def event(category, evidence, action="reported", source="203.0.113.9"):
             "evidence": evidence, "action": action, "incidentId": "inc-1"}
 
 
+def run_function(url, values, query):
+    """One invocation of the example Python function under the real agent, which talks to the console."""
+    request = {"resource": "/exec", "path": "/exec", "httpMethod": "GET", "headers": {"Host": "api.example.com"},
+               "queryStringParameters": query, "requestContext": {"resourcePath": "/exec", "httpMethod": "GET",
+                                                                  "identity": {"sourceIp": "192.0.2.77"}}}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as event_file:
+        json.dump(request, event_file)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PALISADE_")}
+    environment.update({"PALISADE_CONSOLE_URL": url, "PALISADE_KEY": values["PALISADE_KEY"], "PALISADE_SECRET": values["PALISADE_SECRET"]})
+    return subprocess.check_output(
+        [BINARY, "run", "--runtime", "python", "--dir", os.path.join(ROOT, "Examples", "functions", "python"), "--handler", "app.handler",
+         "--event", event_file.name, "--function-name", "orders-api"], env=environment, text=True, timeout=120)
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="palisade-browser-")
     database = "sqlite:" + os.path.join(workdir, "console.db")
@@ -118,13 +134,15 @@ def main():
             assert policy["protections"]["sqli"] == "mitigate", policy
             print("policy editor switched sqli to mitigate; the agent's policy fetch sees it")
 
-            agent.report([event("sqli", "1 UNION SELECT password FROM users", "blocked")], 10)
+            answer = run_function(url, values, {"q": "1 UNION SELECT password FROM users"})
+            assert "403" in answer, answer
             driver.get(url + "/#/dashboard")
             wait.until(lambda d: d.find_element(By.ID, "stat-blocked").text == "2")
             assert driver.find_element(By.ID, "stat-attacks").text == "4"
+            assert driver.find_element(By.ID, "stat-invocations").text == "201"
             os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
             driver.save_screenshot(os.path.join(ROOT, "docs", "console-dashboard.png"))
-            print("next attack reported as blocked; dashboard screenshot saved to docs/console-dashboard.png")
+            print("palisade run: the agent fetched the new policy, blocked the next attack and reported it; screenshot saved")
         finally:
             driver.quit()
     finally:

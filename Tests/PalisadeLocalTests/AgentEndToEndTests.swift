@@ -97,7 +97,7 @@ import Testing
         #expect(outcome.value.status == 500)
         #expect(!outcome.value.body.contains("Traceback"))
         let incident = try #require(try JSONDocument(outcome.value.body).root["incidentId"]?.string)
-        #expect(outcome.events.contains { $0.root["incident"]?.string == incident && $0.root["category"]?.string == "verbose-errors" })
+        #expect(outcome.events.contains { $0.root["incidentId"]?.string == incident && $0.root["category"]?.string == "verbose-errors" })
     }
 
     @Test func malformedEventStillReachesTheFunction() async throws {

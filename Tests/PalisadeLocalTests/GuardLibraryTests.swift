@@ -39,8 +39,8 @@ import Testing
         let queue = EventQueue(spillPath: directory + "/spill.jsonl")
         let context = InvocationContext()
         context.begin(InvocationFacts(requestID: "r-1", function: "f", trigger: .direct), event: Array("{}".utf8), detector: nil)
-        let judge = BehaviourJudge(policy: try Policy(json: Array(Self.policy.utf8)).resolved(functionName: "f"), surroundings: BehaviourSurroundings(stateDirectory: directory))
-        let server = GuardServer(judge: judge, context: context, reporter: Reporter(queue: queue), functionName: "f")
+        let policy = try Policy(json: Array(Self.policy.utf8)).resolved(functionName: "f")
+        let server = GuardServer(policy: policy, surroundings: BehaviourSurroundings(stateDirectory: directory), context: context, reporter: Reporter(queues: [queue]), functionName: "f")
         let socket = directory + "/guard.sock"
         let channel = try await server.start(path: socket, group: MultiThreadedEventLoopGroup.singleton)
         defer { channel.close(promise: nil) }
