@@ -56,6 +56,10 @@ static int (*real_openat)(int, const char *, int, ...);
 static int (*real_openat64)(int, const char *, int, ...);
 static FILE *(*real_fopen)(const char *, const char *);
 static FILE *(*real_fopen64)(const char *, const char *);
+static int (*real___open_2)(const char *, int);
+static int (*real___open64_2)(const char *, int);
+static int (*real___openat_2)(int, const char *, int);
+static int (*real___openat64_2)(int, const char *, int);
 static int (*real_connect)(int, const struct sockaddr *, socklen_t);
 static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 static int (*real_getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
@@ -135,6 +139,7 @@ __attribute__((constructor)) static void guard_start(void) {
     keep_entry("PALISADE_GUARD_FAIL_CLOSED");
     keep_entry("PALISADE_GUARD_TIMEOUT_MS");
     RESOLVE(open); RESOLVE(open64); RESOLVE(openat); RESOLVE(openat64); RESOLVE(fopen); RESOLVE(fopen64);
+    RESOLVE(__open_2); RESOLVE(__open64_2); RESOLVE(__openat_2); RESOLVE(__openat64_2);
     RESOLVE(connect); RESOLVE(sendto); RESOLVE(getaddrinfo); RESOLVE(execvpe);
     RESOLVE(posix_spawn); RESOLVE(posix_spawnp); RESOLVE(system); RESOLVE(popen);
     pthread_atfork(NULL, NULL, reset_after_fork);
@@ -640,6 +645,35 @@ int openat(int dirfd, const char *path, int flags, ...) {
 int openat64(int dirfd, const char *path, int flags, ...) {
     OPEN_WRAPPER(openat64, dirfd, path)
     return real_openat64(dirfd, path, flags, mode);
+}
+
+// The _FORTIFY_SOURCE variants programs call when the flags are not a constant: no mode argument.
+
+#define FORTIFIED_WRAPPER(name, dirfd, path)                                          \
+    int saved = errno;                                                                \
+    RESOLVE(name);                                                                    \
+    int denied = check_open(dirfd, path, open_writes(flags));                         \
+    if (denied) { errno = denied; return -1; }                                        \
+    errno = saved;
+
+int __open_2(const char *path, int flags) {
+    FORTIFIED_WRAPPER(__open_2, AT_FDCWD, path)
+    return real___open_2(path, flags);
+}
+
+int __open64_2(const char *path, int flags) {
+    FORTIFIED_WRAPPER(__open64_2, AT_FDCWD, path)
+    return real___open64_2(path, flags);
+}
+
+int __openat_2(int dirfd, const char *path, int flags) {
+    FORTIFIED_WRAPPER(__openat_2, dirfd, path)
+    return real___openat_2(dirfd, path, flags);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags) {
+    FORTIFIED_WRAPPER(__openat64_2, dirfd, path)
+    return real___openat64_2(dirfd, path, flags);
 }
 
 static int fopen_writes(const char *mode) {

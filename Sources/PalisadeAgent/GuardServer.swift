@@ -104,7 +104,7 @@ final class GuardServer: Sendable {
         if let path = finding.path { fields.append(("path", path)) }
         if finding.area == .network { fields.append(("destination", finding.subject)) }
         if let input = finding.correlation { fields.append(("input", input.location)) }
-        fields.append(("incident", incident))
+        fields.append(("incidentId", incident))
         return Array(("{" + fields.map { "\(JSONEscapes.quoted($0.0)):\(JSONEscapes.quoted($0.1))" }.joined(separator: ",") + "}").utf8)
     }
 
