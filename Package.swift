@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "PalisadeConsoleClient", dependencies: ["PalisadeConsoleProtocol", "PalisadeJSON"] + nio, swiftSettings: strict),
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .target(name: "PalisadeLearn", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
         .target(
             name: "PalisadeAgent",
@@ -74,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLearn", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
                 "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -101,6 +102,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeLearnTests", dependencies: ["PalisadeLearn", "PalisadeJSON", "CPCRE2"], swiftSettings: strict),
         .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeLocalTests",

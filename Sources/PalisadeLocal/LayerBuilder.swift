@@ -31,11 +31,12 @@ public struct LayerBuilder: Sendable {
         try FileManager.default.copyItem(atPath: agent, toPath: stagedAgent)
         try Self.run("/usr/bin/env", ["strip", stagedAgent])
         try LayerFiles.wrapperScript.write(toFile: staging + "/" + LayerFiles.wrapperPath, atomically: true, encoding: .utf8)
+        try LayerFiles.writeInProcessHooks(under: staging)
         for path in [stagedAgent, staging + "/" + LayerFiles.wrapperPath] {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
         try? FileManager.default.removeItem(atPath: output)
-        try Self.run("/usr/bin/env", ["zip", "-q", "-X", "-r", output, LayerFiles.wrapperPath, "extensions"], directory: staging)
+        try Self.run("/usr/bin/env", ["zip", "-q", "-X", "-r", output, LayerFiles.wrapperPath, "extensions", "palisade"], directory: staging)
         let linkage = try Self.run("/usr/bin/env", ["file", "-b", stagedAgent])
         return Layer(
             zipPath: output,

@@ -16,6 +16,7 @@ public enum LayerFiles {
     direct="$AWS_LAMBDA_RUNTIME_API"
 
     log() { printf '{"palisade":"log","level":"%s","message":"%s"}\n' "$1" "$2" >&2; }
+    \#(inProcessHooksScript)
 
     agent_running() {
         [ -r "$state" ] || return 1
@@ -37,6 +38,7 @@ public enum LayerFiles {
 
     agent_running || unprotected "$@"
     export AWS_LAMBDA_RUNTIME_API="127.0.0.1:$port"
+    palisade_hooks
     "$@" &
     child=$!
     trap 'kill -TERM "$child" 2>/dev/null' TERM INT
