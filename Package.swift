@@ -65,9 +65,11 @@ let package = Package(
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .target(name: "PalisadeLearn", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
+        // The behaviour guard's decisions and input correlation, free of I/O (the server is in PalisadeAgent).
+        .target(name: "PalisadeBehaviour", dependencies: ["PalisadePolicy", "PalisadeDetect", "PalisadeJSON", "PalisadeSystem"], swiftSettings: strict),
         .target(
             name: "PalisadeAgent",
-            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
+            dependencies: ["PalisadeDetect", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeHTTP", "PalisadeSystem"] + nio,
             swiftSettings: strict
         ),
         .target(name: "PalisadeLocal", dependencies: ["PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio, swiftSettings: strict),
@@ -83,6 +85,8 @@ let package = Package(
         ),
         // Prints the agent-overhead table: scripts/bench-agent
         .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
+        // Prints the behaviour guard's overhead table: scripts/bench-guard
+        .executableTarget(name: "guard-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/guard", exclude: ["guard-bench.c"], swiftSettings: strict),
         .executableTarget(
             name: "palisade-console-bench",
             dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore"],
@@ -103,7 +107,8 @@ let package = Package(
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
         .testTarget(name: "PalisadeLearnTests", dependencies: ["PalisadeLearn", "PalisadeJSON", "CPCRE2"], swiftSettings: strict),
-        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .testTarget(name: "PalisadeBehaviourTests", dependencies: ["PalisadeBehaviour", "PalisadePolicy", "PalisadeDetect"], swiftSettings: strict),
+        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"] + nio, swiftSettings: strict),
         .testTarget(
             name: "PalisadeLocalTests",
             dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,

@@ -13,13 +13,15 @@ func option(_ name: String, _ fallback: String) -> String {
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL.path
 let agent = option("--agent", repository + "/.build/release/palisade-agent")
-let library = option("--library", "")
-let harness = option("--harness", "")
+let harness = option("--harness", repository + "/.build/guard-bench/guard-bench")
 let operations = Int(option("--operations", "2000")) ?? 2000
 let starts = Int(option("--starts", "15")) ?? 15
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-guard-\(getpid())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
+// Compiled as the layer ships it.
+let library = scratch + "/" + GuardLibrary.fileName
+try GuardLibrary.build(source: repository + "/" + GuardLibrary.sourcePath, output: library)
 
 /// Runs a command to completion with extra variables; its stdout, or nil when it failed.
 func run(_ command: [String], environment: [String: String]) -> String? {
@@ -51,7 +53,9 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let policy = scratch + "/policy.json"
 try #"{"version": 1, "mode": "mitigate", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^/bin/true$"]}}}"#.write(toFile: policy, atomically: true, encoding: .utf8)
 let function = LocalFunction(runtime: .python, directory: repository + "/Examples/functions/python", handler: "app.noop", name: "bench-guard")
-let local = try await LocalEnvironment.start(function, options: .init(agent: agent, environment: ["PALISADE_POLICY_FILE": policy], logFile: scratch + "/log.txt"))
+let local = try await LocalEnvironment.start(function, options: .init(agent: agent, environment: ["PALISADE_POLICY_FILE": policy], logFile: scratch + "/log.txt", guardLibrary: library))
+// The guard judges operations once the first invocation has begun (the runtime's own start is not judged).
+_ = await local.invoke(Array(#"{"path": "/"}"#.utf8))
 let socket = local.workDirectory + "/state/guard.sock"
 let layer = scratch + "/layer"
 try LayerFiles.writeInProcessHooks(under: layer)
@@ -59,6 +63,10 @@ let guarded = [
     "LD_PRELOAD": library, "PALISADE_GUARD_SOCKET": socket,
     "PYTHONPATH": layer + "/palisade/python", "NODE_OPTIONS": "--require " + layer + "/" + LayerFiles.nodeHookPath,
 ]
+guard FileManager.default.fileExists(atPath: socket) else {
+    FileHandle.standardError.write(Data("the agent opened no guard socket at \(socket)\n".utf8))
+    exit(1)
+}
 
 var rows: [(String, String, String, String)] = []
 for (name, count) in [("exec", max(operations / 10, 50)), ("open", operations * 5), ("connect", operations)] {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PalisadeBehaviour
 import PalisadeDetect
 import PalisadeHTTP
 import PalisadePolicy
@@ -57,11 +58,13 @@ public enum Agent {
             return options
         }()
         var proxyServer: (any Channel)?
+        let context = InvocationContext()
         do {
-            proxyServer = try await startProxy(configuration, policy: policy, detector: detector, reporter: reporter)
+            proxyServer = try await startProxy(configuration, policy: policy, detector: detector, reporter: reporter, context: context)
         } catch {
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
+        let guardServer = await startGuard(configuration, policy: policy, proxyPort: proxyServer?.localAddress?.port, context: context, reporter: reporter)
         if let proxyServer {
             do {
                 try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(proxyServer.localAddress?.port ?? 0)\n".utf8))
@@ -91,10 +94,28 @@ public enum Agent {
             deliver(queue, to: path, reporter: reporter)
         }
         try? await proxyServer?.close()
+        try? await guardServer?.close()
         return 0
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter) async throws -> any Channel {
+    /// The behaviour guard's socket, unless the policy switches all three parts off. Without it the
+    /// wrapper does not preload the guard library.
+    static func startGuard(_ configuration: AgentConfiguration, policy: EffectivePolicy, proxyPort: Int?, context: InvocationContext, reporter: Reporter) async -> (any Channel)? {
+        guard BehaviourArea.allCases.contains(where: { policy.mode(for: .behaviour($0)) != .off }) else { return nil }
+        let surroundings = BehaviourSurroundings(stateDirectory: configuration.stateDirectory, runtimeAPI: configuration.environment["AWS_LAMBDA_RUNTIME_API"], proxyPort: proxyPort)
+        let server = GuardServer(judge: BehaviourJudge(policy: policy, surroundings: surroundings), context: context, reporter: reporter, functionName: configuration.functionName)
+        do {
+            let channel = try await server.start(path: configuration.guardSocket, group: MultiThreadedEventLoopGroup.singleton)
+            let modes = BehaviourArea.allCases.map { "\($0.rawValue) \(policy.mode(for: .behaviour($0)).rawValue)" }.joined(separator: ", ")
+            reporter.log("info", "behaviour guard on \(configuration.guardSocket) (\(modes))")
+            return channel
+        } catch {
+            reporter.log("error", "behaviour guard did not start (\(error)); processes, files and network are not guarded")
+            return nil
+        }
+    }
+
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) async throws -> any Channel {
         let cleaner = policy.tmpCleanup.map {
             TmpCleaner(root: configuration.tmpDirectory, keep: $0.keep, alwaysKeep: [configuration.stateDirectory])
         }
@@ -105,7 +126,8 @@ public enum Agent {
             responseGuard: ResponseGuard(policy: policy, environment: configuration.environment),
             reporter: reporter,
             cleaner: cleaner,
-            functionName: configuration.functionName
+            functionName: configuration.functionName,
+            context: context
         )
         return try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton)
     }

@@ -18,6 +18,8 @@ public struct AgentConfiguration: Sendable {
     public var environment: [String: String]
 
     public var stateFile: String { stateDirectory + "/agent" }
+    /// The behaviour guard's unix socket (`PALISADE_GUARD_SOCKET` for the function's processes).
+    public var guardSocket: String { stateDirectory + "/guard.sock" }
 
     public init(environment: [String: String]) throws(AgentError) {
         guard let api = environment["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {

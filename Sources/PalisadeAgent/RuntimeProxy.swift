@@ -28,8 +28,11 @@ public final class RuntimeProxy: Sendable {
     let readyDetector = Mutex<Detector?>(nil)
     /// Facts of invocations handed to the function, until their response or error is posted.
     let invocations = Mutex<[String: InvocationFacts]>([:])
+    /// The invocation in progress, for the behaviour guard.
+    let context: InvocationContext
 
-    init(upstream: LoopbackAddress, detector: DetectorBuild, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String) {
+    init(upstream: LoopbackAddress, detector: DetectorBuild, invocationGuard: InvocationGuard, responseGuard: ResponseGuard, reporter: Reporter, cleaner: TmpCleaner?, functionName: String, context: InvocationContext = InvocationContext()) {
+        self.context = context
         self.upstream = upstream
         self.detector = detector
         self.invocationGuard = invocationGuard
@@ -88,19 +91,23 @@ public final class RuntimeProxy: Sendable {
             verdict = try detector.inspect(event: event)
         } catch {
             reporter.log("warn", "request \(requestID): event not inspected (\(error.code.rawValue)); passed to the function")
-            invocations.withLock { $0[requestID] = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct) }
+            let facts = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
+            invocations.withLock { $0[requestID] = facts }
+            context.begin(facts, event: event, detector: nil)
             return InvocationDecision(action: .pass, events: [])
         }
         let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
         invocations.withLock { $0[requestID] = facts }
+        context.begin(facts, event: event, detector: detector)
         let decision = invocationGuard.decide(verdict, event: event, facts: facts)
         reporter.record(decision.events)
         return decision
     }
 
     func finish(_ requestID: String) -> InvocationFacts? {
-        invocations.withLock { $0.removeValue(forKey: requestID) }
+        context.end(requestID)
+        return invocations.withLock { $0.removeValue(forKey: requestID) }
     }
 
     /// The request that replaces a guarded response: the same, a replacement body, or an error.

@@ -1,3 +1,4 @@
+import PalisadeBehaviour
 import PalisadeDetect
 import PalisadeJSON
 import PalisadePolicy
@@ -28,8 +29,10 @@ public struct SecurityEvent: Sendable, Equatable {
     public var action: SecurityAction
     /// Shared by every event of one invocation and shown to the caller in a 403 or masked error.
     public var incident: String
+    /// For the behaviour guard's events: what the process did, and which input made it do that.
+    public var behaviour: BehaviourDetails?
 
-    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String) {
+    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, behaviour: BehaviourDetails? = nil) {
         self.timeMs = timeMs
         self.requestID = requestID
         self.function = function
@@ -42,6 +45,7 @@ public struct SecurityEvent: Sendable, Equatable {
         self.record = record
         self.action = action
         self.incident = incident
+        self.behaviour = behaviour
     }
 
     /// The JSON line; `"palisade":"security-event"` lets a log filter pick these lines out.
@@ -62,12 +66,16 @@ public struct SecurityEvent: Sendable, Equatable {
         ]
         if let record { fields.append(("record", String(record))) }
         fields += [("action", JSONEscapes.quoted(action.rawValue)), ("incident", JSONEscapes.quoted(incident))]
+        if let behaviour { fields += behaviour.fields }
         return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n").utf8)
     }
 
-    static func truncated(_ text: String) -> String {
-        guard text.utf8.count > maxEvidence else { return text }
-        return String(decoding: text.utf8.prefix(maxEvidence), as: UTF8.self) + "…"
+    /// Commands and paths in behaviour events are kept longer than evidence: they are the finding.
+    static let maxSubject = 1024
+
+    static func truncated(_ text: String, limit: Int = maxEvidence) -> String {
+        guard text.utf8.count > limit else { return text }
+        return String(decoding: text.utf8.prefix(limit), as: UTF8.self) + "…"
     }
 }
 

@@ -79,4 +79,11 @@ public struct Input: Sendable, Equatable {
     public var record: Int?
     /// The value is an object key or parameter name rather than a value.
     public var isKey: Bool
+
+    public init(location: String, value: [UInt8], record: Int? = nil, isKey: Bool = false) {
+        self.location = location
+        self.value = value
+        self.record = record
+        self.isKey = isKey
+    }
 }

@@ -2,17 +2,19 @@ import PalisadeJSON
 
 extension PolicyDraft {
     /// The draft as a policy document (for `palisade policy check` and `PALISADE_POLICY_FILE`), every
-    /// part in mitigate mode: processes and network as allow-lists, files as allow rules then `deny *`.
+    /// part in mitigate mode: processes as an allow-list; files as allow rules, then `deny *` when the
+    /// run's opens were observed; network as an allow-list when its connections were observed.
     public var json: String {
         let indent = function == nil ? "  " : "      "
         let processes = list(processes.map { JSONEscapes.quoted($0.regex) }, indent: indent + "    ")
-        let rules = (files.map { #"{"allow": \#(JSONEscapes.quoted($0))}"# } + [#"{"deny": "*"}"#])
-        let network = list(network.map(Self.entry), indent: indent + "    ")
+        let rules = files.map { #"{"allow": \#(JSONEscapes.quoted($0))}"# } + (filesObserved ? [#"{"deny": "*"}"#] : [])
+        let filesPart = rules.isEmpty ? "" : #", "rules": "# + list(rules, indent: indent + "    ")
+        let networkPart = network.isEmpty && !networkObserved ? "" : #", "allow": "# + list(network.map(Self.entry), indent: indent + "    ")
         let behaviour = """
         {
         \(indent)  "processes": {"mode": "mitigate", "allow": \(processes)},
-        \(indent)  "files": {"mode": "mitigate", "rules": \(list(rules, indent: indent + "    "))},
-        \(indent)  "network": {"mode": "mitigate", "allow": \(network)}
+        \(indent)  "files": {"mode": "mitigate"\(filesPart)},
+        \(indent)  "network": {"mode": "mitigate"\(networkPart)}
         \(indent)}
         """
         guard let function else {

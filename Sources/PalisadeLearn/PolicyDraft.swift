@@ -33,9 +33,13 @@ public struct PolicyDraft: Sendable {
     public var function: String?
     /// Allow rules over the command line (or a shell's `-c` script).
     public var processes: [CommandPattern] = []
-    /// Paths the run opened, as glob allow rules; the draft denies every other path.
+    /// Paths the run opened, as glob allow rules.
     public var files: [String] = []
     public var network: [Destination] = []
+    /// Whether the run recorded its allowed file and network operations (`observed`, learn mode): only
+    /// then is the record complete enough to deny everything else. Without, the draft only adds allows.
+    public var filesObserved = false
+    public var networkObserved = false
     public var notAllowed: [Exclusion] = []
 
     /// Counts for the summary: behaviour events used, other lines, unreadable lines.
@@ -70,6 +74,11 @@ public struct PolicyDraft: Sendable {
         var destinations: Set<Destination> = []
         var excluded: [Exclusion] = []
         for record in records {
+            switch record.operation {
+            case .file where record.action == "observed": filesObserved = true
+            case .network where record.action == "observed": networkObserved = true
+            default: break
+            }
             if let attack = record.attack {
                 excluded.append(Exclusion(operation: Self.describe(record.operation), reason: attack))
                 continue

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Packs the Lambda layer: the agent as an external extension and the exec wrapper, zipped with the
-/// paths Lambda expects under /opt.
+/// Packs the Lambda layer: the agent as an external extension, the exec wrapper, the behaviour
+/// guard's preload library and the bootstrap for provided.* runtimes, zipped with the paths Lambda
+/// expects under /opt.
 public struct LayerBuilder: Sendable {
     /// What was built, for the command to print.
     public struct Layer: Sendable {
@@ -23,7 +24,8 @@ public struct LayerBuilder: Sendable {
 
     public init() {}
 
-    public func build(agent: String, output: String) throws -> Layer {
+    /// `guardLibrary` is the behaviour guard's preload library (GuardLibrary), put at lib/palisade-guard.so.
+    public func build(agent: String, guardLibrary: String? = nil, output: String) throws -> Layer {
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-layer-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: staging) }
         try FileManager.default.createDirectory(atPath: staging + "/extensions", withIntermediateDirectories: true)
@@ -31,12 +33,23 @@ public struct LayerBuilder: Sendable {
         try FileManager.default.copyItem(atPath: agent, toPath: stagedAgent)
         try Self.run("/usr/bin/env", ["strip", stagedAgent])
         try LayerFiles.wrapperScript.write(toFile: staging + "/" + LayerFiles.wrapperPath, atomically: true, encoding: .utf8)
+        try LayerFiles.providedBootstrap.write(toFile: staging + "/" + LayerFiles.bootstrapPath, atomically: true, encoding: .utf8)
         try LayerFiles.writeInProcessHooks(under: staging)
-        for path in [stagedAgent, staging + "/" + LayerFiles.wrapperPath] {
+        var entries = [LayerFiles.wrapperPath, LayerFiles.bootstrapPath, "extensions", "palisade"]
+        var executables = [stagedAgent, staging + "/" + LayerFiles.wrapperPath, staging + "/" + LayerFiles.bootstrapPath]
+        if let guardLibrary {
+            try FileManager.default.createDirectory(atPath: staging + "/lib", withIntermediateDirectories: true)
+            let stagedLibrary = staging + "/" + GuardLibrary.layerPath
+            try FileManager.default.copyItem(atPath: guardLibrary, toPath: stagedLibrary)
+            try Self.run("/usr/bin/env", ["strip", "--strip-unneeded", stagedLibrary])
+            entries.append("lib")
+            executables.append(stagedLibrary)
+        }
+        for path in executables {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
         try? FileManager.default.removeItem(atPath: output)
-        try Self.run("/usr/bin/env", ["zip", "-q", "-X", "-r", output, LayerFiles.wrapperPath, "extensions", "palisade"], directory: staging)
+        try Self.run("/usr/bin/env", ["zip", "-q", "-X", "-r", output] + entries, directory: staging)
         let linkage = try Self.run("/usr/bin/env", ["file", "-b", stagedAgent])
         return Layer(
             zipPath: output,

@@ -14,6 +14,9 @@ public enum LayerFiles {
     state="${PALISADE_STATE_DIR:-/tmp/palisade}/agent"
     agent="${PALISADE_AGENT:-/opt/extensions/palisade-agent}"
     direct="$AWS_LAMBDA_RUNTIME_API"
+    guard_socket="${PALISADE_STATE_DIR:-/tmp/palisade}/guard.sock"
+    guard_library="${PALISADE_GUARD_LIBRARY:-/opt/lib/palisade-guard.so}"
+    preload="$LD_PRELOAD"
 
     log() { printf '{"palisade":"log","level":"%s","message":"%s"}\n' "$1" "$2" >&2; }
     \#(inProcessHooksScript)
@@ -28,6 +31,9 @@ public enum LayerFiles {
 
     unprotected() {
         export AWS_LAMBDA_RUNTIME_API="$direct"
+        # No agent, no guard socket: the runtime starts as it would without Palisade.
+        unset PALISADE_GUARD_SOCKET
+        if [ -n "$preload" ]; then export LD_PRELOAD="$preload"; else unset LD_PRELOAD; fi
         if [ "${PALISADE_FAIL_CLOSED:-0}" = 1 ]; then
             log error "agent unavailable: invocations refused (PALISADE_FAIL_CLOSED=1)"
             exec "$agent" --refuse-invocations
@@ -38,6 +44,11 @@ public enum LayerFiles {
 
     agent_running || unprotected "$@"
     export AWS_LAMBDA_RUNTIME_API="127.0.0.1:$port"
+    # The behaviour guard: every process of the function asks the agent before exec, open, connect.
+    if [ -S "$guard_socket" ] && [ -r "$guard_library" ]; then
+        export PALISADE_GUARD_SOCKET="$guard_socket"
+        export LD_PRELOAD="$guard_library${LD_PRELOAD:+:$LD_PRELOAD}"
+    fi
     palisade_hooks
     "$@" &
     child=$!
@@ -48,6 +59,23 @@ public enum LayerFiles {
     while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
     agent_running && exit "$status"
     unprotected "$@"
+
+    """#
+
+    public static let bootstrapPath = "bootstrap"
+
+    /// `/opt/bootstrap` for `provided.*` runtimes, which ignore AWS_LAMBDA_EXEC_WRAPPER: Lambda runs
+    /// it when the function has no `bootstrap` of its own, so the function's bootstrap is renamed
+    /// `bootstrap.palisade` and started here through the wrapper.
+    public static let providedBootstrap = #"""
+    #!/bin/sh
+    # Palisade for provided.* runtimes: runs the function's own bootstrap under the agent and guard.
+    bootstrap="${PALISADE_BOOTSTRAP:-${LAMBDA_TASK_ROOT:-/var/task}/bootstrap.palisade}"
+    if [ ! -x "$bootstrap" ]; then
+        printf '{"palisade":"log","level":"error","message":"no executable %s: rename the function bootstrap to bootstrap.palisade or set PALISADE_BOOTSTRAP"}\n' "$bootstrap" >&2
+        exit 127
+    fi
+    exec /opt/palisade-wrapper "$bootstrap" "$@"
 
     """#
 

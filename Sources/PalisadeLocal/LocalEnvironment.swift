@@ -42,11 +42,14 @@ public final class LocalEnvironment: @unchecked Sendable {
         /// Where the processes' stdout and stderr go; `nil` leaves them on this process's stderr.
         public var logFile: String?
         public var invocationTimeout: Duration = .seconds(30)
+        /// The behaviour guard's preload library (GuardLibrary); `nil` runs the function without it.
+        public var guardLibrary: String?
 
-        public init(agent: String?, environment: [String: String] = [:], logFile: String? = nil) {
+        public init(agent: String?, environment: [String: String] = [:], logFile: String? = nil, guardLibrary: String? = nil) {
             self.agent = agent
             self.environment = environment
             self.logFile = logFile
+            self.guardLibrary = guardLibrary
         }
     }
 
@@ -130,6 +133,8 @@ public final class LocalEnvironment: @unchecked Sendable {
 
         var runtime = shared
         runtime["LAMBDA_TASK_ROOT"] = function.directory
+        // The wrapper preloads the guard only when the agent's socket is up and this file exists.
+        runtime["PALISADE_GUARD_LIBRARY"] = options.guardLibrary ?? workDirectory + "/no-guard-library"
         runtime["_HANDLER"] = function.handler
         let command: [String]
         switch function.runtime {

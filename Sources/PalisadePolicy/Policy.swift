@@ -34,13 +34,16 @@ public struct PolicySettings: Sendable, Equatable {
     /// Names of environment variables whose values must never leave in a response.
     public var secrets: [String] = []
     public var tmpCleanup: TmpCleanup?
+    /// What the function's processes may run, open and reach (the behaviour guard).
+    public var behaviour = BehaviourSettings()
 
-    public init(mode: Mode? = nil, protections: [Protection: Mode] = [:], exceptions: [PolicyException] = [], secrets: [String] = [], tmpCleanup: TmpCleanup? = nil) {
+    public init(mode: Mode? = nil, protections: [Protection: Mode] = [:], exceptions: [PolicyException] = [], secrets: [String] = [], tmpCleanup: TmpCleanup? = nil, behaviour: BehaviourSettings = .init()) {
         self.mode = mode
         self.protections = protections
         self.exceptions = exceptions
         self.secrets = secrets
         self.tmpCleanup = tmpCleanup
+        self.behaviour = behaviour
     }
 
     /// A function rule refines the defaults: its modes replace, its exceptions and secrets add up.
@@ -50,6 +53,7 @@ public struct PolicySettings: Sendable, Equatable {
         exceptions += rule.exceptions
         secrets += rule.secrets
         if let cleanup = rule.tmpCleanup { tmpCleanup = cleanup }
+        behaviour.overlay(rule.behaviour)
     }
 }
 
@@ -115,8 +119,11 @@ public struct EffectivePolicy: Sendable, Equatable {
     }
 
     public func mode(for protection: Protection) -> Mode {
-        settings.protections[protection] ?? settings.mode ?? Self.defaultMode
+        if case .behaviour(let area) = protection, let mode = settings.behaviour.mode(for: area) { return mode }
+        return settings.protections[protection] ?? settings.mode ?? Self.defaultMode
     }
+
+    public var behaviour: BehaviourSettings { settings.behaviour }
 
     /// The mode that applies to a finding: `off` when an exception covers it.
     public func mode(for finding: Finding) -> Mode {

@@ -11,6 +11,9 @@ public struct PolicyIssue: Sendable, Equatable, CustomStringConvertible {
         case unknownProtection = "policy.unknown_protection"
         case unsupportedVersion = "policy.unsupported_version"
         case emptyPattern = "policy.empty_pattern"
+        case invalidRegex = "policy.invalid_regex"
+        case invalidCIDR = "policy.invalid_cidr"
+        case invalidPort = "policy.invalid_port"
     }
 
     public let code: Code
@@ -47,7 +50,7 @@ extension Policy {
 struct PolicyReader {
     var issues: [PolicyIssue] = []
 
-    static let settingKeys: Set<String> = ["mode", "protections", "exceptions", "secrets", "tmpCleanup"]
+    static let settingKeys: Set<String> = ["mode", "protections", "exceptions", "secrets", "tmpCleanup", "behaviour"]
 
     mutating func policy(_ root: JSONValue) -> Policy {
         guard expect(root, .object, at: "$") else { return Policy() }
@@ -113,6 +116,9 @@ struct PolicyReader {
         }
         if let value = object["tmpCleanup"] {
             settings.tmpCleanup = tmpCleanup(value, at: prefix + "tmpCleanup")
+        }
+        if let value = object["behaviour"] {
+            settings.behaviour = behaviour(value, at: prefix + "behaviour")
         }
         return settings
     }

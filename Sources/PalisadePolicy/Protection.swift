@@ -19,6 +19,9 @@ public enum Protection: Hashable, Sendable, CustomStringConvertible {
     case credentialLeak
     /// A 5xx response whose body shows a stack trace.
     case verboseErrors
+    /// A process, file or network operation of the function that its policy does not allow; set
+    /// under `behaviour` in a policy, not under `protections`.
+    case behaviour(BehaviourArea)
 
     public static let all: [Protection] = AttackCategory.allCases.map(Protection.attack) + [.credentialLeak, .verboseErrors]
 
@@ -28,6 +31,7 @@ public enum Protection: Hashable, Sendable, CustomStringConvertible {
         case .attack(let category): category.rawValue
         case .credentialLeak: "credential-leak"
         case .verboseErrors: "verbose-errors"
+        case .behaviour(let area): area.rawValue
         }
     }
 

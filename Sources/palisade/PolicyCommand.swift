@@ -30,7 +30,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 print("\(file): valid policy (\(policy.functions.count) function rule(s))")
                 if let function {
                     let effective = policy.resolved(functionName: function)
-                    for protection in Protection.all {
+                    for protection in Protection.all + BehaviourArea.allCases.map(Protection.behaviour) {
                         print("  \(protection.name): \(effective.mode(for: protection).rawValue)")
                     }
                 }

@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The palisade-agent executable (default: next to this one).")
     var agent: String?
 
+    @Option(name: .customLong("guard-library"), help: "The behaviour guard's preload library (default: \(GuardLibrary.fileName) next to this executable, compiled from \(GuardLibrary.sourcePath) when run in the repository).")
+    var guardLibrary: String?
+
     @Flag(name: .customLong("no-agent"), help: "Run the function without Palisade, for comparison.")
     var noAgent = false
 
@@ -61,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             environment["PALISADE_EVENTS_OUT"] = path
         }
         var options = LocalEnvironment.Options(agent: noAgent ? nil : absolute(agent ?? Self.defaultAgentPath()), environment: environment)
+        options.guardLibrary = noAgent ? nil : try guardLibrary.map(absolute) ?? Self.defaultGuardLibrary()
         options.invocationTimeout = .seconds(timeout)
         let function = LocalFunction(runtime: runtime, directory: absolute(dir), handler: handler, name: functionName)
         let local = try await LocalEnvironment.start(function, options: options)
@@ -91,6 +95,19 @@ struct RunCommand: AsyncParsableCommand {
             if isJSON { return body }
             return Array(#"{"errorType":\#(JSONEscapes.quoted(type)),"errorMessage":\#(JSONEscapes.quoted(String(decoding: body, as: UTF8.self)))}"#.utf8)
         }
+    }
+
+    /// Next to this executable; compiled there first when run from the repository.
+    static func defaultGuardLibrary() throws -> String? {
+        let library = URL(fileURLWithPath: defaultAgentPath()).deletingLastPathComponent().appendingPathComponent(GuardLibrary.fileName).path
+        if FileManager.default.fileExists(atPath: GuardLibrary.sourcePath) {
+            return try GuardLibrary.ensureBuilt(source: GuardLibrary.sourcePath, output: library)
+        }
+        guard FileManager.default.fileExists(atPath: library) else {
+            FileHandle.standardError.write(Data("note: no \(GuardLibrary.fileName) next to palisade: the behaviour guard is off (--guard-library)\n".utf8))
+            return nil
+        }
+        return library
     }
 
     static func defaultAgentPath() -> String {

@@ -85,6 +85,14 @@ import Testing
         #expect(garbage.malformedLines.count == 2 && garbage.recordCount == 0)
     }
 
+    @Test func withoutObservedOperationsFilesAndNetworkOnlyGainAllows() {
+        let reportedOnly = #"{"palisade":"security-event","function":"f","category":"process","rule":"process.not-allowed","action":"reported","command":"/usr/bin/id"}"#
+        let draft = Self.draft(reportedOnly)
+        #expect(!draft.filesObserved && !draft.networkObserved)
+        #expect(draft.json.contains(#""files": {"mode": "mitigate"}"#) && draft.json.contains(#""network": {"mode": "mitigate"}"#),
+                "a run whose allowed opens and connections were not recorded must not become a deny-everything-else list: \(draft.json)")
+    }
+
     @Test func draftIsValidJSONAndScopedToOneFunction() throws {
         let other = #"{"palisade":"security-event","function":"billing","category":"process","rule":"process.observed","action":"observed","command":"/usr/bin/id"}"#
         let draft = Self.draft(Self.recordedRun + "\n" + other, function: "billing")

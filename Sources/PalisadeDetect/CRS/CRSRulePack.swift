@@ -298,10 +298,30 @@ struct CompiledCondition: Sendable {
 }
 
 /// A PCRE2 pattern compiled with the JIT; PCRE2 allows one compiled pattern to be used from many threads.
-final class CompiledRegex: @unchecked Sendable {
+/// Public for the behaviour guard's allow rules, which are PCRE2 like the rule pack.
+public final class CompiledRegex: @unchecked Sendable {
     let code: OpaquePointer
 
-    init?(_ pattern: String) {
+    /// PCRE2's words for a pattern it rejects, with the offset; `nil` when the pattern compiles.
+    public static func problem(in pattern: String) -> String? {
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let bytes = Array(pattern.utf8)
+        guard let code = bytes.withUnsafeBufferPointer({ pcre2_compile_8($0.baseAddress, $0.count, 0, &errorCode, &errorOffset, nil) }) else {
+            var message = [UInt8](repeating: 0, count: 256)
+            let length = pcre2_get_error_message_8(errorCode, &message, message.count)
+            return "\(String(decoding: message.prefix(max(0, Int(length))), as: UTF8.self)) at offset \(errorOffset)"
+        }
+        pcre2_code_free_8(code)
+        return nil
+    }
+
+    /// Whether the pattern matches anywhere in `subject`, under the rule pack's backtracking limits.
+    public func matches(_ subject: [UInt8]) -> Bool {
+        firstMatch(in: subject, scratch: MatchScratch()) != nil
+    }
+
+    public init?(_ pattern: String) {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let bytes = Array(pattern.utf8)

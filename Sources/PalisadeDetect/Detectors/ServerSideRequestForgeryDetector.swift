@@ -119,8 +119,8 @@ struct ServerSideRequestForgeryDetector: InputDetector {
 }
 
 /// IPv4 in every form `inet_aton` accepts: 1 to 4 parts, each decimal, `0x` hex or `0` octal.
-enum IPv4 {
-    static func parse(_ text: [UInt8]) -> UInt32? {
+public enum IPv4 {
+    public static func parse(_ text: [UInt8]) -> UInt32? {
         let parts = text.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard (1...4).contains(parts.count) else { return nil }
         var values: [UInt64] = []
@@ -158,10 +158,10 @@ enum IPv4 {
 }
 
 /// IPv6 addresses with `::` compression and an optional embedded IPv4 tail.
-struct IPv6 {
-    var groups: [UInt16]
+public struct IPv6: Sendable {
+    public var groups: [UInt16]
 
-    static func parse(_ text: [UInt8]) -> IPv6? {
+    public static func parse(_ text: [UInt8]) -> IPv6? {
         var text = text
         if let zone = text.firstIndex(of: UInt8(ascii: "%")) { text.removeSubrange(zone...) }
         let halves = splitDoubleColon(text)
@@ -204,7 +204,7 @@ struct IPv6 {
     }
 
     /// `::ffff:a.b.c.d` and the deprecated `::a.b.c.d` carry an IPv4 address.
-    var mappedIPv4: UInt32? {
+    public var mappedIPv4: UInt32? {
         guard groups[0..<5].allSatisfy({ $0 == 0 }), groups[5] == 0xFFFF || (groups[5] == 0 && groups[6] != 0) else { return nil }
         return UInt32(groups[6]) << 16 | UInt32(groups[7])
     }

@@ -1,0 +1,54 @@
+import PalisadeDetect
+import Synchronization
+
+/// The invocation the function is working on, shared by the proxy (which sets it when it hands
+/// out an event and clears it when the response or error is posted) and the behaviour guard
+/// (which ties what the function does to the event's inputs). The inputs are read from the event
+/// only when the guard first needs them, so invocations that do nothing guarded pay nothing.
+final class InvocationContext: Sendable {
+    struct Current {
+        var facts: InvocationFacts
+        var event: [UInt8]
+        var detector: Detector?
+        var inputs: [Input]?
+    }
+
+    struct State {
+        /// An event has been handed to the function: the runtime's own start is over.
+        var invoking = false
+        var current: Current?
+    }
+
+    let state = Mutex(State())
+
+    func begin(_ facts: InvocationFacts, event: [UInt8], detector: Detector?) {
+        state.withLock { state in
+            state.invoking = true
+            state.current = Current(facts: facts, event: event, detector: detector, inputs: nil)
+        }
+    }
+
+    func end(_ requestID: String) {
+        state.withLock { state in
+            if state.current?.facts.requestID == requestID { state.current = nil }
+        }
+    }
+
+    var invoking: Bool { state.withLock { $0.invoking } }
+
+    var facts: InvocationFacts? { state.withLock { $0.current?.facts } }
+
+    /// The current invocation's decoded inputs (none between invocations).
+    func inputs() -> [Input] {
+        let pending: (requestID: String, event: [UInt8], detector: Detector)? = state.withLock { state in
+            guard let current = state.current, current.inputs == nil, let detector = current.detector else { return nil }
+            return (current.facts.requestID, current.event, detector)
+        }
+        guard let pending else { return state.withLock { $0.current?.inputs ?? [] } }
+        let inputs = (try? pending.detector.inputs(of: pending.event).inputs) ?? []
+        state.withLock { state in
+            if state.current?.facts.requestID == pending.requestID { state.current?.inputs = inputs }
+        }
+        return inputs
+    }
+}
