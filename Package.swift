@@ -108,10 +108,11 @@ let package = Package(
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
         .testTarget(name: "PalisadeLearnTests", dependencies: ["PalisadeLearn", "PalisadeJSON", "CPCRE2"], swiftSettings: strict),
         .testTarget(name: "PalisadeBehaviourTests", dependencies: ["PalisadeBehaviour", "PalisadePolicy", "PalisadeDetect"], swiftSettings: strict),
-        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeBehaviour", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"] + nio, swiftSettings: strict),
+        .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .testTarget(
             name: "PalisadeLocalTests",
-            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem"] + nio,
+            dependencies: ["PalisadeLocal", "PalisadeHTTP", "PalisadeJSON", "PalisadeSystem", "PalisadeAgent", "PalisadeBehaviour", "PalisadePolicy"] + nio,
+            exclude: ["GuardFunctions"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -43,15 +43,26 @@ public struct InputCorrelation: Sendable, Equatable {
         }
     }
 
-    /// An input that contributes a `..` segment or the start of an absolute path.
+    /// An input that contributes a `..` segment or the start of an absolute path. Code that
+    /// normalises before opening (Node's `path.join`) removes the `..`: an input with `..` segments
+    /// whose remainder ends the opened path counts too.
     public static func path(_ path: String, inputs: [Input]) -> InputCorrelation? {
         let subject = Array(path.utf8)
         let parents = PathName.parentSegments(subject)
-        return firstMatch(in: subject, inputs: inputs) { range in
+        let written = firstMatch(in: subject, inputs: inputs) { range in
             if parents.contains(where: { range.overlaps($0) }) { return "'..' segment from input" }
             if range.lowerBound == 0, subject.first == UInt8(ascii: "/") { return "absolute path from input" }
             return nil
         }
+        if let written { return written }
+        for input in inputs where input.value.count >= minimumLength {
+            guard let last = PathName.parentSegments(input.value).last else { continue }
+            let remainder = Array(input.value[last.upperBound...].drop { $0 == UInt8(ascii: "/") })
+            guard remainder.count >= minimumLength, subject.count > remainder.count,
+                  subject.suffix(remainder.count).elementsEqual(remainder), subject[subject.count - remainder.count - 1] == UInt8(ascii: "/") else { continue }
+            return InputCorrelation(location: input.location, evidence: String(decoding: input.value, as: UTF8.self), why: "'..' segment from input (resolved by the function)")
+        }
+        return nil
     }
 
     /// An input that names the host (or address) the function connects to or resolves.

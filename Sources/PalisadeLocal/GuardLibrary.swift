@@ -21,7 +21,9 @@ public enum GuardLibrary {
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: output).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try LayerBuilder.run("/usr/bin/env", compileArguments(source: source, output: temporary))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: output), withItemAt: URL(fileURLWithPath: temporary))
+        guard rename(temporary, output) == 0 else {
+            throw LayerBuildError(command: "rename \(temporary) \(output)", output: String(cString: strerror(errno)))
+        }
     }
 
     /// `output`, compiled first when it is missing or older than `source`.

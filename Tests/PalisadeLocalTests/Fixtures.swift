@@ -14,6 +14,16 @@ enum Fixtures {
 
     static let agent = buildDirectory + "/palisade-agent"
 
+    /// The behaviour guard's preload library, compiled once per test run next to the agent.
+    static let guardLibrary: String = {
+        do {
+            return try GuardLibrary.ensureBuilt(source: repository + "/" + GuardLibrary.sourcePath, output: buildDirectory + "/" + GuardLibrary.fileName)
+        } catch {
+            Issue.record("the guard library did not compile: \(error)")
+            return buildDirectory + "/" + GuardLibrary.fileName
+        }
+    }()
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     static func python(_ handler: String = "app.handler") -> LocalFunction {
@@ -44,9 +54,11 @@ enum Fixtures {
     }
 
     /// Starts one warm environment, runs `body`, always stops it, and collects what the agent wrote.
+    /// `guarded` preloads the behaviour guard into the function's processes, as the layer does.
     static func run<Value: Sendable>(
         _ function: LocalFunction,
         agent: Bool = true,
+        guarded: Bool = false,
         environment: [String: String] = [:],
         invocationTimeout: Duration = .seconds(60),
         _ body: (LocalEnvironment) async throws -> Value
@@ -58,7 +70,7 @@ enum Fixtures {
         let logFile = scratch + "/log.txt"
         var variables = credentials.merging(environment) { _, new in new }
         variables["PALISADE_EVENTS_OUT"] = eventsFile
-        var options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile)
+        var options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile, guardLibrary: guarded ? Fixtures.guardLibrary : nil)
         options.invocationTimeout = invocationTimeout
         let local = try await LocalEnvironment.start(function, options: options)
         let value: Value
@@ -84,6 +96,11 @@ enum Fixtures {
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("the log never showed \"\(text)\"")
+    }
+
+    /// The security events of one category, e.g. `process`.
+    static func events(_ events: [JSONDocument], category: String) -> [JSONValue] {
+        events.map(\.root).filter { $0["category"]?.string == category }
     }
 
     /// An API Gateway REST (v1) proxy event for `GET path?query`.

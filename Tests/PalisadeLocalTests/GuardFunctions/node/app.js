@@ -11,9 +11,17 @@ const path = require('path');
 const answer = (statusCode, payload) => ({ statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
 const failure = (error) => answer(500, { error: `${error.code || error.name}: ${error.message}` });
 
+// A command that ran answers with its output whatever its exit status; one that could not start
+// (spawn throws for EPERM) answers 500.
 function run(command) {
   return new Promise((resolve) => {
-    exec(command, { timeout: 10000 }, (error, stdout) => resolve(error ? failure(error) : answer(200, { output: stdout })));
+    try {
+      exec(command, { timeout: 10000 }, (error, stdout) => {
+        resolve(error && typeof error.code === 'string' ? failure(error) : answer(200, { output: stdout }));
+      });
+    } catch (error) {
+      resolve(failure(error));
+    }
   });
 }
 
@@ -43,7 +51,7 @@ exports.handler = async (event) => {
       return run('echo converting ' + (query.doc || ''));
     case '/read':
       try {
-        return answer(200, { content: fs.readFileSync(path.join(__dirname, 'docs', query.name || ''), 'utf8') });
+        return answer(200, { content: fs.readFileSync(path.resolve(__dirname, 'docs', query.name || ''), 'utf8') });
       } catch (error) {
         return failure(error);
       }
