@@ -47,7 +47,7 @@ import Testing
         }
         let attacks = [
             "echo hello; cat /etc/passwd", "echo hello ; cat /etc/passwd #", "echo ; cat /etc/passwd #", "echo $(cat /etc/passwd)",
-            "echo `id`", "echo hello | sh", "echo hello && env", "echo hello\ncat /etc/passwd", "echo hello\n",
+            "echo `id`", "echo hello | sh", "echo hello && env", "echo hello\ncat /etc/passwd", "echo hello\nid",
             "echo hello > /tmp/x", "env", "/bin/sh -i >& /dev/tcp/127.0.0.1/4444 0>&1",
             "/usr/bin/convert /tmp/../etc/passwd -resize 1 /tmp/x", "/usr/bin/convert /tmp/a;id -resize 1 /tmp/x",
             "/usr/bin/convert /tmp/a -resize 1$(id) /tmp/x", "/usr/bin/convert /tmp/a -resize 1 /tmp/x;id",
@@ -76,11 +76,11 @@ import Testing
 
     @Test func countsSkippedAndMalformedLinesWithoutFailing() {
         let draft = Self.draft()
-        #expect(draft.recordCount == 8)
-        #expect(draft.skippedLines == 6, "log lines, the cmdi finding and the metric line are not behaviour events")
+        #expect(draft.recordCount == 9)
+        #expect(draft.skippedLines == 5, "log lines, the cmdi finding and the metric line are not behaviour events")
         #expect(draft.malformedLines.count == 1)
         #expect(draft.malformedLines.first?.line == 13)
-        #expect(draft.summary.first == "8 behaviour event(s) used, 6 other line(s) skipped, 1 malformed line(s)")
+        #expect(draft.summary.first == "9 behaviour event(s) used, 5 other line(s) skipped, 1 malformed line(s)")
         let garbage = Self.draft("{\u{0}\n\u{FF}\u{FE}\n{\"palisade\":\"security-event\",\"category\":\"network\",\"rule\":\"network.observed\",\"action\":\"observed\",\"port\":99999,\"address\":\"1.2.3.4\"}\n{}")
         #expect(garbage.malformedLines.count == 2 && garbage.recordCount == 0)
     }
