@@ -54,7 +54,7 @@ extension LayerFiles {
         except ValueError:
             timeout = 1.0
         max_line = 16 * 1024
-        getpid, getppid, getcwd, fsdecode, write = os.getpid, os.getppid, os.getcwd, os.fsdecode, os.write
+        getpid, getppid, getcwd, fsdecode, write, strerror = os.getpid, os.getppid, os.getcwd, os.fsdecode, os.write, os.strerror
 
         # Reads that never need the agent: the interpreter's and the system's own files, and imports.
         read_prefixes = tuple(sorted({
@@ -141,9 +141,17 @@ extension LayerFiles {
             parts = answer[:-1].decode("utf-8", "replace").split(" ", 2)
             if parts[0] != "D" or len(parts) < 2 or not parts[1].isdigit():
                 return unreachable(request, OSError("unexpected answer from the agent: %r" % answer[:80]))
-            message = parts[2] if len(parts) > 2 else "blocked by Palisade"
-            log({"palisade": "guard", "action": "blocked", "source": "python", "api": request.get("api"), "op": request["op"], "message": message})
-            return OSError(int(parts[1]), message)
+            # The agent's message is the log line itself; the exception reads as the failed call would.
+            message = parts[2] if len(parts) > 2 else ""
+            if message.startswith("{"):
+                try:
+                    write(2, message.encode("utf-8") + b"\n")
+                except OSError:
+                    pass
+            else:
+                log({"palisade": "guard", "action": "blocked", "source": "python", "api": request.get("api"), "op": request["op"], "message": message})
+            code = int(parts[1])
+            return OSError(code, strerror(code))
 
         def truncated(request):
             request["truncated"] = True
@@ -166,7 +174,7 @@ extension LayerFiles {
             if fail_closed:
                 log({"palisade": "guard", "action": "blocked", "source": "python", "api": request.get("api"), "op": request["op"],
                      "message": "agent unreachable (%s): denied (PALISADE_GUARD_FAIL_CLOSED=1)" % error})
-                return PermissionError(1, "Palisade guard unreachable: denied")
+                return PermissionError(1, strerror(1))
             if not state["warned"]:
                 state["warned"] = True
                 log({"palisade": "log", "level": "warn", "message": "guard agent unreachable (%s): allowed (fail-open)" % error})
@@ -325,6 +333,7 @@ extension LayerFiles {
       const timeoutMs = Number(process.env.PALISADE_GUARD_TIMEOUT_MS) > 0 ? Number(process.env.PALISADE_GUARD_TIMEOUT_MS) : 1000;
       const maxLine = 16 * 1024;
       const errnoCodes = { 1: 'EPERM', 13: 'EACCES', 111: 'ECONNREFUSED' };
+      const errnoTexts = { 1: 'operation not permitted', 13: 'permission denied', 111: 'connection refused' };
       const nodeLib = path.resolve(path.dirname(process.execPath), '..', 'lib') + '/';
       const readPrefixes = ['/usr/lib/', '/lib/', '/lib64/', '/usr/share/', '/usr/local/lib/', '/proc/self/fd/', '/var/runtime/', '/var/lang/', nodeLib];
       const codeSuffixes = ['.js', '.mjs', '.cjs', '.json', '.node'];
@@ -417,9 +426,16 @@ extension LayerFiles {
         if (answer === 'A\n') return null;
         const match = /^D (\d+) ?(.*)\n$/.exec(answer);
         if (!match) return unreachable(request, new Error('unexpected answer from the agent'), syscall);
-        const message = match[2] || 'blocked by Palisade';
-        log({ palisade: 'guard', action: 'blocked', source: 'node', api: request.api, op: request.op, message });
-        return denial(Number(match[1]), message, syscall);
+        // The agent's message is the log line itself; the Error reads as the failed call would.
+        const message = match[2];
+        if (message.startsWith('{')) {
+          try {
+            writeSync(2, message + '\n');
+          } catch (_) {}
+        } else {
+          log({ palisade: 'guard', action: 'blocked', source: 'node', api: request.api, op: request.op, message });
+        }
+        return denial(Number(match[1]), syscall);
       }
 
       function truncated(request) {
@@ -441,9 +457,10 @@ extension LayerFiles {
         return JSON.stringify(request);
       }
 
-      function denial(errno, message, syscall) {
-        const error = new Error(message);
-        error.code = errnoCodes[errno] || 'EPERM';
+      function denial(errno, syscall) {
+        const code = errnoCodes[errno] || 'EPERM';
+        const error = new Error(code + ': ' + (errnoTexts[errno] || 'operation not permitted') + ', ' + syscall + ' (Palisade guard)');
+        error.code = code;
         error.errno = -errno;
         error.syscall = syscall;
         return error;
@@ -453,7 +470,7 @@ extension LayerFiles {
         if (failClosed) {
           log({ palisade: 'guard', action: 'blocked', source: 'node', api: request.api, op: request.op,
             message: 'agent unreachable (' + error.message + '): denied (PALISADE_GUARD_FAIL_CLOSED=1)' });
-          return denial(1, 'Palisade guard unreachable: denied', syscall);
+          return denial(1, syscall);
         }
         if (!warned) {
           warned = true;
