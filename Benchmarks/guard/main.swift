@@ -31,7 +31,7 @@ func run(_ command: [String], environment: [String: String]) -> String? {
     process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PALISADE_") }.merging(environment) { $1 }
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    process.standardError = FileHandle.standardError
     guard (try? process.run()) != nil else { return nil }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -49,9 +49,9 @@ func wallTime(_ command: [String], environment: [String: String]) -> Double? {
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 // The guard's agent, as `palisade run` starts it: emulator, extension, runtime (a no-op Python function)
-// and a policy that allows the benchmark's exec. Its guard socket serves the harness directly.
+// and a policy that allows the benchmark's programs. Its guard socket serves the harness directly.
 let policy = scratch + "/policy.json"
-try #"{"version": 1, "mode": "mitigate", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^/bin/true$"]}}}"#.write(toFile: policy, atomically: true, encoding: .utf8)
+try #"{"version": 1, "mode": "mitigate", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^/bin/true$", "^\\S*guard-bench (?:exec|open|connect) [0-9]+$", "^\\S*python3[0-9.]* -c import ", "^node -e require"]}}}"#.write(toFile: policy, atomically: true, encoding: .utf8)
 let function = LocalFunction(runtime: .python, directory: repository + "/Examples/functions/python", handler: "app.noop", name: "bench-guard")
 let local = try await LocalEnvironment.start(function, options: .init(agent: agent, environment: ["PALISADE_POLICY_FILE": policy], logFile: scratch + "/log.txt", guardLibrary: library))
 // The guard judges operations once the first invocation has begun (the runtime's own start is not judged).
@@ -72,12 +72,14 @@ var rows: [(String, String, String, String)] = []
 for (name, count) in [("exec", max(operations / 10, 50)), ("open", operations * 5), ("connect", operations)] {
     let plain = run([harness, name, String(count)], environment: [:]).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     let withGuard = run([harness, name, String(count)], environment: guarded).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    let added = zip2(plain, withGuard).map { String(format: "+%.1f µs", $0.1 - $0.0) } ?? "failed"
+    let added = zip2(plain, withGuard).map { String(format: "%+.1f µs", $0.1 - $0.0) } ?? "failed"
     rows.append(("\(name) (µs/op)", plain.map { String(format: "%.1f", $0) } ?? "failed", withGuard.map { String(format: "%.1f", $0) } ?? "failed", added))
 }
 
+let python = run(["python3", "-c", "import sys; print(sys.executable)"], environment: [:])?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "python3"
 let coldStarts: [(String, [String])] = [
-    ("Python cold start (ms)", ["python3", "-c", "import json, os, subprocess, urllib.request, sqlite3, ssl, email"]),
+    // The interpreter itself, not a version manager's shim script.
+    ("Python cold start (ms)", [python, "-c", "import json, os, subprocess, urllib.request, sqlite3, ssl, email"]),
     ("Node.js cold start (ms)", ["node", "-e", #"require("http");require("https");require("child_process");require("fs");require("crypto");require("zlib")"#]),
 ]
 for (name, command) in coldStarts {
