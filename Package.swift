@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "PalisadeConsoleClient", dependencies: ["PalisadeConsoleProtocol", "PalisadeJSON"] + nio, swiftSettings: strict),
         .target(name: "PalisadeSystem", swiftSettings: strict),
         .target(name: "PalisadePolicy", dependencies: ["PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
+        .target(name: "PalisadeLearn", dependencies: ["PalisadeJSON"], swiftSettings: strict),
         .target(name: "PalisadeHTTP", dependencies: ["PalisadeSystem"] + nio, swiftSettings: strict),
         // The behaviour guard's decisions and input correlation, free of I/O (the server is in PalisadeAgent).
         .target(name: "PalisadeBehaviour", dependencies: ["PalisadePolicy", "PalisadeDetect", "PalisadeJSON", "PalisadeSystem"], swiftSettings: strict),
@@ -76,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "palisade",
             dependencies: [
-                "PalisadeDetect", "PalisadePolicy", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
+                "PalisadeDetect", "PalisadePolicy", "PalisadeLearn", "PalisadeLocal", "PalisadeSystem", "PalisadePosture",
                 "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -84,6 +85,8 @@ let package = Package(
         ),
         // Prints the agent-overhead table: scripts/bench-agent
         .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
+        // Prints the behaviour guard's overhead table: scripts/bench-guard
+        .executableTarget(name: "guard-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/guard", exclude: ["guard-bench.c"], swiftSettings: strict),
         .executableTarget(
             name: "palisade-console-bench",
             dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore"],
@@ -103,6 +106,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadePolicyTests", dependencies: ["PalisadePolicy"], swiftSettings: strict),
+        .testTarget(name: "PalisadeLearnTests", dependencies: ["PalisadeLearn", "PalisadeJSON", "CPCRE2"], swiftSettings: strict),
         .testTarget(name: "PalisadeBehaviourTests", dependencies: ["PalisadeBehaviour", "PalisadePolicy", "PalisadeDetect"], swiftSettings: strict),
         .testTarget(name: "PalisadeAgentTests", dependencies: ["PalisadeAgent", "PalisadePolicy", "PalisadeJSON", "PalisadeDetect", "PalisadeSystem"], swiftSettings: strict),
         .testTarget(

@@ -34,7 +34,8 @@ public struct LayerBuilder: Sendable {
         try Self.run("/usr/bin/env", ["strip", stagedAgent])
         try LayerFiles.wrapperScript.write(toFile: staging + "/" + LayerFiles.wrapperPath, atomically: true, encoding: .utf8)
         try LayerFiles.providedBootstrap.write(toFile: staging + "/" + LayerFiles.bootstrapPath, atomically: true, encoding: .utf8)
-        var entries = [LayerFiles.wrapperPath, LayerFiles.bootstrapPath, "extensions"]
+        try LayerFiles.writeInProcessHooks(under: staging)
+        var entries = [LayerFiles.wrapperPath, LayerFiles.bootstrapPath, "extensions", "palisade"]
         var executables = [stagedAgent, staging + "/" + LayerFiles.wrapperPath, staging + "/" + LayerFiles.bootstrapPath]
         if let guardLibrary {
             try FileManager.default.createDirectory(atPath: staging + "/lib", withIntermediateDirectories: true)

@@ -19,6 +19,7 @@ public enum LayerFiles {
     preload="$LD_PRELOAD"
 
     log() { printf '{"palisade":"log","level":"%s","message":"%s"}\n' "$1" "$2" >&2; }
+    \#(inProcessHooksScript)
 
     agent_running() {
         [ -r "$state" ] || return 1
@@ -48,6 +49,7 @@ public enum LayerFiles {
         export PALISADE_GUARD_SOCKET="$guard_socket"
         export LD_PRELOAD="$guard_library${LD_PRELOAD:+:$LD_PRELOAD}"
     fi
+    palisade_hooks
     "$@" &
     child=$!
     trap 'kill -TERM "$child" 2>/dev/null' TERM INT

@@ -147,6 +147,8 @@ public final class LocalEnvironment: @unchecked Sendable {
         }
         let wrapper = workDirectory + "/" + LayerFiles.wrapperPath
         try LayerFiles.wrapperScript.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try LayerFiles.writeInProcessHooks(under: workDirectory + "/layer")
+        runtime["PALISADE_LAYER_DIR"] = workDirectory + "/layer"
         let launcher = options.agent == nil ? ["/usr/bin/env"] + command : ["/bin/sh", wrapper] + command
         runtimeProcess = try spawn(launcher[0], Array(launcher.dropFirst()), environment: runtime, directory: function.directory)
     }

@@ -6,7 +6,7 @@ struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Work with agent policies.",
-        subcommands: [Check.self, PolicyExportCommand.self]
+        subcommands: [Check.self, PolicyExportCommand.self, PolicyDraftCommand.self]
     )
 
     struct Check: ParsableCommand {

@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: staticAgent), "scripts/test builds .build-static first"))
-    func layerHoldsAStaticAgentAndTheWrapper() throws {
+    func layerHoldsAStaticAgentTheWrapperAndTheHooks() throws {
         let zip = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-layer-\(UUID().uuidString).zip").path
         defer { try? FileManager.default.removeItem(atPath: zip) }
         let layer = try LayerBuilder().build(agent: Self.staticAgent, guardLibrary: Fixtures.guardLibrary, output: zip)
@@ -23,6 +23,7 @@ import Testing
         let listing = try LayerBuilder.run("/usr/bin/env", ["unzip", "-Z", zip])
         #expect(listing.contains("-rwxr-xr-x") && listing.contains("extensions/palisade-agent") && listing.contains("palisade-wrapper"))
         #expect(listing.contains(GuardLibrary.layerPath) && listing.contains(" bootstrap"), "the guard library and the provided.* bootstrap: \(listing)")
+        #expect(listing.contains(LayerFiles.pythonHookPath) && listing.contains(LayerFiles.nodeHookPath), "the in-process hooks ship under /opt/palisade")
         #expect(layer.zipBytes < 20 << 20)
     }
 
