@@ -126,6 +126,135 @@ def node(op, av):
         return ('exact', {''})
     return ('req', None)
 
+# Required byte sets, the cheaper cousin of atoms: a few sets of bytes such that every subject the
+# pattern matches contains at least one byte of each set. They are checked against the set of bytes an
+# input holds (one AND per set) before the automaton's hits or PCRE2 are consulted. 932230's leading
+# group, for instance, needs one of `\n \r ; = ` { | & $ < > (` or a command word and a space.
+# Letters always count in both cases, and in UTF mode any byte above 0x7F may occur.
+ALL_BYTES = frozenset(range(256))
+SPACE_BYTES = frozenset(b"\t\n\x0b\x0c\r \x85\xa0")
+DIGIT_BYTES = frozenset(b"0123456789")
+WORD_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") | frozenset(range(0x80, 0x100))
+MAX_REQUIRED = 4
+MAX_PRODUCT = 8
+
+
+def folded(codes, utf):
+    out = set()
+    for code in codes:
+        if code > 0xFF or (utf and code > 0x7F):
+            return None
+        out.add(code)
+        if 0x41 <= code <= 0x5A or 0x61 <= code <= 0x7A:
+            out.add(code ^ 0x20)
+    return out
+
+
+def class_bytes(items, utf):
+    negated = False
+    out = set()
+    for op, av in items:
+        if op == C.NEGATE:
+            negated = True
+        elif op == C.LITERAL:
+            f = folded([av], utf)
+            if f is None:
+                out |= set(range(0x80, 0x100))
+            else:
+                out |= f
+        elif op == C.RANGE:
+            lo, hi = av
+            f = folded(range(lo, min(hi, 0xFF) + 1), False)
+            out |= f
+            if hi > 0x7F and utf:
+                out |= set(range(0x80, 0x100))
+        elif op == C.CATEGORY:
+            name = str(av)
+            if name.endswith("NOT_DIGIT"): out |= ALL_BYTES - DIGIT_BYTES
+            elif name.endswith("NOT_SPACE"): out |= ALL_BYTES - SPACE_BYTES
+            elif name.endswith("NOT_WORD"): out |= ALL_BYTES - WORD_BYTES | set(range(0x80, 0x100))
+            elif name.endswith("DIGIT"): out |= DIGIT_BYTES
+            elif name.endswith("SPACE"): out |= SPACE_BYTES
+            elif name.endswith("WORD"): out |= WORD_BYTES
+            else: return ALL_BYTES
+        else:
+            return ALL_BYTES
+    if negated:
+        out = (ALL_BYTES - out) | (set(range(0x80, 0x100)) if utf else set())
+    return frozenset(out)
+
+
+def byte_chance(code):
+    # Rough share of honest inputs holding this byte: letters, digits and common punctuation are everywhere.
+    ch = chr(code)
+    if ch.isalnum() or ch in " .,-_:/@": return 0.3
+    if code >= 0x80: return 0.05
+    return 0.02
+
+
+def chance(byteset):
+    return min(1.0, sum(byte_chance(b) for b in byteset))
+
+
+def best(sets):
+    unique = sorted(set(sets), key=lambda b: (chance(b), len(b)))
+    return [b for b in unique if len(b) < 200][:MAX_PRODUCT]
+
+
+def required(seq, utf):
+    out = []
+    for op, av in seq:
+        out += required_node(op, av, utf)
+    return best(out)
+
+
+def required_node(op, av, utf):
+    if op == C.LITERAL:
+        f = folded([av], utf)
+        return [frozenset(f)] if f else []
+    if op == C.IN:
+        b = class_bytes(av, utf)
+        return [b] if len(b) < 200 else []
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op == getattr(C, "POSSESSIVE_REPEAT", None):
+        lo, hi, sub = av
+        return required(list(sub), utf) if lo >= 1 else []
+    if op == C.SUBPATTERN:
+        return required(list(av[-1]), utf)
+    if op == getattr(C, "ATOMIC_GROUP", None):
+        return required(list(av), utf)
+    if op == C.ASSERT:
+        # Looked-around bytes are in the subject too, which is what the sets are checked against.
+        return required(list(av[1]), utf)
+    if op == C.BRANCH:
+        product = None
+        for branch in av[1]:
+            sets = required(list(branch), utf)
+            if not sets:
+                return []
+            product = sets if product is None else best([a | b for a in product for b in sets])
+        return product or []
+    return []
+
+
+def required_sets(pattern, utf):
+    try:
+        parsed = sre_parse.parse(pre(pattern))
+    except Exception:
+        return []
+    return [b for b in required(list(parsed), utf) if chance(b) < 0.9][:MAX_REQUIRED]
+
+
+def needs_utf(pattern):
+    return any(len(m) > 2 for m in re.findall(r'\\x\{([0-9a-fA-F]+)\}', pattern))
+
+
+def byte_words(byteset):
+    words = [0, 0, 0, 0]
+    for b in byteset:
+        words[b >> 6] |= 1 << (b & 63)
+    return "[" + ", ".join("0x%x" % w for w in words) + "]"
+
+
 def atoms(pattern):
     try:
         p = sre_parse.parse(pre(pattern))
@@ -219,10 +348,11 @@ for rule, category, kind, argument, chain in rules:
     if found is not None and any(ord(ch) > 0x7F for atom in found for ch in atom):
         found = None
     atom_list = "nil" if found is None else "[" + ", ".join(swift_string(a) for a in found) + "]"
+    required_list = ", ".join(byte_words(b) for b in (required_sets(argument, needs_utf(argument)) if kind == "regex" else []))
     lines.append(
-        "        CRSRuleDefinition(id: %d, category: .%s, paranoiaLevel: %d, message: %s, targets: %s, kind: .%s, argument: %s, transforms: [%s], chain: [%s], atoms: %s),"
+        "        CRSRuleDefinition(id: %d, category: .%s, paranoiaLevel: %d, message: %s, targets: %s, kind: .%s, argument: %s, transforms: [%s], chain: [%s], atoms: %s, requiredBytes: [%s]),"
         % (rule["id"], category, rule["paranoia_level"], swift_string(rule["msg"]), swift_string(rule["targets"]), kind,
-           swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list)
+           swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list, required_list)
     )
 lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]
 for name in sorted(files):

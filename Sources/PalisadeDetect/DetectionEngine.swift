@@ -25,6 +25,7 @@ struct DetectionEngine: Sendable {
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
         var regexLimitHit = false
+        let scratch = crs.map { CRSScratch(ruleCount: $0.rules.count, patternCount: $0.automaton.patternCount) }
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)
@@ -36,7 +37,7 @@ struct DetectionEngine: Sendable {
                 let input = ScanInput(view)
                 decoded = input
                 matches.removeAll(keepingCapacity: true)
-                if !scan(input, into: &matches) { regexLimitHit = true }
+                if !scan(input, scratch: scratch, into: &matches) { regexLimitHit = true }
                 if let key { verdicts[key] = matches }
             }
             guard !matches.isEmpty else { return }
@@ -55,11 +56,12 @@ struct DetectionEngine: Sendable {
 
     /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
     @discardableResult
-    func scan(_ input: ScanInput, into matches: inout [Match]) -> Bool {
+    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, into matches: inout [Match]) -> Bool {
         for detector in detectors {
             detector.scan(input, into: &matches)
         }
         guard let crs, let crsSelection else { return true }
+        if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }
         return crs.scan(input, selection: crsSelection, into: &matches)
     }
 }

@@ -17,8 +17,9 @@ struct ScanInput {
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
         bytes = Canonicalizer.canonical(raw)
-        lower = bytes.lowercasedASCII()
         present = ByteSet(bytes)
+        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
+        lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey
@@ -33,15 +34,20 @@ struct ScanInput {
 
 /// Decodes to a fixed point (at most three rounds) so double encoding gains an attacker nothing.
 enum Canonicalizer {
+    /// Bytes that start something a decoder changes; an input without them is already canonical.
+    static let decodable = ByteSet("%&\\").adding(0).union(overlongLeads)
+    static let overlongLeads = ByteSet(Array(0xC0...0xEF))
+
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
         var value = raw
         for _ in 0..<3 {
             var next = value
             var set = ByteSet(next)
+            guard set.intersects(decodable) else { break }
             if set.contains(UInt8(ascii: "%")) { next = Decoding.percentDecode(next, plusIsSpace: false); set = ByteSet(next) }
             if set.contains(UInt8(ascii: "&")) { next = Decoding.htmlEntityDecode(next); set = ByteSet(next) }
             if set.contains(UInt8(ascii: "\\")) { next = Decoding.backslashDecode(next); set = ByteSet(next) }
-            if set.contains(0) || set.containsAny(from: 0xC0, through: 0xEF) { next = Decoding.normalizeBytes(next) }
+            if set.contains(0) || set.intersects(overlongLeads) { next = Decoding.normalizeBytes(next) }
             if next == value { break }
             value = next
         }
@@ -73,6 +79,49 @@ struct ByteSet {
         self.init(text.withUTF8Buffer { Array($0) })
     }
 
+    /// From four 64-bit words, bytes 0-63 first (as the CRS generator writes them).
+    init(words: [UInt64]) {
+        self.words = (words[0], words[1], words[2], words[3])
+    }
+
+    static let all = ByteSet(words: [~0, ~0, ~0, ~0])
+
+    func union(_ other: ByteSet) -> ByteSet {
+        var result = self
+        result.words = (words.0 | other.words.0, words.1 | other.words.1, words.2 | other.words.2, words.3 | other.words.3)
+        return result
+    }
+
+    /// Bytes 0x41-0x5A (`A`-`Z`), as bits of the second word.
+    private static let upperBits: UInt64 = 0x07FF_FFFE
+
+    var hasUppercase: Bool { words.1 & Self.upperBits != 0 }
+
+    /// The set with the lowercase letter of every uppercase one added (the uppercase ones stay).
+    var addingLowercase: ByteSet {
+        var result = self
+        result.words.1 |= (words.1 & Self.upperBits) << 32
+        return result
+    }
+
+    func adding(_ byte: UInt8) -> ByteSet {
+        var result = self
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: result.words.0 |= bit
+        case 1: result.words.1 |= bit
+        case 2: result.words.2 |= bit
+        default: result.words.3 |= bit
+        }
+        return result
+    }
+
+    var isEmpty: Bool { words.0 | words.1 | words.2 | words.3 == 0 }
+
+    func isSubset(of other: ByteSet) -> Bool {
+        words.0 & ~other.words.0 == 0 && words.1 & ~other.words.1 == 0 && words.2 & ~other.words.2 == 0 && words.3 & ~other.words.3 == 0
+    }
+
     func contains(_ byte: UInt8) -> Bool {
         let bit = UInt64(1) << UInt64(byte & 63)
         switch byte >> 6 {
@@ -88,6 +137,8 @@ struct ByteSet {
     }
 
     func containsAny(from low: UInt8, through high: UInt8) -> Bool {
-        (low...high).contains { contains($0) }
+        var range = ByteSet()
+        for byte in low...high { range = range.adding(byte) }
+        return intersects(range)
     }
 }

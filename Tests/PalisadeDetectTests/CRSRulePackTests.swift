@@ -24,14 +24,17 @@ import Testing
     }
 }
 
-/// The literal prefilter must never hide a match: on every input of the corpus, whenever a rule's
-/// regular expression matches, one of its atoms occurs in the same (lowercased) text.
+/// The prefilters must never hide a match: on every input of the corpus, whenever a rule's regular
+/// expression matches, one of its atoms occurs in the same (lowercased) text, the text has a byte of
+/// each of the rule's required byte sets, and the byte set the scan estimates for that variant
+/// without building it holds every byte the variant has.
 @Suite struct CRSAtomPrefilterTests {
-    @Test func atomsArePresentWheneverTheRegexMatches() throws {
+    @Test func atomsAndRequiredBytesArePresentWheneverTheRegexMatches() throws {
         let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
         let pack = CRSRulePack.shared
         let scratch = MatchScratch()
         var checked = 0
+        var requiredChecked = 0
         for line in corpus.split(separator: 0x0A) {
             let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
             for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
@@ -39,9 +42,16 @@ import Testing
                 let scan = ScanInput(Array(value.utf8))
                 var variants = TransformCache(input: scan)
                 for rule in pack.rules {
+                    let effective = rule.transforms.effective(for: scan)
+                    let subject = variants.value(for: effective)
+                    let bytes = ByteSet(subject)
+                    #expect(bytes.isSubset(of: effective.presentBytes(of: scan)), "crs.\(rule.id): estimated bytes miss some of \(value)")
+                    guard case .regex = rule.condition.matcher, rule.condition.match(subject, scratch: scratch) != nil else { continue }
+                    for required in rule.requiredBytes {
+                        requiredChecked += 1
+                        #expect(bytes.intersects(required), "crs.\(rule.id) matched \(value) without a byte of a required set")
+                    }
                     guard let atoms = rule.atoms else { continue }
-                    let subject = variants.value(for: rule.transforms)
-                    guard rule.condition.match(subject, scratch: scratch) != nil else { continue }
                     checked += 1
                     let lower = subject.lowercasedASCII()
                     #expect(atoms.contains { ByteScan.find($0, in: lower) != nil }, "crs.\(rule.id) matched \(value) with none of its atoms present")
@@ -49,5 +59,6 @@ import Testing
             }
         }
         #expect(checked > 1000)
+        #expect(requiredChecked > 1000)
     }
 }

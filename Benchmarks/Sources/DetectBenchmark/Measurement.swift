@@ -82,6 +82,8 @@ func measure(_ budget: Budget, _ operation: () -> Void) -> Sample {
 enum Outcome {
     case measured(Sample, verdict: String)
     case timedOut(after: Double)
+    /// Not measured in this run (`--palisade-only`, for profiling and quick iteration).
+    case skipped
 
     var sample: Sample? {
         if case .measured(let sample, _) = self { sample } else { nil }

@@ -85,6 +85,8 @@ struct Report {
                 "\(sample.p50Microseconds <= goal ? "met" : "missed") (\(decimal(sample.p50Microseconds / 1000)) ms)"
             case .timedOut(let seconds):
                 "missed (one event took over \(decimal(seconds)) s of CPU time)"
+            case .skipped:
+                "not measured"
             }
             lines.append("- Goal for \"\(row.workload.name)\": Palisade p50 ≤ \(decimal(goal / 1000)) ms — \(result).")
         }
@@ -106,6 +108,8 @@ struct Report {
             [decimal(sample.eventsPerSecond), decimal(sample.p50Microseconds), decimal(sample.p99Microseconds)]
         case .timedOut(let seconds):
             ["< " + decimal(1 / seconds), "> \(decimal(seconds)) s", "> \(decimal(seconds)) s"]
+        case .skipped:
+            ["—", "—", "—"]
         }
     }
 
@@ -114,6 +118,7 @@ struct Report {
         switch row.palisade {
         case .measured(let sample, _): sample.eventsPerSecond * Double(row.workload.event.count)
         case .timedOut(let seconds): Double(row.workload.event.count) / seconds
+        case .skipped: 0
         }
     }
 
@@ -135,7 +140,7 @@ struct Report {
             "> ×" + decimal(palisade.eventsPerSecond * seconds)
         case (.timedOut(let seconds), .measured(let modSecurity, _)):
             "< ×" + decimal(1 / (seconds * modSecurity.eventsPerSecond))
-        case (.timedOut, .timedOut):
+        case (.timedOut, .timedOut), (.skipped, _), (_, .skipped):
             "n/a"
         }
     }
@@ -144,6 +149,7 @@ struct Report {
         switch outcome {
         case .measured(_, let verdict): verdict
         case .timedOut: "timeout"
+        case .skipped: "—"
         }
     }
 
@@ -151,6 +157,7 @@ struct Report {
         switch outcome {
         case .measured(let sample, _): String(sample.iterations)
         case .timedOut: "0 (timed out)"
+        case .skipped: "0 (skipped)"
         }
     }
 

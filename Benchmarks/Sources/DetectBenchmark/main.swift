@@ -21,7 +21,7 @@ func consume<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
-func run(quick: Bool) throws(BenchmarkError) {
+func run(quick: Bool, palisadeOnly: Bool, only: String?) throws(BenchmarkError) {
     let loadAtStart = Environment.loadAverage
     let detector = Detector(options: DetectorOptions())
     progress("compiling ModSecurity + CRS rules…")
@@ -29,14 +29,14 @@ func run(quick: Bool) throws(BenchmarkError) {
     var rows: [Row] = []
     var warnings: [String] = []
 
-    for workload in Workloads.all() {
+    for workload in Workloads.all() where only.map({ workload.name.contains($0) }) ?? true {
         progress("\(workload.name): \(workload.event.count) event bytes")
         let request = PreparedRequest(workload.request)
         var row = Row(
             workload: workload,
             httpBytes: request.byteCount,
             palisade: try measurePalisade(detector, on: workload, quick: quick, warnings: &warnings),
-            modSecurity: try measureModSecurity(modSecurity, on: workload, request: request, quick: quick, warnings: &warnings),
+            modSecurity: palisadeOnly ? .skipped : try measureModSecurity(modSecurity, on: workload, request: request, quick: quick, warnings: &warnings),
             memchrBytesPerSecond: memchrBytesPerSecond(workload.event, duration: Budget.memchr(quick: quick))
         )
         if case .timedOut = row.palisade {
@@ -118,13 +118,20 @@ func sanityWarnings(_ workload: Workload, engine: String, blocked: Bool, detail:
     }
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-if let unknown = arguments.first(where: { $0 != "--quick" }) {
-    progress("usage: DetectBenchmark [--quick]   (unknown argument \(unknown))")
+// `--palisade-only` skips ModSecurity and `--only TEXT` keeps the rows whose name contains TEXT:
+// both are for profiling and quick iteration, not for the published table.
+var arguments = Array(CommandLine.arguments.dropFirst())
+var only: String?
+if let flag = arguments.firstIndex(of: "--only"), flag + 1 < arguments.count {
+    only = arguments[flag + 1]
+    arguments.removeSubrange(flag...(flag + 1))
+}
+if let unknown = arguments.first(where: { $0 != "--quick" && $0 != "--palisade-only" }) {
+    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--only TEXT]   (unknown argument \(unknown))")
     exit(2)
 }
 do {
-    try run(quick: arguments.contains("--quick"))
+    try run(quick: arguments.contains("--quick"), palisadeOnly: arguments.contains("--palisade-only"), only: only)
 } catch {
     progress("error: \(error)")
     exit(1)

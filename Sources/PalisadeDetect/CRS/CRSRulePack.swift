@@ -15,6 +15,8 @@ struct CRSRuleDefinition: Sendable {
     let chain: [CRSCondition]
     /// Literals one of which every match contains (lowercased); nil when the rule must always run.
     let atoms: [String]?
+    /// Byte sets (as four 64-bit words) each of which every subject the pattern matches has a byte of.
+    let requiredBytes: [[UInt64]]
 }
 
 /// A chained condition evaluated on the same input (`MATCHED_VARS`).
@@ -28,6 +30,11 @@ struct CRSCondition: Sendable {
 /// The OWASP CRS request rules of Palisade's attack families, compiled once with PCRE2's JIT and run
 /// beside the native detectors as an extra rule pack. Inputs are already decoded to a fixed point by
 /// `Canonicalizer`, so of the CRS transformations only the shape-changing ones are applied here.
+///
+/// A rule's regex runs only when three necessary conditions hold, cheapest first: the input has a
+/// byte of each of the rule's required byte sets, one of its one-byte atoms or (from the automaton)
+/// one of its longer atoms occurs, and the chained conditions hold after the match. The first two
+/// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`.
 final class CRSRulePack: Sendable {
     /// Compiled on first use and shared: compiling takes tens of milliseconds.
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
@@ -35,12 +42,10 @@ final class CRSRulePack: Sendable {
     let rules: [CRSRule]
     /// Rule ids whose pattern PCRE2 rejected (the tests require none).
     let rejected: [Int]
-    /// Every rule's atoms and phrases in one automaton, run once per input variant.
+    /// Every rule's longer atoms and phrases in one automaton, run once per input variant.
     let automaton: AhoCorasick
     /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
     let selections: [[(rule: Int32, isMatch: Bool)]]
-    /// Regex rules without atoms: they run on every input they target.
-    let unfiltered: [Int]
 
     init(definitions: [CRSRuleDefinition]) {
         var rules: [CRSRule] = []
@@ -55,7 +60,6 @@ final class CRSRulePack: Sendable {
         var patterns: [[UInt8]: Int] = [:]
         var ordered: [[UInt8]] = []
         var selections: [[(rule: Int32, isMatch: Bool)]] = []
-        var unfiltered: [Int] = []
         for (index, rule) in rules.enumerated() {
             let needles: [[UInt8]]
             let isMatch: Bool
@@ -64,11 +68,7 @@ final class CRSRulePack: Sendable {
                 needles = phrases.phrases
                 isMatch = true
             case .regex:
-                guard let atoms = rule.atoms else {
-                    unfiltered.append(index)
-                    continue
-                }
-                needles = atoms
+                needles = rule.longAtoms
                 isMatch = false
             }
             for needle in needles {
@@ -88,68 +88,89 @@ final class CRSRulePack: Sendable {
         self.rejected = rejected
         self.automaton = AhoCorasick(ordered)
         self.selections = selections
-        self.unfiltered = unfiltered
     }
 
-    /// The rules one detector configuration runs, chosen once at start-up.
+    /// The rules one detector configuration runs, chosen once at start-up and grouped by their
+    /// transformations, so each input variant is built and searched at most once.
     struct Selection: Sendable {
         let active: [Bool]
         let transformSets: [TransformSet]
-        let unfiltered: [Int]
+        /// For each entry of `transformSets`, the active rules that use it.
+        let rulesByTransform: [[Int]]
+        /// For each rule, its entry in `transformSets` (-1 when inactive).
+        let transformIndex: [Int]
     }
 
     func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
         let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
         var transformSets: [TransformSet] = []
-        for (index, rule) in rules.enumerated() where active[index] && !transformSets.contains(rule.transforms) {
-            transformSets.append(rule.transforms)
+        var rulesByTransform: [[Int]] = []
+        var transformIndex = [Int](repeating: -1, count: rules.count)
+        for (index, rule) in rules.enumerated() where active[index] {
+            if let existing = transformSets.firstIndex(of: rule.transforms) {
+                rulesByTransform[existing].append(index)
+                transformIndex[index] = existing
+            } else {
+                transformIndex[index] = transformSets.count
+                transformSets.append(rule.transforms)
+                rulesByTransform.append([index])
+            }
         }
-        return Selection(active: active, transformSets: transformSets, unfiltered: unfiltered.filter { active[$0] })
+        return Selection(active: active, transformSets: transformSets, rulesByTransform: rulesByTransform, transformIndex: transformIndex)
     }
 
     /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) -> Bool {
+        let scratch = CRSScratch(ruleCount: rules.count, patternCount: automaton.patternCount)
+        return scan(input, selection: selection, scratch: scratch, into: &matches)
+    }
+
+    /// As above, reusing `scratch` (one per thread, typically one per event) so an input costs no allocations
+    /// unless a rule gets close to matching.
+    @discardableResult
+    func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
+        let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache(input: input)
-        var candidates: [(rule: Int, phraseStart: Int?)] = []
-        for index in selection.unfiltered where rules[index].targets.covers(input) { candidates.append((index, nil)) }
-        var baseHits: NeedleHits?
-        var chosen: [Bool] = []
-        var scanned: [(TransformSet, NeedleHits)] = []
-        for transforms in selection.transformSets {
+        scratch.candidates.removeAll(keepingCapacity: true)
+        scratch.generation &+= 1
+        let generation = scratch.generation
+        for (setIndex, transforms) in selection.transformSets.enumerated() {
             let effective = transforms.effective(for: input)
-            let hits: NeedleHits
-            if effective.bits & ~TransformSet.lowercase == 0 {
-                if baseHits == nil { baseHits = automaton.firstOccurrences(in: input.lower) }
-                hits = baseHits!
-            } else if let cached = scanned.first(where: { $0.0 == effective }) {
-                hits = cached.1
-            } else {
-                hits = automaton.firstOccurrences(in: variants.value(for: effective).lowercasedASCII())
-                scanned.append((effective, hits))
+            let present = effective.presentBytes(of: input)
+            var waiting = false
+            for index in selection.rulesByTransform[setIndex] {
+                let rule = rules[index]
+                guard rule.requiredBytes.allSatisfy({ present.intersects($0) }), rule.targets.covers(input) else { continue }
+                if rule.isUnfiltered || present.intersects(rule.atomBytes) {
+                    scratch.candidates.append((index, nil))
+                } else {
+                    // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
+                    scratch.marks[index] = generation
+                    waiting = true
+                }
             }
-            for (position, id) in hits.ids.enumerated() {
+            guard waiting else { continue }
+            let text = effective.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.lowered(for: effective)
+            automaton.firstOccurrences(in: text, into: &scratch.hits)
+            for (position, id) in scratch.hits.ids.enumerated() {
                 for selected in selections[Int(id)] {
                     let index = Int(selected.rule)
-                    let rule = rules[index]
-                    guard selection.active[index], rule.transforms == transforms, rule.targets.covers(input) else { continue }
-                    if chosen.isEmpty { chosen = [Bool](repeating: false, count: rules.count) }
-                    guard !chosen[index] else { continue }
-                    chosen[index] = true
-                    candidates.append((index, selected.isMatch ? Int(hits.starts[position]) : nil))
+                    guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    scratch.marks[index] = 0
+                    scratch.candidates.append((index, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
                 }
             }
         }
-        guard !candidates.isEmpty else { return true }
-        let scratch = MatchScratch()
-        for (index, phraseStart) in candidates {
+        guard !scratch.candidates.isEmpty else { return true }
+        for (index, phraseStart) in scratch.candidates {
             let rule = rules[index]
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
             let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.firstMatch(in: subject, scratch: scratch) {
+            } else if let found = rule.firstMatch(in: subject, scratch: scratch.match) {
                 range = found
             } else {
                 continue
@@ -157,7 +178,7 @@ final class CRSRulePack: Sendable {
             var passes = true
             for link in rule.chain {
                 let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
-                if (link.match(linked, scratch: scratch) != nil) == link.negated {
+                if (link.match(linked, scratch: scratch.match) != nil) == link.negated {
                     passes = false
                     break
                 }
@@ -166,7 +187,22 @@ final class CRSRulePack: Sendable {
             let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
             matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
         }
-        return scratch.limitsHit == 0
+        return scratch.match.limitsHit == limitsBefore
+    }
+}
+
+/// Working memory of one scanning thread, reused from input to input.
+final class CRSScratch {
+    let match = MatchScratch()
+    var hits: NeedleHits
+    /// Rules waiting for the automaton, stamped with the input's generation.
+    var marks: [UInt32]
+    var generation: UInt32 = 0
+    var candidates: [(rule: Int, phraseStart: Int?)] = []
+
+    init(ruleCount: Int, patternCount: Int) {
+        hits = NeedleHits(patternCount: patternCount)
+        marks = [UInt32](repeating: 0, count: ruleCount)
     }
 }
 
@@ -193,6 +229,14 @@ final class CRSRule: Sendable {
     let condition: CompiledCondition
     let chain: [CompiledCondition]
     let atoms: [[UInt8]]?
+    /// The one-byte atoms as a set, checked without the automaton (one-letter atoms would otherwise
+    /// make the automaton report a hit at nearly every byte).
+    let atomBytes: ByteSet
+    /// The atoms of two bytes or more, searched by the pack's automaton.
+    let longAtoms: [[UInt8]]
+    /// A regex rule without atoms: it runs whenever its required bytes are present.
+    let isUnfiltered: Bool
+    let requiredBytes: [ByteSet]
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -236,7 +280,19 @@ final class CRSRule: Sendable {
         transforms = TransformSet(definition.transforms)
         self.condition = condition
         self.chain = chain
-        self.atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
+        let atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
+        self.atoms = atoms
+        requiredBytes = definition.requiredBytes.map { ByteSet(words: $0) }
+        let isPhrases = definition.kind != .regex
+        isUnfiltered = !isPhrases && atoms == nil
+        var single: [UInt8] = []
+        for atom in atoms ?? [] where atom.count == 1 && !isPhrases {
+            single.append(atom[0])
+            // Atoms are lowercased; the input's byte set is not.
+            if atom[0] >= 0x61 && atom[0] <= 0x7A { single.append(atom[0] ^ 0x20) }
+        }
+        atomBytes = ByteSet(single)
+        longAtoms = isPhrases ? [] : (atoms ?? []).filter { $0.count > 1 }
     }
 }
 

@@ -98,6 +98,17 @@ struct TransformSet: Sendable, Hashable {
 
     static let commandLineBytes = ByteSet("\\\"'^,; \t\n\r")
 
+    /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
+    /// without building it: transformations mostly drop or fold bytes, and the few they add are added here.
+    func presentBytes(of input: ScanInput) -> ByteSet {
+        if bits & Self.base64Decode != 0 { return .all }
+        var present = input.present
+        if bits & (Self.lowercase | Self.commandLine) != 0 { present = present.addingLowercase }
+        if bits & (Self.commandLine | Self.compressWhitespace | Self.replaceComments) != 0 { present = present.adding(0x20) }
+        if bits & Self.normalizePath != 0 { present = present.adding(UInt8(ascii: "/")) }
+        return present
+    }
+
     init(bits: UInt16) {
         self.bits = bits
     }
@@ -198,5 +209,12 @@ struct TransformCache {
         let value = transforms.apply(to: input.bytes)
         variants.append((transforms, value))
         return value
+    }
+
+    /// The variant lowercased, as the automaton reads it.
+    mutating func lowered(for transforms: TransformSet) -> [UInt8] {
+        var lowercased = transforms
+        lowercased.bits |= TransformSet.lowercase
+        return value(for: lowercased)
     }
 }

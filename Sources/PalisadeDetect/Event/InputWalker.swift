@@ -404,6 +404,10 @@ extension Array where Element == UInt8 {
 }
 
 extension UInt8 {
+    var isLetterOrDigit: Bool {
+        (self >= 0x30 && self <= 0x39) || (self | 0x20 >= 0x61 && self | 0x20 <= 0x7A)
+    }
+
     var isNameByte: Bool {
         (self >= 0x30 && self <= 0x39) || (self | 0x20 >= 0x61 && self | 0x20 <= 0x7A) || self == 0x5F || self == 0x2D || self == 0x2E
             || self == 0x5B || self == 0x5D || self == 0x25

@@ -113,9 +113,16 @@ struct AhoCorasick: Sendable {
 
     /// The first occurrence (start offset) of each pattern that occurs in `text`.
     func firstOccurrences(in text: [UInt8]) -> NeedleHits {
-        var hits = NeedleHits()
+        var hits = NeedleHits(patternCount: patternCount)
+        firstOccurrences(in: text, into: &hits)
+        return hits
+    }
+
+    /// As above, into a reused `hits` (cleared first), so a scan allocates nothing once warm.
+    func firstOccurrences(in text: [UInt8], into hits: inout NeedleHits) {
+        hits.clear()
         let tables = self.tables
-        guard !tables.outputs.isEmpty else { return hits }
+        guard !tables.outputs.isEmpty else { return }
         let byteClass = tables.byteClass, transitions = tables.transitions, classCount = tables.classCount
         let outputStart = tables.outputStart, outputs = tables.outputs
         text.withUnsafeBufferPointer { bytes in
@@ -126,7 +133,6 @@ struct AhoCorasick: Sendable {
                 if first != last { hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths) }
             }
         }
-        return hits
     }
 }
 
@@ -134,13 +140,27 @@ struct AhoCorasick: Sendable {
 struct NeedleHits {
     private(set) var ids: [Int32] = []
     private(set) var starts: [Int32] = []
-    /// One bit per pattern, allocated at the first hit, so repeats cost O(1) even on hostile input.
+    /// One bit per pattern, allocated at the first hit (and kept when the hits are reused), so repeats
+    /// cost O(1) even on hostile input.
     private var seen: [UInt64] = []
+    private let wordCount: Int
+
+    init(patternCount: Int) {
+        wordCount = (patternCount + 63) / 64
+    }
 
     var isEmpty: Bool { ids.isEmpty }
 
+    /// Forgets the hits, touching only the words they set.
+    mutating func clear() {
+        guard !ids.isEmpty else { return }
+        for id in ids { seen[Int(id) >> 6] = 0 }
+        ids.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+    }
+
     mutating func record(_ found: UnsafeBufferPointer<Int32>, endingAt index: Int, lengths: UnsafeMutableBufferPointer<Int32>) {
-        if seen.isEmpty { seen = [UInt64](repeating: 0, count: (lengths.count + 63) / 64) }
+        if seen.isEmpty { seen = [UInt64](repeating: 0, count: wordCount) }
         for id in found {
             let word = Int(id) >> 6, bit = UInt64(1) << UInt64(id & 63)
             guard seen[word] & bit == 0 else { continue }
