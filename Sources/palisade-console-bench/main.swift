@@ -81,7 +81,7 @@ print("")
 print("| senders | batches | events | seconds | events/s | p50 batch ms | p99 batch ms |")
 print("|--------:|--------:|-------:|--------:|---------:|-------------:|-------------:|")
 for senders in senderCounts {
-    let batches = batchesPerSender > 0 ? batchesPerSender : max(20, 400 / senders)
+    let batches = batchesPerSender > 0 ? batchesPerSender : max(20, 1000 / senders)
     let clock = ContinuousClock()
     let started = clock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -140,6 +140,8 @@ for (name, query) in [
     ("newest 50", ""), ("category=xss", "&category=xss"), ("function=fill-7", "&function=fill-7"),
     ("action=blocked, page 2", "&action=blocked&cursor=\(now - 5_000_000)-999999999"),
     ("sourceIp + category", "&sourceIp=198.51.100.7&category=cmdi"), ("last hour", "&from=\(RFC3339.format(millisecondsSinceEpoch: now - 3_600_000))"),
+    // A word in every fifth event, and a request id that only one event has (no text index: a full scan).
+    ("text, frequent (q=sqli)", "&q=sqli"), ("text, one match (q=req-123456)", "&q=req-123456"),
 ] {
     var times: [Double] = []
     for _ in 0..<200 {
