@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "PalisadeConsole",
             dependencies: [
-                "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient", "PalisadeDetect", "PalisadePolicy",
+                "PalisadeStore", "PalisadeConsoleProtocol", "PalisadeConsoleClient", "PalisadeDetect", "PalisadePolicy", "PalisadeJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

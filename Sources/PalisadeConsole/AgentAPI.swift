@@ -22,7 +22,7 @@ struct AgentAPI: Sendable {
     func ingest(_ request: Request) async throws(ConsoleError) -> Response {
         let started = ContinuousClock.now
         let sent = try await Reply.body(of: request, limit: RequestSigning.maxBodyBytes)
-        let group = try await verifier.verify(method: "POST", path: request.uri.description, headers: request.headers, body: sent)
+        let (group, nonce) = try await verifier.authenticate(method: "POST", path: request.uri.description, headers: request.headers, body: sent)
         let body: [UInt8]
         switch request.headers[.contentEncoding]?.lowercased() {
         case nil, "identity":
@@ -40,8 +40,10 @@ struct AgentAPI: Sendable {
         let (agent, events, counts) = try IngestBatch.decode(body).validated()
         let outcome: IngestOutcome
         do {
-            outcome = try await store.ingest(groupId: group.id, agent: agent, events: events, counts: counts, receivedMs: now())
-        } catch { throw .storage(error) }
+            outcome = try await store.ingest(groupId: group.id, agent: agent, events: events, counts: counts, receivedMs: now(), nonce: nonce)
+        } catch {
+            throw error.code == .replayed ? SignatureVerifier.replay : .storage(error)
+        }
         let elapsed = ContinuousClock.now - started
         metrics.recordBatch(
             accepted: outcome.accepted, duplicates: outcome.duplicates,

@@ -1,17 +1,16 @@
-import Foundation
 import PalisadeConsoleProtocol
 import PalisadeStore
 
 /// The body of `POST /api/v1/ingest` as the agent sends it (docs/console-protocol.md).
-struct IngestBatch: Decodable {
-    struct Agent: Decodable {
+struct IngestBatch {
+    struct Agent {
         var function: String
         var region: String?
         var runtime: String?
         var layerVersion: String?
     }
 
-    struct Event: Codable {
+    struct Event: Encodable {
         var id: String
         var time: String
         var kind: String
@@ -35,7 +34,7 @@ struct IngestBatch: Decodable {
         var host: String?
     }
 
-    struct Counter: Decodable {
+    struct Counter {
         var function: String
         var invocations: Int64
         var from: String
@@ -51,24 +50,6 @@ struct IngestBatch: Decodable {
     static let maxFieldBytes = 2048
     static let kinds: Set<String> = ["attack", "behaviour", "response"]
     static let actions: Set<String> = ["reported", "blocked"]
-
-    static func decode(_ body: [UInt8]) throws(ConsoleError) -> IngestBatch {
-        do {
-            return try JSONDecoder().decode(IngestBatch.self, from: Data(body))
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw ConsoleError(.badRequest, .malformedBody, "missing field \(path(context.codingPath + [key]))")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw ConsoleError(.badRequest, .malformedBody, "wrong type at \(path(context.codingPath)): \(context.debugDescription)")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw ConsoleError(.badRequest, .malformedBody, "null at \(path(context.codingPath))")
-        } catch {
-            throw ConsoleError(.badRequest, .malformedBody, "the body is not a JSON ingest batch")
-        }
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
-    }
 
     /// Checks every field and converts to what the store keeps; the first bad field is named.
     func validated() throws(ConsoleError) -> (AgentIdentity, [StoredEvent], [InvocationCount]) {

@@ -10,7 +10,18 @@ struct SignatureVerifier: Sendable {
     let store: any ConsoleStore
     let now: @Sendable () -> Int64
 
+    /// Checks the signature and spends the nonce at once (requests that write nothing else).
     func verify(method: String, path: String, headers: HTTPFields, body: [UInt8]) async throws(ConsoleError) -> GroupRecord {
+        let (group, nonce) = try await authenticate(method: method, path: path, headers: headers, body: body)
+        let fresh: Bool
+        do { fresh = try await store.rememberNonce(nonce.value, expiresMs: nonce.expiresMs, nowMs: nonce.nowMs) } catch { throw .storage(error) }
+        guard fresh else { throw Self.replay }
+        return group
+    }
+
+    /// Checks the signature and returns the group with the nonce still to be spent: an ingest spends it
+    /// in the transaction that files its batch (``ConsoleStore/ingest(groupId:agent:events:counts:receivedMs:nonce:)``).
+    func authenticate(method: String, path: String, headers: HTTPFields, body: [UInt8]) async throws(ConsoleError) -> (GroupRecord, NonceClaim) {
         guard let key = headers[Self.key], let timestampText = headers[Self.timestamp], let nonce = headers[Self.nonce],
               let signature = headers[Self.signature]
         else {
@@ -44,15 +55,10 @@ struct SignatureVerifier: Sendable {
         guard matches else { throw ConsoleError(.unauthorized, .badSignature, "the signature does not match the request (method, path, timestamp, nonce or body differ, or the secret is wrong)") }
 
         // Only a correctly signed request may spend a nonce; the key scopes it so groups cannot collide.
-        let fresh: Bool
-        do {
-            fresh = try await store.rememberNonce(
-                key + ":" + nonce, expiresMs: (timestamp + RequestSigning.allowedSkewSeconds + 1) * 1000, nowMs: now()
-            )
-        } catch { throw .storage(error) }
-        guard fresh else { throw ConsoleError(.unauthorized, .replayedNonce, "this nonce was already used: the request is a replay") }
-        return group
+        return (group, NonceClaim(value: key + ":" + nonce, expiresMs: (timestamp + RequestSigning.allowedSkewSeconds + 1) * 1000, nowMs: now()))
     }
+
+    static let replay = ConsoleError(.unauthorized, .replayedNonce, "this nonce was already used: the request is a replay")
 
     private static func bytes(hex: String) -> [UInt8]? {
         let digits = Array(hex.utf8)

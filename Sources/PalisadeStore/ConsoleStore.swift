@@ -22,14 +22,26 @@ public protocol ConsoleStore: Sendable {
     func savePolicy(groupId: String, document: String, createdMs: Int64) async throws(StoreError) -> PolicyRevision
     func policy(groupId: String) async throws(StoreError) -> PolicyRevision?
 
-    /// Files a batch in one transaction; returns only after it is committed.
-    func ingest(groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64) async throws(StoreError) -> IngestOutcome
+    /// Files a batch, and spends its nonce, in one transaction (possibly shared with concurrent
+    /// batches); returns only after that transaction is committed. A spent nonce fails with `.replayed`.
+    func ingest(
+        groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64, nonce: NonceClaim?
+    ) async throws(StoreError) -> IngestOutcome
     /// Adds a deployed function to the inventory (from a scan or by hand) without marking it protected.
     func registerFunction(groupId: String, name: String, runtime: String?, region: String?) async throws(StoreError)
     func functions(groupId: String) async throws(StoreError) -> [FunctionRecord]
     func events(_ query: EventQuery) async throws(StoreError) -> EventPage
     func event(groupId: String, id: String) async throws(StoreError) -> StoredEvent?
     func stats(groupId: String, fromMs: Int64, toMs: Int64, bucketMs: Int64) async throws(StoreError) -> GroupStats
+}
+
+extension ConsoleStore {
+    /// Files a batch that came without a request nonce (bulk loads, tests).
+    public func ingest(
+        groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64
+    ) async throws(StoreError) -> IngestOutcome {
+        try await ingest(groupId: groupId, agent: agent, events: events, counts: counts, receivedMs: receivedMs, nonce: nil)
+    }
 }
 
 /// Where the console keeps its data: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.

@@ -41,15 +41,22 @@ final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    func transaction(_ statements: [SQLQuery]) async throws(StoreError) -> [SQLRows] {
+    func transaction(
+        _ first: [SQLQuery], then next: @escaping @Sendable ([SQLRows]) throws(StoreError) -> [SQLQuery]
+    ) async throws(StoreError) -> (first: [SQLRows], then: [SQLRows]) {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                var results: [SQLRows] = []
-                for statement in statements {
-                    let rows = try await connection.query(Self.postgresQuery(statement), logger: self.logger)
-                    results.append(try await Self.collect(rows))
+                let logger = self.logger
+                func run(_ statements: [SQLQuery]) async throws -> [SQLRows] {
+                    var results: [SQLRows] = []
+                    for statement in statements {
+                        let rows = try await connection.query(Self.postgresQuery(statement), logger: logger)
+                        results.append(try await Self.collect(rows))
+                    }
+                    return results
                 }
-                return results
+                let before = try await run(first)
+                return (before, try await run(try next(before)))
             }
         } catch {
             throw Self.storeError(error)
@@ -96,6 +103,12 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     private static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        // The transaction wrapper names the failing step; the database's own error says why.
+        if let error = error as? PostgresTransactionError,
+           let cause = error.closureError ?? error.commitError ?? error.beginError {
+            return storeError(cause)
+        }
         if let error = error as? PSQLError {
             if error.serverInfo?[.sqlState] == "23505" {
                 return StoreError(.conflict, error.serverInfo?[.message] ?? "unique value exists")

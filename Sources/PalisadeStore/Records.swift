@@ -125,6 +125,21 @@ public struct InvocationCount: Sendable, Equatable {
     }
 }
 
+/// A signed request's nonce, spent in the same transaction as the batch it came with: the batch is
+/// filed exactly when the nonce is new, so a replay is refused and a failed batch can be resent.
+public struct NonceClaim: Sendable, Equatable {
+    public var value: String
+    public var expiresMs: Int64
+    /// Nonces that expired before this time are forgotten.
+    public var nowMs: Int64
+
+    public init(value: String, expiresMs: Int64, nowMs: Int64) {
+        self.value = value
+        self.expiresMs = expiresMs
+        self.nowMs = nowMs
+    }
+}
+
 public struct IngestOutcome: Sendable, Equatable {
     public var accepted: Int { acceptedIds.count }
     public var duplicates: Int

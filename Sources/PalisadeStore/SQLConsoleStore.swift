@@ -1,9 +1,20 @@
 /// The store's logic, written once: statements go to SQLite or PostgreSQL through ``SQLDatabase``.
 final class SQLConsoleStore: ConsoleStore {
     private let database: any SQLDatabase
+    /// Concurrent ingest batches share commits (see ``IngestFiling``).
+    private let ingestCommits: GroupCommit<IngestWork, IngestOutcome>
 
     init(database: any SQLDatabase) {
         self.database = database
+        ingestCommits = GroupCommit(maxConcurrent: database.dialect.concurrentCommits, maxPerCommit: 64) { batches in
+            await IngestFiling.commit(batches, in: database)
+        }
+    }
+
+    func ingest(
+        groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64, nonce: NonceClaim?
+    ) async throws(StoreError) -> IngestOutcome {
+        try await ingestCommits.submit(IngestWork(groupId: groupId, agent: agent, events: events, counts: counts, receivedMs: receivedMs, nonce: nonce))
     }
 
     func migrate() async throws(StoreError) { try await database.migrate() }
@@ -95,59 +106,10 @@ final class SQLConsoleStore: ConsoleStore {
 
     // MARK: Ingest
 
-    private static let eventColumns = """
+    static let eventColumns = """
         id, time_ms, kind, request_id, function, region, runtime, layer_version, trigger, source_ip, category, rule, \
         message, location, evidence, action, incident_id, record, command, path, host
         """
-
-    func ingest(groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64) async throws(StoreError) -> IngestOutcome {
-        var statements: [SQLQuery] = []
-        if !events.isEmpty {
-            var binds: [SQLValue] = []
-            binds.reserveCapacity(events.count * 23)
-            for event in events {
-                binds += [
-                    .text(groupId), .int(receivedMs), .text(event.id), .int(event.timeMs), .text(event.kind), .text(event.requestId),
-                    .text(event.function), SQLValue(event.region), SQLValue(event.runtime), SQLValue(event.layerVersion),
-                    SQLValue(event.trigger), SQLValue(event.sourceIp), .text(event.category), .text(event.rule), .text(event.message),
-                    .text(event.location), .text(event.evidence), .text(event.action), SQLValue(event.incidentId),
-                    SQLValue(event.record), SQLValue(event.command), SQLValue(event.path), SQLValue(event.host),
-                ]
-            }
-            let row = "(" + Array(repeating: "?", count: 23).joined(separator: ", ") + ")"
-            statements.append(SQLQuery(
-                "INSERT INTO events (group_id, received_ms, \(Self.eventColumns)) VALUES "
-                    + Array(repeating: row, count: events.count).joined(separator: ", ")
-                    + " ON CONFLICT (group_id, id) DO NOTHING RETURNING id",
-                binds
-            ))
-        }
-        var seen = [agent.function]
-        for name in events.map(\.function) + counts.map(\.function) where !seen.contains(name) { seen.append(name) }
-        for name in seen {
-            statements.append(SQLQuery(
-                """
-                INSERT INTO functions (group_id, name, runtime, region, layer_version, first_seen_ms, last_seen_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, name) DO UPDATE SET
-                runtime = COALESCE(excluded.runtime, functions.runtime), region = COALESCE(excluded.region, functions.region),
-                layer_version = COALESCE(excluded.layer_version, functions.layer_version),
-                first_seen_ms = COALESCE(functions.first_seen_ms, excluded.first_seen_ms),
-                last_seen_ms = CASE WHEN functions.last_seen_ms IS NULL OR functions.last_seen_ms < excluded.last_seen_ms
-                    THEN excluded.last_seen_ms ELSE functions.last_seen_ms END
-                """,
-                [.text(groupId), .text(name), SQLValue(agent.runtime), SQLValue(agent.region), SQLValue(agent.layerVersion), .int(receivedMs), .int(receivedMs)]
-            ))
-        }
-        for count in counts {
-            statements.append(SQLQuery(
-                "INSERT INTO invocation_counts (group_id, function, from_ms, to_ms, invocations) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [.text(groupId), .text(count.function), .int(count.fromMs), .int(count.toMs), .int(count.invocations)]
-            ))
-        }
-        let results = try await database.transaction(statements)
-        let accepted = events.isEmpty ? [] : Set(results[0].compactMap { $0.first?.text })
-        return IngestOutcome(duplicates: events.count - accepted.count, acceptedIds: accepted)
-    }
 
     func registerFunction(groupId: String, name: String, runtime: String?, region: String?) async throws(StoreError) {
         _ = try await database.transaction([SQLQuery(
@@ -183,8 +145,16 @@ final class SQLConsoleStore: ConsoleStore {
         var binds: [SQLValue] = [.text(query.groupId)]
         if let from = query.fromMs { conditions.append("time_ms >= ?"); binds.append(.int(from)) }
         if let to = query.toMs { conditions.append("time_ms < ?"); binds.append(.int(to)) }
-        for (column, value) in [("function", query.function), ("category", query.category), ("action", query.action), ("kind", query.kind), ("source_ip", query.sourceIp)] {
-            if let value { conditions.append("\(column) = ?"); binds.append(.text(value)) }
+        // SQLite plans without statistics: the most selective filter that has an index (source address,
+        // then function, then category) walks it in time order, and a unary + keeps the other columns off
+        // their indexes, so "source IP and category" does not read every newer row of that category.
+        let filters = [("source_ip", query.sourceIp), ("function", query.function), ("category", query.category), ("action", query.action), ("kind", query.kind)]
+        let driving = filters.first { $0.1 != nil }?.0
+        for (column, value) in filters {
+            guard let value else { continue }
+            let term = database.dialect == .sqlite && column != driving ? "+" + column : column
+            conditions.append("\(term) = ?")
+            binds.append(.text(value))
         }
         if let text = query.text, !text.isEmpty {
             let like = database.dialect.caseInsensitiveLike

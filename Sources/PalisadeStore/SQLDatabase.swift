@@ -46,9 +46,19 @@ protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
     func migrate() async throws(StoreError)
     func read(_ query: SQLQuery) async throws(StoreError) -> SQLRows
-    /// Runs every statement in one transaction and returns each one's rows; nothing is kept on error.
-    func transaction(_ statements: [SQLQuery]) async throws(StoreError) -> [SQLRows]
+    /// Runs `first`, then the statements `next` derives from their rows, all in one transaction, and
+    /// returns the rows of both; nothing is kept on error.
+    func transaction(
+        _ first: [SQLQuery], then next: @escaping @Sendable ([SQLRows]) throws(StoreError) -> [SQLQuery]
+    ) async throws(StoreError) -> (first: [SQLRows], then: [SQLRows])
     func close() async
+}
+
+extension SQLDatabase {
+    /// Runs every statement in one transaction and returns each one's rows; nothing is kept on error.
+    func transaction(_ statements: [SQLQuery]) async throws(StoreError) -> [SQLRows] {
+        try await transaction(statements, then: { _ in [] }).first
+    }
 }
 
 enum SQLDialect: Sendable {
@@ -57,4 +67,7 @@ enum SQLDialect: Sendable {
 
     /// Case-insensitive substring match: `LIKE` folds ASCII case in SQLite, PostgreSQL needs `ILIKE`.
     var caseInsensitiveLike: String { self == .sqlite ? "LIKE" : "ILIKE" }
+
+    /// Commits that may run at once for one console: SQLite has one writer; PostgreSQL takes several.
+    var concurrentCommits: Int { self == .sqlite ? 1 : 4 }
 }

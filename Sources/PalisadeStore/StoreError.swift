@@ -10,6 +10,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         /// A unique value (group name, policy version) already exists.
         case conflict = "store.conflict"
         case notFound = "store.not_found"
+        /// The request's nonce was already spent: the batch is a replay and was not filed.
+        case replayed = "store.replayed"
     }
 
     public let code: Code

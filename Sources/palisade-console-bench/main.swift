@@ -81,7 +81,7 @@ print("")
 print("| senders | batches | events | seconds | events/s | p50 batch ms | p99 batch ms |")
 print("|--------:|--------:|-------:|--------:|---------:|-------------:|-------------:|")
 for senders in senderCounts {
-    let batches = batchesPerSender > 0 ? batchesPerSender : max(20, 400 / senders)
+    let batches = batchesPerSender > 0 ? batchesPerSender : max(20, 1000 / senders)
     let clock = ContinuousClock()
     let started = clock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -93,7 +93,8 @@ for senders in senderCounts {
                     let events = (0..<100).map { eventLine(function: "bench-\(sender)", index: batch * 100 + $0) }
                     let begin = clock.now
                     let receipt = try await client.send(events: events)
-                    guard receipt.accepted == 100 else { throw BenchFailure("batch not fully accepted: \(receipt)") }
+                    // A retry after a client timeout finds its events filed already: duplicates, not a loss.
+                    guard receipt.accepted + receipt.duplicates == 100 else { throw BenchFailure("batch not fully filed: \(receipt)") }
                     times.append(milliseconds(clock.now - begin))
                 }
                 return times
@@ -140,6 +141,8 @@ for (name, query) in [
     ("newest 50", ""), ("category=xss", "&category=xss"), ("function=fill-7", "&function=fill-7"),
     ("action=blocked, page 2", "&action=blocked&cursor=\(now - 5_000_000)-999999999"),
     ("sourceIp + category", "&sourceIp=198.51.100.7&category=cmdi"), ("last hour", "&from=\(RFC3339.format(millisecondsSinceEpoch: now - 3_600_000))"),
+    // A word in every fifth event, and a request id that only one event has (no text index: a full scan).
+    ("text, frequent (q=sqli)", "&q=sqli"), ("text, one match (q=req-123456)", "&q=req-123456"),
 ] {
     var times: [Double] = []
     for _ in 0..<200 {

@@ -1,0 +1,233 @@
+/// One agent batch waiting for a commit.
+struct IngestWork: Sendable {
+    var groupId: String
+    var agent: AgentIdentity
+    var events: [StoredEvent]
+    var counts: [InvocationCount]
+    var receivedMs: Int64
+    var nonce: NonceClaim?
+}
+
+/// Files the batches of one group commit in one transaction: first their nonces (a batch whose nonce
+/// is already spent is left out and refused as a replay), then the events, function sightings and
+/// invocation counts of all the others, in as few statements as each database allows.
+enum IngestFiling {
+    static func commit(_ batches: [IngestWork], in database: any SQLDatabase) async -> [Result<IngestOutcome, StoreError>] {
+        let dialect = database.dialect
+        do {
+            let (claimed, filed) = try await database.transaction(nonceStatements(batches)) { rows throws(StoreError) in
+                statements(filing: batches, fresh: fresh(batches, inserted: rows.last ?? []), dialect: dialect)
+            }
+            return outcomes(batches, fresh: fresh(batches, inserted: claimed.last ?? []), inserted: filed)
+        } catch {
+            // One batch's bad data must not fail the batches that shared its commit: file each alone.
+            guard batches.count > 1 else { return [.failure(error)] }
+            var results: [Result<IngestOutcome, StoreError>] = []
+            for batch in batches { results += await commit([batch], in: database) }
+            return results
+        }
+    }
+
+    // MARK: Nonces
+
+    private static func nonceStatements(_ batches: [IngestWork]) -> [SQLQuery] {
+        let claims = batches.compactMap(\.nonce)
+        guard let now = claims.map(\.nowMs).max() else { return [] }
+        return [
+            SQLQuery("DELETE FROM nonces WHERE expires_ms < ?", [.int(now)]),
+            SQLQuery(
+                "INSERT INTO nonces (value, expires_ms) VALUES \(placeholders(rows: claims.count, columns: 2)) ON CONFLICT DO NOTHING RETURNING value",
+                claims.flatMap { [.text($0.value), .int($0.expiresMs)] }
+            ),
+        ]
+    }
+
+    /// A batch is filed when it has no nonce, or when its nonce was inserted now and no earlier batch
+    /// of the same commit claimed it.
+    private static func fresh(_ batches: [IngestWork], inserted rows: SQLRows) -> [Bool] {
+        var inserted = Set(rows.compactMap { $0.first?.text })
+        return batches.map { batch in
+            guard let nonce = batch.nonce else { return true }
+            return inserted.remove(nonce.value) != nil
+        }
+    }
+
+    // MARK: Rows
+
+    private static func statements(filing batches: [IngestWork], fresh: [Bool], dialect: SQLDialect) -> [SQLQuery] {
+        let filed = zip(batches, fresh).filter { $0.1 }.map { $0.0 }
+        return eventStatements(filed, dialect: dialect) + functionStatements(filed) + countStatements(filed)
+    }
+
+    private static let insertColumns = "group_id, received_ms, " + SQLConsoleStore.eventColumns
+    private static let onConflict = " ON CONFLICT (group_id, id) DO NOTHING RETURNING group_id, id"
+    /// SQLite: one prepared single-row insert, stepped once per event (no statement text per batch size).
+    private static let sqliteInsert = "INSERT INTO events (\(insertColumns)) VALUES \(placeholders(rows: 1, columns: 23))" + onConflict
+    /// PostgreSQL: one statement for the whole commit, each column one array parameter.
+    private static let postgresInsert = "INSERT INTO events (\(insertColumns)) SELECT * FROM UNNEST("
+        + postgresTypes.map { "?::\($0)[]" }.joined(separator: ", ") + ")" + onConflict
+    private static let postgresTypes = ["text", "bigint", "text", "bigint"] + Array(repeating: "text", count: 15) + ["bigint", "text", "text", "text"]
+
+    private static func eventStatements(_ batches: [IngestWork], dialect: SQLDialect) -> [SQLQuery] {
+        switch dialect {
+        case .sqlite:
+            return batches.flatMap { batch in
+                batch.events.map { SQLQuery(sqliteInsert, values($0, groupId: batch.groupId, receivedMs: batch.receivedMs)) }
+            }
+        case .postgres:
+            // In key order, so that consoles filing overlapping retries at once cannot deadlock.
+            let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }.sorted { ($0.0.groupId, $0.1.id) < ($1.0.groupId, $1.1.id) }
+            guard !rows.isEmpty else { return [] }
+            var columns = Array(repeating: [SQLValue](), count: postgresTypes.count)
+            for (batch, event) in rows {
+                for (index, value) in values(event, groupId: batch.groupId, receivedMs: batch.receivedMs).enumerated() {
+                    columns[index].append(value)
+                }
+            }
+            return [SQLQuery(postgresInsert, columns.map { .text(arrayLiteral($0)) })]
+        }
+    }
+
+    /// The 23 values of `insertColumns`, in order.
+    private static func values(_ event: StoredEvent, groupId: String, receivedMs: Int64) -> [SQLValue] {
+        [
+            .text(groupId), .int(receivedMs), .text(event.id), .int(event.timeMs), .text(event.kind), .text(event.requestId),
+            .text(event.function), SQLValue(event.region), SQLValue(event.runtime), SQLValue(event.layerVersion),
+            SQLValue(event.trigger), SQLValue(event.sourceIp), .text(event.category), .text(event.rule), .text(event.message),
+            .text(event.location), .text(event.evidence), .text(event.action), SQLValue(event.incidentId),
+            SQLValue(event.record), SQLValue(event.command), SQLValue(event.path), SQLValue(event.host),
+        ]
+    }
+
+    private struct FunctionKey: Hashable {
+        var groupId: String
+        var name: String
+    }
+
+    private struct Sighting {
+        var runtime: String?
+        var region: String?
+        var layerVersion: String?
+        var firstMs: Int64
+        var lastMs: Int64
+    }
+
+    /// Every function named by a batch, once per commit: the newest runtime, region and layer, the
+    /// earliest and latest sighting.
+    private static func functionStatements(_ batches: [IngestWork]) -> [SQLQuery] {
+        var order: [FunctionKey] = []
+        var sightings: [FunctionKey: Sighting] = [:]
+        for batch in batches {
+            var names = [batch.agent.function]
+            var seen: Set<String> = [batch.agent.function]
+            for name in batch.events.map(\.function) + batch.counts.map(\.function) where seen.insert(name).inserted { names.append(name) }
+            for name in names {
+                let key = FunctionKey(groupId: batch.groupId, name: name)
+                let agent = batch.agent
+                if var sighting = sightings[key] {
+                    sighting.runtime = agent.runtime ?? sighting.runtime
+                    sighting.region = agent.region ?? sighting.region
+                    sighting.layerVersion = agent.layerVersion ?? sighting.layerVersion
+                    sighting.firstMs = min(sighting.firstMs, batch.receivedMs)
+                    sighting.lastMs = max(sighting.lastMs, batch.receivedMs)
+                    sightings[key] = sighting
+                } else {
+                    order.append(key)
+                    sightings[key] = Sighting(runtime: agent.runtime, region: agent.region, layerVersion: agent.layerVersion, firstMs: batch.receivedMs, lastMs: batch.receivedMs)
+                }
+            }
+        }
+        // In key order, so that concurrent commits lock the rows they share in the same order.
+        order.sort { ($0.groupId, $0.name) < ($1.groupId, $1.name) }
+        return chunks(order, size: 500).map { keys in
+            SQLQuery(
+                """
+                INSERT INTO functions (group_id, name, runtime, region, layer_version, first_seen_ms, last_seen_ms)
+                VALUES \(placeholders(rows: keys.count, columns: 7)) ON CONFLICT (group_id, name) DO UPDATE SET
+                runtime = COALESCE(excluded.runtime, functions.runtime), region = COALESCE(excluded.region, functions.region),
+                layer_version = COALESCE(excluded.layer_version, functions.layer_version),
+                first_seen_ms = COALESCE(functions.first_seen_ms, excluded.first_seen_ms),
+                last_seen_ms = CASE WHEN functions.last_seen_ms IS NULL OR functions.last_seen_ms < excluded.last_seen_ms
+                    THEN excluded.last_seen_ms ELSE functions.last_seen_ms END
+                """,
+                keys.flatMap { key -> [SQLValue] in
+                    let sighting = sightings[key]!
+                    return [
+                        .text(key.groupId), .text(key.name), SQLValue(sighting.runtime), SQLValue(sighting.region),
+                        SQLValue(sighting.layerVersion), .int(sighting.firstMs), .int(sighting.lastMs),
+                    ]
+                }
+            )
+        }
+    }
+
+    private static func countStatements(_ batches: [IngestWork]) -> [SQLQuery] {
+        let rows = batches.flatMap { batch in batch.counts.map { (batch.groupId, $0) } }
+        return chunks(rows, size: 1000).map { rows in
+            SQLQuery(
+                "INSERT INTO invocation_counts (group_id, function, from_ms, to_ms, invocations) VALUES \(placeholders(rows: rows.count, columns: 5)) ON CONFLICT DO NOTHING",
+                rows.flatMap { row -> [SQLValue] in
+                    let (groupId, count) = row
+                    return [.text(groupId), .text(count.function), .int(count.fromMs), .int(count.toMs), .int(count.invocations)]
+                }
+            )
+        }
+    }
+
+    // MARK: Outcomes
+
+    private struct EventKey: Hashable {
+        var groupId: String
+        var id: String
+    }
+
+    /// An inserted event counts as accepted for the first batch of the commit that carried it; every
+    /// other copy (a retry, or the same event in a concurrent batch) is a duplicate.
+    private static func outcomes(_ batches: [IngestWork], fresh: [Bool], inserted: [SQLRows]) -> [Result<IngestOutcome, StoreError>] {
+        var keys = Set<EventKey>()
+        for rows in inserted {
+            for row in rows where row.count == 2 {
+                if let groupId = row[0].text, let id = row[1].text { keys.insert(EventKey(groupId: groupId, id: id)) }
+            }
+        }
+        return zip(batches, fresh).map { (batch, fresh) -> Result<IngestOutcome, StoreError> in
+            guard fresh else { return .failure(StoreError(.replayed, "the request's nonce was already used: it is a replay")) }
+            var accepted = Set<String>()
+            for event in batch.events where keys.remove(EventKey(groupId: batch.groupId, id: event.id)) != nil { accepted.insert(event.id) }
+            return .success(IngestOutcome(duplicates: batch.events.count - accepted.count, acceptedIds: accepted))
+        }
+    }
+
+    // MARK: Text
+
+    /// `(?, ?), (?, ?)` for a multi-row VALUES list.
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    private static func chunks<Element>(_ elements: [Element], size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: elements.count, by: size).map { elements[$0..<min($0 + size, elements.count)] }
+    }
+
+    /// A PostgreSQL array literal (`{"a",NULL,3}`), so that a whole column is one parameter.
+    static func arrayLiteral(_ values: [SQLValue]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            switch value {
+            case .null: out += "NULL".utf8
+            case .int(let number): out += String(number).utf8
+            case .text(let text):
+                out.append(UInt8(ascii: "\""))
+                for byte in text.utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                    out.append(byte)
+                }
+                out.append(UInt8(ascii: "\""))
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
