@@ -52,7 +52,7 @@ public enum Agent {
         } catch {
             Reporter().log("error", "console not used: \(error)")
         }
-        let consoleQueue = console.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/console.spill.jsonl") }
+        let consoleQueue = console.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/console.spill.jsonl", takesObserved: false) }
         let fileQueue = configuration.eventsOut.map { _ in EventQueue(spillPath: configuration.stateDirectory + "/events.spill.jsonl") }
         let reporter = Reporter(queues: [consoleQueue, fileQueue].compactMap { $0 })
         let loader = PolicyLoader(environment: configuration.environment)

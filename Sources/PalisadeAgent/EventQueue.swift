@@ -22,10 +22,13 @@ public final class EventQueue: Sendable {
 
     let limits: Limits
     let spillPath: String
+    /// Whether learn mode's `observed` events belong here (the events file) or not (the console).
+    public let takesObserved: Bool
     let contents = Mutex(Contents())
 
-    public init(spillPath: String, limits: Limits = .init()) {
+    public init(spillPath: String, limits: Limits = .init(), takesObserved: Bool = true) {
         self.spillPath = spillPath
+        self.takesObserved = takesObserved
         self.limits = limits
     }
 

@@ -83,7 +83,7 @@ final class GuardServer: Sendable {
             timeMs: WallClock.millisecondsSinceEpoch(), requestID: facts.requestID, function: facts.function, trigger: facts.trigger,
             sourceIP: facts.sourceIP, protection: .behaviour(finding.area), rule: finding.rule, message: Self.message(finding),
             location: input?.location ?? "behaviour", evidence: input?.evidence ?? finding.subject, record: nil,
-            action: finding.blocked ? .blocked : .reported, incident: RandomID.incident(),
+            action: finding.observed ? .observed : finding.blocked ? .blocked : .reported, incident: RandomID.incident(),
             behaviour: BehaviourDetails(finding: finding, pid: request.pid, source: request.source)
         )
         let key = "\(facts.requestID) \(request.pid) \(finding.rule) \(finding.subject)"

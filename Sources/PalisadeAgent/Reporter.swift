@@ -22,9 +22,9 @@ public final class Reporter: Sendable {
         for event in events {
             let line = event.jsonLine
             lines += line
-            for queue in queues { queue.append(line) }
+            for queue in queues where event.action != .observed || queue.takesObserved { queue.append(line) }
         }
-        if let metric = MetricLine.make(for: events) { lines += metric }
+        if let metric = MetricLine.make(for: events.filter { $0.action != .observed }) { lines += metric }
         write(lines)
     }
 

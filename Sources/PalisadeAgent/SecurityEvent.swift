@@ -10,6 +10,9 @@ public enum SecurityAction: String, Sendable {
     case reported
     /// Stopped: request answered with 403, record dropped, invocation failed or response withheld.
     case blocked
+    /// Learn mode: an allowed operation of the function, recorded so a policy can be drafted from the
+    /// run. Kept out of the console, which counts findings.
+    case observed
 }
 
 /// One security event: a line in CloudWatch Logs and, when a console is configured, a row there

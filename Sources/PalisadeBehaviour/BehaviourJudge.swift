@@ -9,6 +9,8 @@ public struct BehaviourFinding: Sendable, Equatable {
     public var rule: String
     /// Mitigate mode: the call fails. Report mode: it goes ahead and is recorded.
     public var blocked: Bool
+    /// Allowed and recorded only for learn mode (report mode): nothing wrong was found.
+    public var observed = false
     public var correlation: InputCorrelation?
     public var command: String?
     public var script: String?
@@ -129,7 +131,11 @@ public final class BehaviourJudge: Sendable {
         if finding.correlation != nil {
             finding.rule = "\(area.rawValue).input-injection"
         } else if finding.rule.isEmpty {
-            return .allow
+            // Learn mode: in report mode every allowed operation is recorded for `palisade policy draft`.
+            guard mode == .report else { return .allow }
+            finding.rule = "\(area.rawValue).observed"
+            finding.observed = true
+            return BehaviourDecision(allowed: true, errno: 0, finding: finding)
         }
         finding.blocked = mode == .mitigate
         return BehaviourDecision(allowed: !finding.blocked, errno: finding.blocked ? errno : 0, finding: finding)

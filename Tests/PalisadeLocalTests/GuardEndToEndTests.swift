@@ -120,7 +120,9 @@ enum GuardScenario {
         #expect(answers.beacon.status == 200, "\(answers.beacon)")
         #expect(listener.acceptedConnections() == 1)
         let events = outcome.events.map(\.root)
-        #expect(events.allSatisfy { $0["action"]?.string == "reported" }, "\(outcome.eventSummary)")
+        // Learn mode: allowed operations are recorded as `observed`; every finding is `reported`.
+        #expect(events.contains { $0["action"]?.string == "observed" && $0["rule"]?.string == "file.observed" })
+        #expect(events.filter { $0["action"]?.string != "observed" }.allSatisfy { $0["action"]?.string == "reported" }, "\(outcome.eventSummary)")
         for attack in commandAttacks {
             #expect(events.contains { $0["category"]?.string == "process" && $0.value(at: "input", "evidence")?.string == attack }, "\(attack) was not recorded")
         }
