@@ -12,8 +12,10 @@ final class ConsoleLink: Sendable {
     static let coldStartTimeout = Duration.milliseconds(1500)
     /// Per request after cold start: a slow console must not hold the next invocation for long.
     static let requestTimeout = Duration.seconds(2)
-    /// After a failed delivery, post-invoke phases skip the console this long (SHUTDOWN still tries).
-    static let backoffAfterFailure = Duration.seconds(30)
+    /// After failed deliveries, post-invoke phases skip the console for 1 s, then 2 s, 4 s… up to
+    /// 30 s (SHUTDOWN still tries): a short outage costs little delay, a long one little effort.
+    static let firstBackoff = Duration.seconds(1)
+    static let maxBackoff = Duration.seconds(30)
     /// Counters alone (no event queued) are sent at most this often.
     static let counterInterval = Duration.seconds(60)
     /// The console takes at most 1,000 events per batch.
@@ -23,6 +25,7 @@ final class ConsoleLink: Sendable {
         var lastPolicyFetch: ContinuousClock.Instant?
         var lastCounterSend = ContinuousClock.now
         var quietUntil: ContinuousClock.Instant?
+        var failures = 0
         /// Start of the current counting window, ms since 1970.
         var windowStartMs = WallClock.millisecondsSinceEpoch()
         var invocations = 0
@@ -136,7 +139,9 @@ final class ConsoleLink: Sendable {
                 queue.requeue(Array(lines[start...]))
                 state.withLock { state in
                     state.unsent = counters + state.unsent
-                    state.quietUntil = .now + Self.backoffAfterFailure
+                    state.failures += 1
+                    let backoff = Self.firstBackoff * (1 << min(state.failures - 1, 5))
+                    state.quietUntil = .now + min(backoff, Self.maxBackoff)
                 }
                 return false
             }
@@ -144,6 +149,7 @@ final class ConsoleLink: Sendable {
         state.withLock { state in
             state.lastCounterSend = .now
             state.quietUntil = nil
+            state.failures = 0
         }
         return true
     }
