@@ -35,7 +35,6 @@ final class ConsoleLink: Sendable {
 
     let sender: EventBatchSender
     let policies: PolicyFetcher
-    let coldStartPolicies: PolicyFetcher
     let function: String
     let refreshInterval: Duration
     let state = Mutex(State())
@@ -51,9 +50,6 @@ final class ConsoleLink: Sendable {
         )
         sender = EventBatchSender(client: client, agent: agent, maxAttempts: 1)
         policies = PolicyFetcher(client: client, function: configuration.functionName, embedded: environment["PALISADE_POLICY"])
-        var quick = client
-        quick.timeout = Self.coldStartTimeout
-        coldStartPolicies = PolicyFetcher(client: quick, function: configuration.functionName, embedded: environment["PALISADE_POLICY"])
         function = configuration.functionName
         refreshInterval = .seconds(environment["PALISADE_POLICY_REFRESH_SECONDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 60)
     }
@@ -61,7 +57,7 @@ final class ConsoleLink: Sendable {
     /// The console's policy for this function, or `nil` when the embedded one stays (with the reason logged).
     func coldStartPolicy(loader: PolicyLoader, reporter: Reporter) async -> EffectivePolicy? {
         state.withLock { $0.lastPolicyFetch = .now }
-        return apply(await coldStartPolicies.fetch(), loader: loader, reporter: reporter)
+        return apply(await policies.fetch(timeout: Self.coldStartTimeout), loader: loader, reporter: reporter)
     }
 
     /// A changed policy when the refresh interval has passed and the console has one; else `nil`.

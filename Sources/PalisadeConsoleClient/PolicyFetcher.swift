@@ -24,7 +24,10 @@ public actor PolicyFetcher {
         self.embedded = embedded.map { Array($0.utf8) }
     }
 
-    public func fetch() async -> FetchedPolicy {
+    /// `timeout` overrides the client's for this request (the cold start has less time to wait).
+    public func fetch(timeout: Duration? = nil) async -> FetchedPolicy {
+        var client = client
+        if let timeout { client.timeout = timeout }
         var headers: [(String, String)] = []
         if let etag { headers.append(("If-None-Match", etag)) }
         do {
