@@ -85,6 +85,7 @@ public enum Agent {
         }
 
         var registered = false
+        var shutdownDeadlineMs: Int64 = 0
         do {
             try await HTTPClientConnection.with(configuration.upstream) { connection in
                 let client = try await ExtensionClient.register(name: extensionName, events: console == nil ? ["SHUTDOWN"] : ["INVOKE", "SHUTDOWN"], on: connection)
@@ -100,8 +101,9 @@ public enum Agent {
                 }
                 while true {
                     switch try await client.next() {
-                    case .shutdown(let reason):
+                    case .shutdown(let reason, let deadlineMs):
                         reporter.log("info", "shutdown (\(reason)): flushing security events")
+                        shutdownDeadlineMs = deadlineMs
                         return
                     case .invoke(let requestID, let deadlineMs):
                         guard let console, let consoleQueue, let runtimeProxy else { continue }
@@ -125,9 +127,11 @@ public enum Agent {
         Files.remove(configuration.stateFile)
         if let console, let consoleQueue {
             if let runtimeProxy { console.count(runtimeProxy.invocationCount.exchange(0, ordering: .relaxed)) }
-            // SHUTDOWN leaves about two seconds: one try, and a second if the first failed fast.
-            if await !console.deliver(queue: consoleQueue, reporter: reporter) {
-                await console.deliver(queue: consoleQueue, reporter: reporter)
+            // SHUTDOWN leaves about two seconds: a console that is still down gets a try every
+            // 200 ms until shortly before the deadline, so a restart in that window loses nothing.
+            let lastTryMs = (shutdownDeadlineMs > 0 ? shutdownDeadlineMs : WallClock.millisecondsSinceEpoch() + 2000) - 400
+            while await !console.deliver(queue: consoleQueue, reporter: reporter), WallClock.millisecondsSinceEpoch() < lastTryMs {
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
         if let fileQueue, let path = configuration.eventsOut {

@@ -6,8 +6,8 @@ import PalisadeJSON
 enum ExtensionEvent: Equatable {
     /// An invocation started; the platform ends it at `deadlineMs` (ms since 1970) at the latest.
     case invoke(requestID: String, deadlineMs: Int64)
-    /// `spindown`, `timeout` or `failure`; about two seconds remain to flush.
-    case shutdown(reason: String)
+    /// `spindown`, `timeout` or `failure`; the process is killed at `deadlineMs` (about two seconds).
+    case shutdown(reason: String, deadlineMs: Int64)
 }
 
 /// The agent's side of the Extensions API.
@@ -43,14 +43,18 @@ struct ExtensionClient {
             }
             switch document.root["eventType"]?.string {
             case "SHUTDOWN":
-                return .shutdown(reason: document.root["shutdownReason"]?.string ?? "")
+                return .shutdown(reason: document.root["shutdownReason"]?.string ?? "", deadlineMs: Self.deadline(document))
             case "INVOKE":
                 guard let requestID = document.root["requestId"]?.string else { continue }
-                let deadline = document.root["deadlineMs"].flatMap { Int64(String(decoding: $0.stringBytes, as: UTF8.self)) } ?? 0
-                return .invoke(requestID: requestID, deadlineMs: deadline)
+                return .invoke(requestID: requestID, deadlineMs: Self.deadline(document))
             default:
                 continue
             }
         }
+    }
+
+    /// `deadlineMs` as sent (a JSON number); 0 when missing.
+    static func deadline(_ document: JSONDocument) -> Int64 {
+        document.root["deadlineMs"].flatMap { Int64(String(decoding: $0.stringBytes, as: UTF8.self)) } ?? 0
     }
 }

