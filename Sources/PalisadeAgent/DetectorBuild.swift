@@ -41,6 +41,8 @@ final class DetectorBuild: Sendable {
             // Compiling leaves megabytes of freed temporaries in this thread's malloc arena: give them
             // back, since the agent's resident size counts against the function's memory.
             Malloc.trim()
+            // Start-up and compilation code never runs again: let its pages go (see ResidentCode).
+            ResidentCode.release()
             return detector
         })
     }

@@ -97,7 +97,8 @@ public final class LocalEnvironment: @unchecked Sendable {
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-run-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: workDirectory + "/state", withIntermediateDirectories: true)
         if let logFile = options.logFile {
-            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+            // createFile replaces by rename, which would turn a device such as /dev/null into a file.
+            if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
             log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
             log.seekToEndOfFile()
         } else {
