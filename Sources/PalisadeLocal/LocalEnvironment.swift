@@ -5,7 +5,9 @@ import PalisadeSystem
 /// A function to run locally: which runtime, where its code is, which handler.
 public struct LocalFunction: Sendable {
     public enum Runtime: String, Sendable, CaseIterable {
-        case python, node
+        case python, node, java
+        /// A custom runtime (`provided.al2023`): the function directory's own `bootstrap` executable.
+        case provided
     }
 
     public var runtime: Runtime
@@ -145,6 +147,13 @@ public final class LocalEnvironment: @unchecked Sendable {
             let bootstrap = workDirectory + "/node-bootstrap.js"
             try LayerFiles.nodeBootstrap.write(toFile: bootstrap, atomically: true, encoding: .utf8)
             command = ["node", bootstrap]
+        case .java:
+            let bootstrap = workDirectory + "/PalisadeJavaRuntime.java"
+            try LayerFiles.javaRuntime.write(toFile: bootstrap, atomically: true, encoding: .utf8)
+            // The start-up flags of Lambda's managed Java runtimes: tiered compilation stops at C1.
+            command = ["java", "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", bootstrap]
+        case .provided:
+            command = [function.directory + "/bootstrap"]
         }
         let wrapper = workDirectory + "/" + LayerFiles.wrapperPath
         try LayerFiles.wrapperScript.write(toFile: wrapper, atomically: true, encoding: .utf8)

@@ -9,18 +9,19 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a function locally under the Palisade agent and print its responses as JSON.",
         discussion: """
         Starts a local Lambda Runtime and Extensions API, the palisade-agent extension, and the real
-        runtime client (awslambdaric for Python, a small Runtime API bootstrap for Node.js). The
+        runtime client (awslambdaric for Python; small Runtime API clients for Node.js and Java; the
+        function's own `bootstrap` for provided, i.e. custom runtimes). The
         caller's PALISADE_* and AWS_* variables reach agent and function, as with `sam local`.
         """
     )
 
-    @Option(help: "python or node.")
+    @Option(help: "python, node, java (handler package.Class::method over compiled classes) or provided (DIR/bootstrap).")
     var runtime: LocalFunction.Runtime
 
     @Option(help: "The function's code directory (LAMBDA_TASK_ROOT).")
     var dir: String
 
-    @Option(help: "The handler, e.g. app.handler.")
+    @Option(help: "The handler, e.g. app.handler or example.App::handleRequest.")
     var handler: String
 
     @Option(help: "A JSON file with one event.")

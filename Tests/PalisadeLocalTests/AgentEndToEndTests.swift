@@ -213,3 +213,53 @@ import Testing
         #expect(Set(outcome.eventSummary).isSuperset(of: ["cmdi/blocked", "verbose-errors/blocked", "credential-leak/blocked"]))
     }
 }
+
+/// Runtimes that Trend Micro's and Prisma's layers leave out: the agent sits in front of the Runtime
+/// API, so a JVM or a bash-and-curl custom runtime is protected the same way.
+@Suite(.timeLimit(.minutes(3))) struct OtherRuntimeAgentTests {
+    @Test func javaFunctionIsProtectedToo() async throws {
+        let outcome = try await Fixtures.run(Fixtures.java(), environment: ["PALISADE_MODE": "mitigate"]) { local in
+            (
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/exec", ["cmd": "hi"]))),
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/exec", ["cmd": "$(id)"]))),
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/crash"))),
+                Fixtures.text(await local.invoke(Fixtures.apiEvent("/debug", ["env": "1"])).body),
+                await local.invoke(Fixtures.apiEvent("/fail")),
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/", ["name": "ada"])))
+            )
+        }
+        let (benign, injected, crash, debug, failure, hello) = outcome.value
+        #expect(benign.status == 200 && benign.body == #"{"output":"hi\n"}"#, "\(outcome.log)")
+        #expect(injected.status == 403)
+        #expect(crash.status == 500 && !crash.body.contains("\tat example.App"), "the Java stack trace is withheld: \(crash.body)")
+        #expect(!debug.contains(Fixtures.credentials["AWS_SECRET_ACCESS_KEY"] ?? "?"))
+        guard case .error(let type, _) = failure.outcome else {
+            Issue.record("an exception is a function error: \(failure)")
+            return
+        }
+        #expect(type == "java.lang.IllegalStateException")
+        #expect(hello.status == 200 && hello.body == #"{"hello":"ada"}"#, "the runtime still serves after an error")
+        #expect(Set(outcome.eventSummary).isSuperset(of: ["cmdi/blocked", "verbose-errors/blocked", "credential-leak/blocked"]))
+    }
+
+    @Test(arguments: ["report", "mitigate"])
+    func customRuntimeIsProtectedToo(mode: String) async throws {
+        let outcome = try await Fixtures.run(Fixtures.provided(), environment: ["PALISADE_MODE": mode]) { local in
+            (
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/exec", ["cmd": "hi"]))),
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/exec", ["cmd": "x; id -un"]))),
+                try Fixtures.httpAnswer(await local.invoke(Fixtures.apiEvent("/", ["name": "ada"])))
+            )
+        }
+        let (benign, injected, hello) = outcome.value
+        #expect(benign.status == 200 && benign.body == #"{"output":"hi"}"#, "\(outcome.log)")
+        #expect(hello.status == 200 && hello.body == #"{"hello":"ada"}"#)
+        if mode == "mitigate" {
+            #expect(injected.status == 403)
+            #expect(outcome.eventSummary.contains("cmdi/blocked"))
+        } else {
+            #expect(injected.status == 200 && injected.body.hasPrefix(#"{"output":"x"#), "report mode lets the injected command run: \(injected)")
+            #expect(outcome.eventSummary.contains("cmdi/reported"))
+        }
+    }
+}

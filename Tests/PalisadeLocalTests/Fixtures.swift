@@ -34,6 +34,27 @@ enum Fixtures {
         LocalFunction(runtime: .node, directory: repository + "/Examples/functions/node", handler: handler, name: "orders-api")
     }
 
+    /// The Java sample compiled once per test run (javac) into a task root of classes, as a Java
+    /// deployment package holds them.
+    static let javaTaskRoot: String = {
+        let output = buildDirectory + "/palisade-java-sample"
+        let source = repository + "/Examples/functions/java/example/App.java"
+        do {
+            _ = try LayerBuilder.run("/usr/bin/env", ["javac", "-d", output, source])
+        } catch {
+            Issue.record("the Java sample did not compile: \(error)")
+        }
+        return output
+    }()
+
+    static func java(_ handler: String = "example.App::handleRequest") -> LocalFunction {
+        LocalFunction(runtime: .java, directory: javaTaskRoot, handler: handler, name: "orders-api")
+    }
+
+    static func provided(_ handler: String = "function.handler") -> LocalFunction {
+        LocalFunction(runtime: .provided, directory: repository + "/Examples/functions/provided", handler: handler, name: "orders-api")
+    }
+
     /// Fake credentials in the shape of real ones, given to agent and function.
     static let credentials = [
         "AWS_ACCESS_KEY_ID": "ASIAQ3EXAMPLE7KEYID4",
