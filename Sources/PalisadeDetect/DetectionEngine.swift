@@ -13,7 +13,7 @@ struct DetectionEngine: Sendable {
     init(options: DetectorOptions) {
         self.options = options
         self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
-        self.crs = options.crsRules ? CRSRulePack.shared : nil
+        self.crs = options.crsRules ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
         self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
     }
 

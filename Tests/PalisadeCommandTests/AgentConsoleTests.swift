@@ -43,16 +43,22 @@ import Testing
         }
     }
 
-    /// A function that answers with a name it is given and can be told to take its time.
+    /// A function that answers with a name it is given and can be told to take its time, or to
+    /// wait until the file PALISADE_TEST_GO_FILE exists (so a test can act while it is busy).
     static func function() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-fn-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try """
+        import os
         import time
 
         def handler(event, context):
             query = event.get("queryStringParameters") or {}
             time.sleep(float(query.get("sleep", "0")))
+            if query.get("wait") == "go":
+                deadline = time.monotonic() + 120
+                while not os.path.exists(os.environ["PALISADE_TEST_GO_FILE"]) and time.monotonic() < deadline:
+                    time.sleep(0.05)
             return {"statusCode": 200, "body": "hello " + query.get("name", "")}
         """.write(toFile: directory + "/app.py", atomically: true, encoding: .utf8)
         return directory
@@ -112,16 +118,19 @@ import Testing
         let port = try Self.freePort()
         let url = "http://127.0.0.1:\(port)"
         let directory = try Self.function()
-        let environment = console.agentEnvironment(url).merging(["PALISADE_MODE": "mitigate"]) { $1 }
+        let goFile = directory + "/go"
+        let environment = console.agentEnvironment(url).merging(["PALISADE_MODE": "mitigate", "PALISADE_TEST_GO_FILE": goFile]) { $1 }
 
-        // The console comes up only while the function is busy with its third invocation.
+        // The console comes up only while the function is busy with its third invocation, which
+        // waits for it: however slow the machine, the agent meets a console that was down, then up.
         async let run = Task.detached {
-            try Self.run(directory, [Self.attack, Self.request(["name": "ada"]), Self.request(["name": "slow", "sleep": "5"])], environment: environment)
+            try Self.run(directory, [Self.attack, Self.request(["name": "ada"]), Self.request(["name": "slow", "wait": "go"])], environment: environment)
         }.value
         try await Task.sleep(for: .seconds(2))
         let server = try console.serve(port: port)
         defer { server.terminate() }
         _ = try await server.listeningURL()
+        FileManager.default.createFile(atPath: goFile, contents: nil)
 
         let result = try await run
         let lines = result.output.split(separator: "\n")

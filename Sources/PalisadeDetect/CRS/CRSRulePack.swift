@@ -38,6 +38,14 @@ struct CRSCondition: Sendable {
 final class CRSRulePack: Sendable {
     /// Compiled on first use and shared: compiling takes tens of milliseconds.
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
+    /// Paranoia level 1 alone, the default: half the patterns of the whole pack, so the agent
+    /// compiles in about half the time and keeps about half the JIT code and automaton.
+    static let levelOne = CRSRulePack(definitions: CRSRuleDefinition.generated.filter { $0.paranoiaLevel <= 1 })
+
+    /// The smallest shared pack that holds every rule up to `paranoiaLevel`.
+    static func covering(paranoiaLevel: Int) -> CRSRulePack {
+        paranoiaLevel <= 1 ? levelOne : shared
+    }
 
     let rules: [CRSRule]
     /// Rule ids whose pattern PCRE2 rejected (the tests require none).
