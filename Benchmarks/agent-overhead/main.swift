@@ -53,7 +53,6 @@ func residentKilobytes(_ pid: Int32) -> Int? {
     return Int(line.split(separator: " ").dropFirst().first ?? "")
 }
 
-/// `mode == nil` runs the function without the agent.
 /// User + system CPU time of a process so far, from /proc (clock ticks of 10 ms).
 func cpuTime(_ pid: Int32) -> Duration? {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
@@ -62,31 +61,45 @@ func cpuTime(_ pid: Int32) -> Duration? {
     return .milliseconds((user + system) * 10)
 }
 
-func measure(mode: String?) async throws -> Measurement {
-    var measurement = Measurement()
-    let options = LocalEnvironment.Options(agent: mode == nil ? nil : agent, environment: ["PALISADE_MODE": mode ?? "off"], logFile: "/dev/null")
+func options(_ mode: String?) -> LocalEnvironment.Options {
+    LocalEnvironment.Options(agent: mode == nil ? nil : agent, environment: ["PALISADE_MODE": mode ?? "off"], logFile: "/dev/null")
+}
+
+/// The three setups take turns, start by start and invocation by invocation, so a change in the
+/// machine's load while the benchmark runs falls on all of them alike.
+func measure(modes: [String?]) async throws -> [Measurement] {
+    var measurements = [Measurement](repeating: Measurement(), count: modes.count)
     for _ in 0..<starts {
-        let local = try await LocalEnvironment.start(function, options: options)
-        if let startup = local.timeToFirstNext { measurement.startups.append(startup) }
-        if let registration = local.agentRegistration { measurement.registrations.append(registration) }
+        for (index, mode) in modes.enumerated() {
+            let local = try await LocalEnvironment.start(function, options: options(mode))
+            if let startup = local.timeToFirstNext { measurements[index].startups.append(startup) }
+            if let registration = local.agentRegistration { measurements[index].registrations.append(registration) }
+            await local.stop()
+        }
+    }
+    var environments: [LocalEnvironment] = []
+    for mode in modes { environments.append(try await LocalEnvironment.start(function, options: options(mode))) }
+    for local in environments {
+        for _ in 0..<200 { _ = await local.invoke(event) }
+    }
+    let cpuBefore = environments.map { $0.agentProcessID.flatMap(cpuTime) }
+    let clock = ContinuousClock()
+    for index in measurements.indices { measurements[index].latencies.reserveCapacity(invocations) }
+    for _ in 0..<invocations {
+        for (index, local) in environments.enumerated() {
+            let started = clock.now
+            _ = await local.invoke(event)
+            measurements[index].latencies.append(clock.now - started)
+        }
+    }
+    for (index, local) in environments.enumerated() {
+        measurements[index].agentRSSKilobytes = local.agentProcessID.flatMap(residentKilobytes)
+        if let before = cpuBefore[index], let after = local.agentProcessID.flatMap(cpuTime) {
+            measurements[index].agentCPUPerInvocation = (after - before) / invocations
+        }
         await local.stop()
     }
-    let local = try await LocalEnvironment.start(function, options: options)
-    for _ in 0..<200 { _ = await local.invoke(event) }
-    measurement.latencies.reserveCapacity(invocations)
-    let clock = ContinuousClock()
-    let cpuBefore = local.agentProcessID.flatMap(cpuTime)
-    for _ in 0..<invocations {
-        let started = clock.now
-        _ = await local.invoke(event)
-        measurement.latencies.append(clock.now - started)
-    }
-    measurement.agentRSSKilobytes = local.agentProcessID.flatMap(residentKilobytes)
-    if let cpuBefore, let cpuAfter = local.agentProcessID.flatMap(cpuTime) {
-        measurement.agentCPUPerInvocation = (cpuAfter - cpuBefore) / invocations
-    }
-    await local.stop()
-    return measurement
+    return measurements
 }
 
 func milliseconds(_ duration: Duration) -> String {
@@ -115,9 +128,8 @@ let ruleCompile = compileTime()
 let detectionOff = detectionTime(categories: [])
 let detectionAll = detectionTime(categories: Set(AttackCategory.allCases))
 
-let direct = try await measure(mode: nil)
-let proxyOnly = try await measure(mode: "off")
-let protected = try await measure(mode: "mitigate")
+let measured = try await measure(modes: [nil, "off", "mitigate"])
+let (direct, proxyOnly, protected) = (measured[0], measured[1], measured[2])
 
 func added(_ measure: (Measurement) -> Duration, _ setup: Measurement) -> String {
     milliseconds(measure(setup) - measure(direct))

@@ -13,7 +13,8 @@ struct DetectionEngine: Sendable {
     init(options: DetectorOptions) {
         self.options = options
         self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
-        self.crs = options.crsRules ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
+        // With every category off (the agent's `off` mode) the pack would never match: not compiled.
+        self.crs = options.crsRules && !options.categories.isEmpty ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
         self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
     }
 
