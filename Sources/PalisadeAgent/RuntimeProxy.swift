@@ -66,7 +66,7 @@ public final class RuntimeProxy: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(proxy: self))
                 }
             }
-            .bind(host: "127.0.0.1", port: port)
+            .bind(to: try SocketAddress(ipAddress: "127.0.0.1", port: port))
             .get()
     }
 
@@ -201,7 +201,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        ClientBootstrap(group: context.eventLoop)
+        let bootstrap = ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -209,20 +209,20 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(owner: bound))
                 }
             }
-            .connect(host: proxy.upstream.host, port: proxy.upstream.port)
-            .whenComplete { result in
-                let handler = bound.value
-                switch result {
-                case .success(let channel):
-                    handler.upstream = channel
-                    for part in handler.pendingUpstream { channel.write(part, promise: nil) }
-                    handler.pendingUpstream.removeAll()
-                    channel.flush()
-                case .failure(let error):
-                    handler.proxy.reporter.log("error", "runtime API unreachable at \(handler.proxy.upstream): \(error)")
-                    handler.context?.close(promise: nil)
-                }
+        let connected = proxy.upstream.literal.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: proxy.upstream.host, port: proxy.upstream.port)
+        connected.whenComplete { result in
+            let handler = bound.value
+            switch result {
+            case .success(let channel):
+                handler.upstream = channel
+                for part in handler.pendingUpstream { channel.write(part, promise: nil) }
+                handler.pendingUpstream.removeAll()
+                channel.flush()
+            case .failure(let error):
+                handler.proxy.reporter.log("error", "runtime API unreachable at \(handler.proxy.upstream): \(error)")
+                handler.context?.close(promise: nil)
             }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -21,14 +21,18 @@ public final class HTTPClientConnection {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (HTTPClientConnection) async throws -> Result
     ) async throws -> Result {
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                }
+        let bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
+        let initializer = { @Sendable (channel: any Channel) in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
             }
+        }
+        let channel = if let literal = address.literal {
+            try await bootstrap.connect(to: literal, channelInitializer: initializer)
+        } else {
+            try await bootstrap.connect(host: address.host, port: address.port, channelInitializer: initializer)
+        }
         return try await channel.executeThenClose { inbound, outbound in
             try await body(HTTPClientConnection(address: address, responses: inbound, requests: outbound))
         }

@@ -72,6 +72,10 @@ public struct LoopbackAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(host):\(port)" }
+
+    /// The address itself when `host` is an IP literal (as AWS_LAMBDA_RUNTIME_API always is): NIO
+    /// then connects without a name lookup and without Happy Eyeballs' timers.
+    public var literal: SocketAddress? { try? SocketAddress(ipAddress: host, port: port) }
 }
 
 extension HTTPHeaders {

@@ -25,12 +25,8 @@ public enum LayerFiles {
         [ -r "$state" ] || return 1
         read -r pid port < "$state" || return 1
         kill -0 "$pid" 2>/dev/null || return 1
-        # A killed agent not yet reaped by its parent is a zombie: gone all the same. (Read with the
-        # shell's own `read`: this runs before every cold start, and a grep would cost a process.)
-        while read -r key value _; do
-            [ "$key" = "State:" ] && { [ "$value" != Z ]; return; }
-        done < "/proc/$pid/status" 2>/dev/null
-        return 0
+        # A killed agent not yet reaped by its parent is a zombie: gone all the same.
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
     }
 
     unprotected() {

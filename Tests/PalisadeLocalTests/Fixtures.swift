@@ -116,7 +116,8 @@ enum Fixtures {
             if let log = try? String(contentsOfFile: path, encoding: .utf8), log.contains(text) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("the log never showed \"\(text)\"")
+        let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        Issue.record("the log never showed \"\(text)\"; it ends with:\n\(log.suffix(3000))")
     }
 
     /// The security events of one category, e.g. `process`.
