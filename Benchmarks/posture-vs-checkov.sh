@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `palisade scan` against Checkov (PyPI) on the same inputs, one run each: the Checkov peer fixtures
 # and a generated 1,000-function SAM template. Prints wall time and peak RSS (/usr/bin/time -v) and
-# the ratios. Checkov goes into its own virtualenv under .build-bench/ so its pins cannot disturb
-# the test tools (moto, boto3) installed for the suite.
+# the ratios (Checkov's figure over Palisade's). Checkov goes into its own virtualenv under
+# .build-bench/ so its pins cannot disturb the test tools (moto, boto3) installed for the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=.build-bench
@@ -12,7 +12,8 @@ if [ ! -x "$work/checkov-venv/bin/checkov" ]; then
     python3 -m venv "$work/checkov-venv"
     "$work/checkov-venv/bin/pip" install --quiet checkov
 fi
-swift build -c release --product palisade >/dev/null
+# The release build as shipped: Swift runtime and Foundation linked statically (README, "Release build").
+swift build -c release --product palisade --static-swift-stdlib >/dev/null
 palisade=.build/release/palisade
 
 # A SAM template with 1,000 functions whose settings vary, so every check has work to do.

@@ -38,7 +38,9 @@ struct AuditCommand: ParsableCommand {
         let (inventory, warnings) = try AccountAuditor(client: client).inventory()
         let scanner = Scanner(checks: checks, context: CheckContext(asOf: PostureInfo.today()))
         let report = ScanReport(findings: scanner.evaluate(inventory), errors: warnings)
-        print(format.render(report, checks: checks, colour: isatty(STDOUT_FILENO) == 1, base: ""), terminator: "")
+        var output = StandardOutput()
+        format.write(report, checks: checks, colour: isatty(STDOUT_FILENO) == 1, base: "", to: &output)
+        output.flush()
         let code = threshold.exitCode(for: ScanReport(findings: report.findings, errors: []))
         if code != 0 { throw ExitCode(code) }
     }

@@ -53,7 +53,9 @@ struct ScanCommand: ParsableCommand {
                               environment: ProcessInfo.processInfo.environment, options: options)
         let report = scanner.scan(paths: paths)
         let terminal = isatty(STDOUT_FILENO) == 1
-        print(format.render(report, checks: checks, colour: colour || terminal, base: FileManager.default.currentDirectoryPath), terminator: "")
+        var output = StandardOutput()
+        format.write(report, checks: checks, colour: colour || terminal, base: FileManager.default.currentDirectoryPath, to: &output)
+        output.flush()
         if format != .table {
             for error in report.errors { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
         }

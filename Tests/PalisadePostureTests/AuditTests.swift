@@ -19,7 +19,7 @@ import Testing
         defer { moto.stop() }
         let client = AWSClient(credentials: AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing"), region: "us-east-1", endpoint: endpoint)
         let (inventory, warnings) = try AccountAuditor(client: client).inventory()
-        #expect(Set(inventory.functions.compactMap(\.name.text)) == ["orders", "uploads", "reports"])
+        #expect(Set(inventory.functions.compactMap(\.name.text)) == ["orders", "uploads", "reports", "catalog"])
         // moto has no CloudTrail LookupEvents, so the console-created check reports why it was skipped.
         #expect(warnings.allSatisfy { $0.message.contains("CloudTrail") })
         let findings = Scanner(context: CheckContext(asOf: "2026-11-23")).evaluate(inventory)
@@ -48,6 +48,67 @@ import Testing
         #expect(status("PAL-URL-002", account + "uploads") == .failed)
         #expect(status("PAL-PERM-001", "uploads#permission/s3-invoke") == .failed)
         #expect(status("PAL-PERM-001", "reports#permission/nightly") == .passed)
+    }
+
+    @Test func publicBucketACLs() throws {
+        let (moto, endpoint) = try Self.startMoto()
+        defer { moto.stop() }
+        let client = AWSClient(credentials: AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing"), region: "us-east-1", endpoint: endpoint)
+        let (inventory, _) = try AccountAuditor(client: client).inventory()
+        #expect(Dictionary(uniqueKeysWithValues: inventory.buckets.map { ($0.ref.id, $0.accessControl.text ?? "") }) == [
+            "arn:aws:s3:::public-assets": "PublicRead", "arn:aws:s3:::public-dropbox": "PublicReadWrite",
+            "arn:aws:s3:::private-data": "Private", "arn:aws:s3:::blocked-assets": "Private",
+        ])
+        let findings = Scanner(checks: try CheckRegistry.select(["PAL-S3-001"]), context: CheckContext(asOf: "2026-11-23")).evaluate(inventory)
+        #expect(Dictionary(uniqueKeysWithValues: findings.map { ($0.resource, $0.status) }) == [
+            "arn:aws:s3:::public-assets": .failed, "arn:aws:s3:::public-dropbox": .failed,
+            "arn:aws:s3:::private-data": .passed, "arn:aws:s3:::blocked-assets": .passed,
+        ])
+    }
+
+    @Test func apiGatewayRoutes() throws {
+        let (moto, endpoint) = try Self.startMoto()
+        defer { moto.stop() }
+        let client = AWSClient(credentials: AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing"), region: "us-east-1", endpoint: endpoint)
+        let auditor = AccountAuditor(client: client)
+        let account = "arn:aws:lambda:us-east-1:123456789012:function:"
+        let routes = try auditor.apiRoutes()
+        #expect(Set(routes.map { "\($0.trigger) \($0.name) -> \($0.function ?? "none")" }) == [
+            "apiGatewayV1 GET /orders -> \(account)orders", "apiGatewayV1 POST /admin -> \(account)orders",
+            "apiGatewayV1 GET /reports -> \(account)orders", "httpApiV2 POST /upload -> \(account)uploads",
+            "httpApiV2 GET /status -> \(account)catalog", "httpApiV2 GET /ping -> \(account)catalog",
+        ])
+        let (inventory, _) = try auditor.inventory()
+        let findings = Scanner(checks: try CheckRegistry.select(["PAL-API-001", "PAL-FN-001"]), context: CheckContext(asOf: "2026-11-23")).evaluate(inventory)
+        func status(_ check: String, _ resource: String) -> Finding.Status? {
+            findings.first { $0.checkID == check && $0.resource == resource }?.status
+        }
+        // Each method or route on its own: open, authorized (IAM, JWT) or limited (usage plan, stage throttling).
+        let verdicts = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, status("PAL-API-001", $0.method.ref.id)) })
+        #expect(verdicts == ["GET /orders": .failed, "POST /admin": .passed, "GET /reports": .passed,
+                             "POST /upload": .failed, "GET /status": .passed, "GET /ping": .passed])
+        // Each function through the routes that call it.
+        #expect(status("PAL-API-001", account + "orders") == .failed)
+        #expect(findings.first { $0.checkID == "PAL-API-001" && $0.resource == account + "orders" }?.message.contains("GET /orders") == true)
+        #expect(status("PAL-API-001", account + "uploads") == .failed)
+        #expect(status("PAL-API-001", account + "catalog") == .passed)
+        #expect(status("PAL-API-001", account + "reports") == nil)
+        #expect(status("PAL-FN-001", account + "catalog") == .passed)
+    }
+
+    @Test func lambdaIntegrationURIs() {
+        let function = "arn:aws:lambda:eu-west-1:111122223333:function:orders"
+        #expect(AccountAuditor.functionArn(fromIntegrationUri: "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/\(function)/invocations") == function)
+        #expect(AccountAuditor.functionArn(fromIntegrationUri: function + ":live") == function)
+        #expect(AccountAuditor.functionArn(fromIntegrationUri: "https://backend.example.com/orders") == nil)
+    }
+
+    @Test func cannedACLFromGrants() {
+        let owner = ["ID": "abc", "Permission": "FULL_CONTROL"]
+        #expect(AccountAuditor.cannedACL(grants: [owner]) == "Private")
+        #expect(AccountAuditor.cannedACL(grants: [owner, ["URI": AccountAuditor.allUsers, "Permission": "READ"]]) == "PublicRead")
+        #expect(AccountAuditor.cannedACL(grants: [owner, ["URI": AccountAuditor.allUsers, "Permission": "WRITE"]]) == "PublicReadWrite")
+        #expect(AccountAuditor.cannedACL(grants: [owner, ["URI": AccountAuditor.authenticatedUsers, "Permission": "READ"]]) == "AuthenticatedRead")
     }
 
     @Test func auditCommandAgainstMoto() throws {

@@ -43,6 +43,28 @@ import Testing
         #expect(checks.count >= 15)
     }
 
+    /// A report far larger than the 64 KiB output block arrives whole and in order.
+    @Test func largeJSONReportIsStreamedWhole() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-large-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var template = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        for index in 0..<300 {
+            template += "  Function\(index):\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
+        }
+        try template.write(to: directory.appendingPathComponent("template.yaml"), atomically: true, encoding: .utf8)
+        let run = try Self.palisade(["scan", "--format", "json", "--fail-on", "none", "--as-of", "2026-01-01", directory.path])
+        #expect(run.status == 0)
+        #expect(run.output.utf8.count > 4 * 65536)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let results = try #require(document["results"] as? [[String: Any]])
+        let perFunction = results.filter { $0["resource"] as? String == "AWS::Serverless::Function.Function0" }.count
+        #expect(perFunction > 5)
+        #expect(results.count == 300 * perFunction)
+        let summary = try #require(document["summary"] as? [String: Int])
+        #expect(summary.values.reduce(0, +) == results.count)
+    }
+
     @Test func sarifAndFailOnNone() throws {
         let run = try Self.palisade(["scan", "--format", "sarif", "--fail-on", "none", fixtures.appendingPathComponent("checkov/cloudformation/LambdaFunctionURLAuth").path])
         #expect(run.status == 0)

@@ -74,6 +74,17 @@ import Testing
         #expect(xml.contains("<failure type=\"critical\""))
     }
 
+    /// `today()` formats the UTC date itself (no ICU); it must agree with Foundation's formatter.
+    @Test func todayIsTheUTCDate() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let before = formatter.string(from: Date())
+        let today = PostureInfo.today()
+        #expect(today == before || today == formatter.string(from: Date()))
+    }
+
     @Test func failOnThreshold() {
         let report = Self.sampleReport()
         #expect(FailThreshold("critical")?.exitCode(for: report) == 1)

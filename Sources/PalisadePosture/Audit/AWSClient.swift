@@ -6,8 +6,8 @@ import FoundationNetworking
 import FoundationXML
 #endif
 
-/// Signed requests to the AWS APIs `audit` reads: Lambda's REST API, IAM's query API and the JSON
-/// APIs of CloudWatch Logs and CloudTrail.
+/// Signed requests to the AWS APIs `audit` reads: the REST APIs of Lambda, API Gateway and S3, IAM's
+/// query API and the JSON APIs of CloudWatch Logs and CloudTrail.
 public struct AWSClient: Sendable {
     public var credentials: AWSCredentials
     public var region: String
@@ -56,6 +56,11 @@ public struct AWSClient: Sendable {
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 
+    /// S3's REST API: an XML answer, with the elements named `record` grouped; `nil` when S3 answers 404.
+    func s3(path: String, query: [URLQueryItem] = [], record: String? = nil) throws(PostureError) -> XMLValues? {
+        try send(service: "s3", path: path, query: query).map { XMLValues($0, record: record) }
+    }
+
     /// The `X-Amz-Target` JSON protocol (CloudWatch Logs, CloudTrail).
     func target(service: String, target: String, _ payload: [String: Any]) throws(PostureError) -> [String: Any] {
         let body = (try? JSONSerialization.data(withJSONObject: payload)) ?? Data("{}".utf8)
@@ -74,25 +79,37 @@ public struct AWSClient: Sendable {
     }
 }
 
-/// The text of every element of an XML document, by element name, in document order.
+/// The text of every element of an XML document, by element name, in document order; and, for
+/// repeated elements such as S3's `Grant`, the texts inside each occurrence kept together.
 struct XMLValues {
     private(set) var values: [String: [String]] = [:]
+    /// One entry per `record` element: the texts of the elements inside it, by name.
+    private(set) var records: [[String: String]] = []
 
-    init(_ data: Data) {
-        let collector = Collector()
+    init(_ data: Data, record: String? = nil) {
+        let collector = Collector(record: record)
         let parser = XMLParser(data: data)
         parser.delegate = collector
         _ = parser.parse()
         values = collector.values
+        records = collector.records
     }
 
     subscript(name: String) -> [String] { values[name] ?? [] }
 
     private final class Collector: NSObject, XMLParserDelegate {
+        let record: String?
         var values: [String: [String]] = [:]
+        var records: [[String: String]] = []
+        var current: [String: String]?
         var text = ""
 
+        init(record: String?) {
+            self.record = record
+        }
+
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            if elementName == record { current = [:] }
             text = ""
         }
 
@@ -101,7 +118,14 @@ struct XMLValues {
         }
 
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            values[elementName, default: []].append(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            values[elementName, default: []].append(value)
+            if elementName == record, let finished = current {
+                records.append(finished)
+                current = nil
+            } else {
+                current?[elementName] = value
+            }
             text = ""
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Reads a live account's Lambda functions and the roles, permissions, event sources, URLs and log
-/// groups around them into the same inventory templates produce, so the same checks apply.
+/// Reads a live account's Lambda functions and the roles, permissions, event sources, URLs, log
+/// groups, API routes and S3 buckets around them into the same inventory templates produce, so the
+/// same checks apply.
 public struct AccountAuditor {
     public var client: AWSClient
 
@@ -29,6 +30,18 @@ public struct AccountAuditor {
             } catch {
                 warnings.append(error)
             }
+        }
+        do throws(PostureError) {
+            let routes = try apiRoutes()
+            inventory.apiMethods += routes.map(\.method)
+            Self.attach(routes, to: &inventory.functions)
+        } catch {
+            warnings.append(PostureError(error.code, file: error.file, "API Gateway unreadable, API route check incomplete: \(error.message)"))
+        }
+        do throws(PostureError) {
+            inventory.buckets = try buckets(warnings: &warnings)
+        } catch {
+            warnings.append(PostureError(error.code, file: error.file, "S3 unreadable, public ACL check skipped: \(error.message)"))
         }
         do throws(PostureError) {
             let origins = try consoleCreations()

@@ -21,13 +21,12 @@ struct EnvironmentSecretsCheck: PostureCheck {
 
     /// Why a value looks like a secret, or `nil`.
     static func secretReason(name: String, value: String) -> String? {
-        if value.range(of: #"(?<![A-Z0-9])(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])"#, options: .regularExpression) != nil {
+        if containsAccessKeyID(value) {
             return "an AWS access key id"
         }
         if isReference(value) { return nil }
         let upper = name.uppercased()
-        if upper.contains("SECRET_ACCESS_KEY") || upper.contains("SECRET_KEY"),
-           value.range(of: #"^[A-Za-z0-9/+=]{40}$"#, options: .regularExpression) != nil {
+        if upper.contains("SECRET_ACCESS_KEY") || upper.contains("SECRET_KEY"), isSecretAccessKey(value) {
             return "an AWS secret access key"
         }
         if looksLikeSecretName(upper), value.count >= 8, !value.contains(" ") {
@@ -37,6 +36,36 @@ struct EnvironmentSecretsCheck: PostureCheck {
             return "a high-entropy value"
         }
         return nil
+    }
+
+    /// An access key id (`AKIA`, `ASIA` … and 16 upper-case letters or digits) not run into other such
+    /// characters. Matched on bytes rather than with a regular expression: this runs on every variable
+    /// of every function, and Foundation's regular expressions load ICU.
+    static func containsAccessKeyID(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count >= 20 else { return false }
+        for start in 0...(bytes.count - 20) where start == 0 || !isKeyCharacter(bytes[start - 1]) {
+            let end = start + 20
+            guard end == bytes.count || !isKeyCharacter(bytes[end]),
+                  accessKeyPrefixes.contains(where: { bytes[start..<start + 4].elementsEqual($0) }),
+                  bytes[start + 4..<end].allSatisfy(isKeyCharacter) else { continue }
+            return true
+        }
+        return false
+    }
+
+    private static let accessKeyPrefixes = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"].map { Array($0.utf8) }
+
+    private static func isKeyCharacter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// Exactly 40 characters of base64 (`A-Z a-z 0-9 / + =`), the shape of a secret access key.
+    static func isSecretAccessKey(_ value: String) -> Bool {
+        value.utf8.count == 40 && value.utf8.allSatisfy { byte in
+            isKeyCharacter(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=")
+        }
     }
 
     /// Names that say "secret" but hold a pointer to one (`…_SECRET_NAME`, `…_ARN`) are fine.

@@ -165,7 +165,7 @@ public struct PolicyStatement: Sendable, Equatable {
         self.line = line
     }
 
-    public var allows: Bool { effect.caseInsensitiveCompare("Allow") == .orderedSame }
+    public var allows: Bool { effect.lowercased() == "allow" }
 }
 
 /// An IAM role, policy, group or user whose policy documents are checked for wildcards.

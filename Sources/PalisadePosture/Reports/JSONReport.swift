@@ -3,30 +3,38 @@ import Foundation
 /// The machine-readable report: one object per result with Checkov-comparable fields, plus the
 /// files that could not be scanned.
 public enum JSONReport {
-    /// Written by hand rather than through `JSONEncoder`: a large scan has tens of thousands of
-    /// results, and encoding them through Codable costs more time and memory than the scan itself.
     public static func render(_ report: ScanReport) -> String {
-        var out = "{\n  \"errors\" : ["
-        for (index, error) in report.errors.enumerated() {
-            out += index == 0 ? "\n" : ",\n"
-            out += "    {\"code\": \(quote(error.code.rawValue)), \"file\": \(error.file.map(quote) ?? "null"), "
-            out += "\"line\": \(error.line.map(String.init) ?? "null"), \"message\": \(quote(error.message))}"
-        }
-        out += report.errors.isEmpty ? "],\n  \"results\" : [" : "\n  ],\n  \"results\" : ["
-        out.reserveCapacity(out.utf8.count + report.findings.count * 320)
-        for (index, finding) in report.findings.enumerated() {
-            out += index == 0 ? "\n" : ",\n"
-            out += "    {\"check\": \(quote(finding.checkID)), \"equivalents\": [\(finding.equivalents.map(quote).joined(separator: ", "))], "
-            out += "\"file\": \(quote(finding.file)), \"line\": \(finding.line), \"message\": \(quote(finding.message)), "
-            out += "\"resource\": \(quote(finding.resource)), \"severity\": \(quote(finding.severity.rawValue)), "
-            out += "\"status\": \(quote(finding.status.rawValue))"
-            if let suppression = finding.suppression { out += ", \"suppression\": \(quote(suppression))" }
-            out += ", \"title\": \(quote(finding.title))}"
-        }
-        out += report.findings.isEmpty ? "],\n" : "\n  ],\n"
-        let counts = Dictionary(grouping: report.findings, by: \.status.rawValue).mapValues(\.count).sorted { $0.key < $1.key }
-        out += "  \"summary\" : {\(counts.map { "\(quote($0.key)): \($0.value)" }.joined(separator: ", "))}\n}"
+        var out = ""
+        write(report, to: &out)
         return out
+    }
+
+    /// Written by hand rather than through `JSONEncoder`, and result by result into `out`: a large scan
+    /// has tens of thousands of results, and encoding them through Codable, or holding the whole text,
+    /// costs more time and memory than the scan itself.
+    public static func write(_ report: ScanReport, to out: inout some TextOutputStream) {
+        out.write("{\n  \"errors\" : [")
+        for (index, error) in report.errors.enumerated() {
+            out.write(index == 0 ? "\n" : ",\n")
+            out.write("    {\"code\": \(quote(error.code.rawValue)), \"file\": \(error.file.map(quote) ?? "null"), ")
+            out.write("\"line\": \(error.line.map(String.init) ?? "null"), \"message\": \(quote(error.message))}")
+        }
+        out.write(report.errors.isEmpty ? "],\n  \"results\" : [" : "\n  ],\n  \"results\" : [")
+        var counts: [String: Int] = [:]
+        for (index, finding) in report.findings.enumerated() {
+            counts[finding.status.rawValue, default: 0] += 1
+            var line = index == 0 ? "\n" : ",\n"
+            line += "    {\"check\": \(quote(finding.checkID)), \"equivalents\": [\(finding.equivalents.map(quote).joined(separator: ", "))], "
+            line += "\"file\": \(quote(finding.file)), \"line\": \(finding.line), \"message\": \(quote(finding.message)), "
+            line += "\"resource\": \(quote(finding.resource)), \"severity\": \(quote(finding.severity.rawValue)), "
+            line += "\"status\": \(quote(finding.status.rawValue))"
+            if let suppression = finding.suppression { line += ", \"suppression\": \(quote(suppression))" }
+            line += ", \"title\": \(quote(finding.title))}"
+            out.write(line)
+        }
+        out.write(report.findings.isEmpty ? "],\n" : "\n  ],\n")
+        let summary = counts.sorted { $0.key < $1.key }.map { "\(quote($0.key)): \($0.value)" }.joined(separator: ", ")
+        out.write("  \"summary\" : {\(summary)}\n}")
     }
 
     /// A JSON string literal.

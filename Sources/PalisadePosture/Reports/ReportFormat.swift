@@ -4,12 +4,14 @@ import Foundation
 public enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, sarif, junit
 
-    public func render(_ report: ScanReport, checks: [any PostureCheck], colour: Bool, base: String) -> String {
+    public func write(_ report: ScanReport, checks: [any PostureCheck], colour: Bool, base: String, to out: inout some TextOutputStream) {
         switch self {
-        case .table: return TableReport.render(report, colour: colour)
-        case .json: return JSONReport.render(report) + "\n"
-        case .sarif: return SARIFReport.render(report, checks: checks, version: PostureInfo.version, relativeTo: base) + "\n"
-        case .junit: return JUnitReport.render(report, checks: checks)
+        case .table: out.write(TableReport.render(report, colour: colour))
+        case .json:
+            JSONReport.write(report, to: &out)
+            out.write("\n")
+        case .sarif: out.write(SARIFReport.render(report, checks: checks, version: PostureInfo.version, relativeTo: base) + "\n")
+        case .junit: out.write(JUnitReport.render(report, checks: checks))
         }
     }
 }
@@ -40,11 +42,15 @@ public enum PostureInfo {
     public static let version = "0.1.0"
 
     /// Today's date as `YYYY-MM-DD` in UTC, the default day runtime deprecations are judged by.
+    /// Formatted from `gmtime_r` rather than a `DateFormatter`, which would load ICU's calendar data.
     public static func today() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date())
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        func padded(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(parts.tm_year + 1900, 4))-\(padded(parts.tm_mon + 1, 2))-\(padded(parts.tm_mday, 2))"
     }
 }

@@ -17,6 +17,26 @@ import Testing
         #expect((EnvironmentSecretsCheck.secretReason(name: name, value: value) != nil) == secret)
     }
 
+    @Test(arguments: [
+        ("AKIAIOSFODNN7EXAMPLE", true),
+        ("key=AKIAIOSFODNN7EXAMPLE;", true),
+        ("xASIAIOSFODNN7EXAMPLE", true),
+        ("1AKIAIOSFODNN7EXAMPLE", false),
+        ("AKIAIOSFODNN7EXAMPLE2", false),
+        ("AKIAIOSFODNN7EXAMPL", false),
+        ("AKIAiosfodnn7example", false),
+        ("ABCDIOSFODNN7EXAMPLE", false),
+    ])
+    func findsAccessKeyIDsAloneInTheValue(value: String, found: Bool) {
+        #expect(EnvironmentSecretsCheck.containsAccessKeyID(value) == found)
+    }
+
+    @Test func recognisesTheShapeOfASecretAccessKey() {
+        #expect(EnvironmentSecretsCheck.isSecretAccessKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
+        #expect(!EnvironmentSecretsCheck.isSecretAccessKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE"))
+        #expect(!EnvironmentSecretsCheck.isSecretAccessKey("wJalrXUtnFEMI-K7MDENG/bPxRfiCYEXAMPLEKEY"))
+    }
+
     @Test func failureNamesTheVariableAndItsLine() throws {
         let text = """
         Resources:
