@@ -15,6 +15,9 @@ struct CRSRuleDefinition: Sendable {
     let chain: [CRSCondition]
     /// Literals one of which every match contains (lowercased); nil when the rule must always run.
     let atoms: [String]?
+    /// Atoms that hold for inputs without any of `shellBytes` (optional evasion parts then match
+    /// empty); empty when the pattern cannot match such an input at all; nil when none were derived.
+    let plainAtoms: [String]?
     /// Byte sets (as four 64-bit words) each of which every subject the pattern matches has a byte of.
     let requiredBytes: [[UInt64]]
 }
@@ -34,7 +37,9 @@ struct CRSCondition: Sendable {
 /// A rule's regex runs only when three necessary conditions hold, cheapest first: the input has a
 /// byte of each of the rule's required byte sets, one of its one-byte atoms or (from the automaton)
 /// one of its longer atoms occurs, and the chained conditions hold after the match. The first two
-/// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`.
+/// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`. An input
+/// variant without any shell byte (`"'()[]{}<>;=&|$` and so on) is checked against the rule's plain
+/// atoms instead, which are whole words where the general atoms are single letters.
 final class CRSRulePack: Sendable {
     /// Compiled on first use and shared: compiling takes tens of milliseconds.
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
@@ -45,7 +50,17 @@ final class CRSRulePack: Sendable {
     /// Every rule's longer atoms and phrases in one automaton, run once per input variant.
     let automaton: AhoCorasick
     /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
-    let selections: [[(rule: Int32, isMatch: Bool)]]
+    let selections: [[Selected]]
+
+    /// A rule an automaton pattern selects: `isMatch` when the hit is the match itself (`@pm`), `isPlain`
+    /// when the pattern is one of the rule's plain atoms.
+    struct Selected: Sendable {
+        let rule: Int32
+        let isMatch: Bool
+        let isPlain: Bool
+    }
+
+    static let shellBytes = ByteSet(words: CRSRuleDefinition.shellBytes)
 
     init(definitions: [CRSRuleDefinition]) {
         var rules: [CRSRule] = []
@@ -59,19 +74,17 @@ final class CRSRulePack: Sendable {
         }
         var patterns: [[UInt8]: Int] = [:]
         var ordered: [[UInt8]] = []
-        var selections: [[(rule: Int32, isMatch: Bool)]] = []
+        var selections: [[Selected]] = []
         for (index, rule) in rules.enumerated() {
-            let needles: [[UInt8]]
-            let isMatch: Bool
+            var needles: [([UInt8], Selected)] = []
             switch rule.condition.matcher {
             case .phrases(let phrases):
-                needles = phrases.phrases
-                isMatch = true
+                needles = phrases.phrases.map { ($0, Selected(rule: Int32(index), isMatch: true, isPlain: false)) }
             case .regex:
-                needles = rule.longAtoms
-                isMatch = false
+                needles = rule.longAtoms.map { ($0, Selected(rule: Int32(index), isMatch: false, isPlain: false)) }
+                    + rule.plainLongAtoms.map { ($0, Selected(rule: Int32(index), isMatch: false, isPlain: true)) }
             }
-            for needle in needles {
+            for (needle, selected) in needles {
                 let id: Int
                 if let existing = patterns[needle] {
                     id = existing
@@ -81,7 +94,7 @@ final class CRSRulePack: Sendable {
                     ordered.append(needle)
                     selections.append([])
                 }
-                selections[id].append((Int32(index), isMatch))
+                selections[id].append(selected)
             }
         }
         self.rules = rules
@@ -138,11 +151,19 @@ final class CRSRulePack: Sendable {
         for (setIndex, transforms) in selection.transformSets.enumerated() {
             let effective = transforms.effective(for: input)
             let present = effective.presentBytes(of: input)
+            let isPlain = !present.intersects(Self.shellBytes)
             var waiting = false
             for index in selection.rulesByTransform[setIndex] {
                 let rule = rules[index]
                 guard rule.requiredBytes.allSatisfy({ present.intersects($0) }), rule.targets.covers(input) else { continue }
-                if rule.isUnfiltered || present.intersects(rule.atomBytes) {
+                if isPlain, rule.hasPlainAtoms {
+                    if present.intersects(rule.plainAtomBytes) {
+                        scratch.candidates.append((index, nil))
+                    } else if !rule.plainLongAtoms.isEmpty {
+                        scratch.plainMarks[index] = generation
+                        waiting = true
+                    }
+                } else if rule.isUnfiltered || present.intersects(rule.atomBytes) {
                     scratch.candidates.append((index, nil))
                 } else {
                     // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
@@ -156,8 +177,13 @@ final class CRSRulePack: Sendable {
             for (position, id) in scratch.hits.ids.enumerated() {
                 for selected in selections[Int(id)] {
                     let index = Int(selected.rule)
-                    guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    if selected.isPlain {
+                        guard scratch.plainMarks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    } else {
+                        guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    }
                     scratch.marks[index] = 0
+                    scratch.plainMarks[index] = 0
                     scratch.candidates.append((index, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
                 }
             }
@@ -195,14 +221,16 @@ final class CRSRulePack: Sendable {
 final class CRSScratch {
     let match = MatchScratch()
     var hits: NeedleHits
-    /// Rules waiting for the automaton, stamped with the input's generation.
+    /// Rules waiting for the automaton, stamped with the input's generation (for their plain atoms in `plainMarks`).
     var marks: [UInt32]
+    var plainMarks: [UInt32]
     var generation: UInt32 = 0
     var candidates: [(rule: Int, phraseStart: Int?)] = []
 
     init(ruleCount: Int, patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
         marks = [UInt32](repeating: 0, count: ruleCount)
+        plainMarks = [UInt32](repeating: 0, count: ruleCount)
     }
 }
 
@@ -236,6 +264,12 @@ final class CRSRule: Sendable {
     let longAtoms: [[UInt8]]
     /// A regex rule without atoms: it runs whenever its required bytes are present.
     let isUnfiltered: Bool
+    /// The rule's plain atoms (for inputs without shell bytes) split like `atoms`; `hasPlainAtoms` is
+    /// false when the generator derived none, and both are empty when no plain input can match.
+    let hasPlainAtoms: Bool
+    let plainAtoms: [[UInt8]]
+    let plainAtomBytes: ByteSet
+    let plainLongAtoms: [[UInt8]]
     let requiredBytes: [ByteSet]
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
@@ -293,6 +327,11 @@ final class CRSRule: Sendable {
         }
         atomBytes = ByteSet(single)
         longAtoms = isPhrases ? [] : (atoms ?? []).filter { $0.count > 1 }
+        let plain = isPhrases ? nil : definition.plainAtoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
+        hasPlainAtoms = plain != nil
+        plainAtoms = plain ?? []
+        plainAtomBytes = ByteSet(plainAtoms.filter { $0.count == 1 }.flatMap { $0[0] >= 0x61 && $0[0] <= 0x7A ? [$0[0], $0[0] ^ 0x20] : [$0[0]] })
+        plainLongAtoms = plainAtoms.filter { $0.count > 1 }
     }
 }
 

@@ -10,6 +10,7 @@ struct CRSTargets: Sendable {
     var namedHeaders: [[UInt8]] = []
     var excludedHeaders: [[UInt8]] = []
     var path = false
+    var queryString = false
     var body = false
     var files = false
 
@@ -21,7 +22,8 @@ struct CRSTargets: Sendable {
             let variable = parts.first.map(String.init) ?? ""
             let selector = parts.count > 1 ? Array(parts[1].utf8).lowercasedASCII() : nil
             switch variable {
-            case "ARGS", "ARGS_GET", "ARGS_POST", "QUERY_STRING": arguments = true
+            case "ARGS", "ARGS_GET", "ARGS_POST": arguments = true
+            case "QUERY_STRING": queryString = true
             case "FILES", "FILES_NAMES": files = true
             case "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES": argumentNames = true
             case "REQUEST_COOKIES": cookies = true
@@ -46,6 +48,7 @@ struct CRSTargets: Sendable {
         case .cookieName: cookieNames
         case .headerName: headerNames
         case .path: path
+        case .queryString: queryString
         case .rawBody: body || arguments
         case .fileName: files || arguments
         case .header(let name): (allHeaders && !excludedHeaders.contains(name)) || namedHeaders.contains(name)
