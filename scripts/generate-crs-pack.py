@@ -126,6 +126,57 @@ def node(op, av):
         return ('exact', {''})
     return ('req', None)
 
+# Atoms for plain inputs. Many command rules allow evasion bytes between letters (`b["')\[\\]*u…s…y`) or
+# start at any separator (`;`, `|`, `=`, `$(` …): their atoms shrink to single letters. On an input that
+# holds none of the "shell bytes" below, every such optional part must match empty and every branch that
+# needs one cannot match, so the pattern restricted to the other bytes yields real atoms. The scan uses
+# them only when the input variant has no shell byte.
+SHELL_BYTES = frozenset(b"\"'()[]{}<>;=&|$`\\\n\r\x0b\x0c*^") | frozenset(range(0, 0x09)) | frozenset(range(0x0e, 0x20)) | frozenset([0x7f])
+IMPOSSIBLE = object()
+
+def restrict_seq(seq):
+    out = []
+    for op, av in seq:
+        r = restrict_node(op, av)
+        if r is IMPOSSIBLE: return IMPOSSIBLE
+        if r is not None: out.append(r)
+    return out
+
+def restrict_node(op, av):
+    if op == C.LITERAL:
+        return IMPOSSIBLE if av < 0x100 and av in SHELL_BYTES else (op, av)
+    if op == C.IN:
+        if any(o == C.NEGATE for o, _ in av): return (op, av)
+        allowed = class_bytes(av, False) - SHELL_BYTES
+        if not allowed: return IMPOSSIBLE
+        return (op, [(o, a) for o, a in av if not (o == C.LITERAL and a < 0x100 and a in SHELL_BYTES)])
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op == getattr(C, "POSSESSIVE_REPEAT", None):
+        lo, hi, sub = av
+        r = restrict_seq(list(sub))
+        if r is IMPOSSIBLE or not r: return None if lo == 0 else (IMPOSSIBLE if r is IMPOSSIBLE else None)
+        return (op, (lo, hi, r))
+    if op == C.SUBPATTERN:
+        r = restrict_seq(list(av[-1]))
+        return IMPOSSIBLE if r is IMPOSSIBLE else (op, tuple(av[:-1]) + (r,))
+    if op == getattr(C, "ATOMIC_GROUP", None):
+        r = restrict_seq(list(av))
+        return IMPOSSIBLE if r is IMPOSSIBLE else (op, r)
+    if op == C.BRANCH:
+        kept = [r for r in (restrict_seq(list(b)) for b in av[1]) if r is not IMPOSSIBLE]
+        if not kept: return IMPOSSIBLE
+        return (op, (av[0], kept))
+    return (op, av)
+
+def plain_atoms(pattern):
+    try:
+        p = restrict_seq(list(sre_parse.parse(pre(pattern))))
+    except Exception:
+        return None
+    if p is IMPOSSIBLE: return []
+    r = to_req(info(p))
+    return sorted(r) if r else None
+
+
 # Required byte sets, the cheaper cousin of atoms: a few sets of bytes such that every subject the
 # pattern matches contains at least one byte of each set. They are checked against the set of bytes an
 # input holds (one AND per set) before the automaton's hits or PCRE2 are consulted. 932230's leading
@@ -348,13 +399,20 @@ for rule, category, kind, argument, chain in rules:
     if found is not None and any(ord(ch) > 0x7F for atom in found for ch in atom):
         found = None
     atom_list = "nil" if found is None else "[" + ", ".join(swift_string(a) for a in found) + "]"
+    plain = plain_atoms(argument) if kind == "regex" else None
+    if plain is not None and any(ord(ch) > 0x7F for atom in plain for ch in atom):
+        plain = None
+    # Worth it only when the plain atoms are rarer than the atoms every input is checked against.
+    if plain is not None and found is not None and rarity(set(plain)) >= rarity(set(found)):
+        plain = None
+    plain_list = "nil" if plain is None else "[" + ", ".join(swift_string(a) for a in plain) + "]"
     required_list = ", ".join(byte_words(b) for b in (required_sets(argument, needs_utf(argument)) if kind == "regex" else []))
     lines.append(
-        "        CRSRuleDefinition(id: %d, category: .%s, paranoiaLevel: %d, message: %s, targets: %s, kind: .%s, argument: %s, transforms: [%s], chain: [%s], atoms: %s, requiredBytes: [%s]),"
+        "        CRSRuleDefinition(id: %d, category: .%s, paranoiaLevel: %d, message: %s, targets: %s, kind: .%s, argument: %s, transforms: [%s], chain: [%s], atoms: %s, plainAtoms: %s, requiredBytes: [%s]),"
         % (rule["id"], category, rule["paranoia_level"], swift_string(rule["msg"]), swift_string(rule["targets"]), kind,
-           swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list, required_list)
+           swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list, plain_list, required_list)
     )
-lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]
+lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule's `plainAtoms`.", "    static let shellBytes: [UInt64] = %s" % byte_words(SHELL_BYTES), "", "    static let phraseFiles: [String: [String]] = ["]
 for name in sorted(files):
     phrases = []
     for raw in open(os.path.join(corpus, "crs-data", name), encoding="utf-8"):

@@ -58,8 +58,8 @@ struct DetectionEngine: Sendable {
     /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
     @discardableResult
     func scan(_ input: ScanInput, scratch: CRSScratch? = nil, into matches: inout [Match]) -> Bool {
-        for detector in detectors {
-            detector.scan(input, into: &matches)
+        if input.source != .queryString {
+            for detector in detectors { detector.scan(input, into: &matches) }
         }
         guard let crs, let crsSelection else { return true }
         if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }

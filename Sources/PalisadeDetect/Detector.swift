@@ -35,7 +35,8 @@ public final class Detector: Sendable {
         var collected: [Input] = []
         let reader = EventReader(document: document, options: options)
         reader.forEachInput { input in
-            if collected.count < options.maxInputs { collected.append(input.materialized()) }
+            // The whole query string repeats the parameters, which name their inputs more precisely.
+            if input.source != .queryString, collected.count < options.maxInputs { collected.append(input.materialized()) }
         }
         return (reader.trigger, collected)
     }

@@ -135,10 +135,4 @@ struct ByteSet {
     func intersects(_ other: ByteSet) -> Bool {
         words.0 & other.words.0 != 0 || words.1 & other.words.1 != 0 || words.2 & other.words.2 != 0 || words.3 & other.words.3 != 0
     }
-
-    func containsAny(from low: UInt8, through high: UInt8) -> Bool {
-        var range = ByteSet()
-        for byte in low...high { range = range.adding(byte) }
-        return intersects(range)
-    }
 }

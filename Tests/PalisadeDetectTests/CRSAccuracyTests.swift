@@ -5,11 +5,11 @@ import Testing
 /// reaches today, so a regression fails the build; the table is printed for the README.
 @Suite struct CRSAccuracyTests {
     static let floorsPL1: [String: Double] = [
-        "lfi": 0.96, "rfi": 0.75, "rce": 0.98, "generic": 0.98, "xss": 0.93, "sqli": 0.98, "java": 0.98, "php": 0.98,
+        "lfi": 0.98, "rfi": 0.99, "rce": 0.99, "generic": 0.99, "xss": 0.95, "sqli": 0.99, "java": 0.99, "php": 0.99,
     ]
-    /// The goal is 3 %; today's engine flags 4.5 %, part of it real attacks labelled benign for one rule
-    /// (metadata URLs, `pg_sleep`); the ceiling keeps today's level from getting worse.
-    static let benignCeiling = 0.047
+    /// The goal is 3 %; today's engine flags 16 of 536 (2.99 %), six of them real attacks that CRS
+    /// labels benign for one rule (metadata URLs, `pg_sleep`, `union all select` in a path).
+    static let benignCeiling = 0.030
 
     @Test func detectsCRSAttacksAndLeavesBenignRequestsClean() throws {
         let corpus = try CRSCorpus.load()

@@ -26,7 +26,8 @@ import Testing
 
 /// The prefilters must never hide a match: on every input of the corpus, whenever a rule's regular
 /// expression matches, one of its atoms occurs in the same (lowercased) text, the text has a byte of
-/// each of the rule's required byte sets, and the byte set the scan estimates for that variant
+/// each of the rule's required byte sets, one of its plain atoms occurs when the text has no shell byte,
+/// and the byte set the scan estimates for that variant
 /// without building it holds every byte the variant has.
 @Suite struct CRSAtomPrefilterTests {
     @Test func atomsAndRequiredBytesArePresentWheneverTheRegexMatches() throws {
@@ -35,6 +36,7 @@ import Testing
         let scratch = MatchScratch()
         var checked = 0
         var requiredChecked = 0
+        var plainChecked = 0
         for line in corpus.split(separator: 0x0A) {
             let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
             for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
@@ -51,14 +53,19 @@ import Testing
                         requiredChecked += 1
                         #expect(bytes.intersects(required), "crs.\(rule.id) matched \(value) without a byte of a required set")
                     }
+                    let lower = subject.lowercasedASCII()
+                    if rule.hasPlainAtoms, !bytes.intersects(CRSRulePack.shellBytes) {
+                        plainChecked += 1
+                        #expect(rule.plainAtoms.contains { ByteScan.find($0, in: lower) != nil }, "crs.\(rule.id) matched \(value), which has no shell byte, with none of its plain atoms present")
+                    }
                     guard let atoms = rule.atoms else { continue }
                     checked += 1
-                    let lower = subject.lowercasedASCII()
                     #expect(atoms.contains { ByteScan.find($0, in: lower) != nil }, "crs.\(rule.id) matched \(value) with none of its atoms present")
                 }
             }
         }
         #expect(checked > 1000)
         #expect(requiredChecked > 1000)
+        #expect(plainChecked > 100)
     }
 }

@@ -72,6 +72,35 @@ import Testing
         #expect(protoKey.contains { $0.category == .proto })
     }
 
+    /// The query string as one input, for CRS 931110: rebuilt from REST parameters, raw from HTTP API.
+    @Test func remoteFileInclusionParameterIsSeenInTheQueryString() throws {
+        let rest = #"{"httpMethod":"GET","path":"/","requestContext":{},"multiValueQueryStringParameters":{"mosConfig_absolute_path":["https://198.51.100.9/x.txt"]}}"#
+        let http = #"{"version":"2.0","rawPath":"/","rawQueryString":"_CONF%5Bpath%5D=https://198.51.100.9/x.txt","requestContext":{}}"#
+        for event in [rest, http] {
+            let verdict = try Self.detector.inspect(event: Array(event.utf8))
+            #expect(verdict.findings.contains { $0.rule == "crs.931110" && $0.location == "queryString" }, "\(verdict.findings.map(\.rule))")
+        }
+        let inputs = try Self.detector.inputs(of: Array(rest.utf8)).inputs
+        #expect(!inputs.contains { $0.location == "queryString" }, "the rebuilt query string is no input of its own for the behaviour guard")
+    }
+
+    /// CRS matches the way the text's own language reads it: Unicode letters join words, prose has no
+    /// command position mid-sentence, a markup-free path carries no script, XMP namespaces are not XHTML.
+    @Test func crsMatchesAreReadInContext() throws {
+        #expect(Self.findings("\\xd0\\xbcscript\\xd0\\xbealert(\\xc2\\xa2XSS\\xc2\\xa2)\\xd0/script").isEmpty)
+        #expect(!Self.findings("alert(document.domain)").isEmpty)
+        #expect(Self.findings("While this is a challenging time for us all, we are busy helping customers.\n").isEmpty)
+        #expect(!Self.findings("time ping -c 20 198.51.100.1").isEmpty)
+        #expect(Self.findings(#"<?xpacket begin="?" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">"#).isEmpty)
+        #expect(Self.findings(#"<html xmlns="http://www.w3.org/1999/xhtml"><body></body></html>"#).contains { $0.rule == "crs.941130" })
+        #expect(!Self.findings("new Function (").isEmpty, "a parameter that opens a call may be spliced into code that closes it")
+        for (path, clean) in [("/get/javascript-manual/document.cookie", true), ("/get/eval(", true), ("/p/<script>alert(1)</script>", false)] {
+            let event = #"{"httpMethod":"GET","path":"# + JSONQuote.quote(path) + #","requestContext":{}}"#
+            let verdict = try Self.detector.inspect(event: Array(event.utf8))
+            #expect(verdict.findings.isEmpty == clean, "\(path) → \(verdict.findings.map(\.rule))")
+        }
+    }
+
     @Test func evidenceIsTheDecodedFragment() {
         let found = Self.findings("%252e%252e%252f%252e%252e%252fetc%252fpasswd")
         #expect(found.contains { $0.category == .traversal && $0.evidence.contains("../") })

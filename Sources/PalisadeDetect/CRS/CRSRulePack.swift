@@ -15,6 +15,9 @@ struct CRSRuleDefinition: Sendable {
     let chain: [CRSCondition]
     /// Literals one of which every match contains (lowercased); nil when the rule must always run.
     let atoms: [String]?
+    /// Atoms that hold for inputs without any of `shellBytes` (optional evasion parts then match
+    /// empty); empty when the pattern cannot match such an input at all; nil when none were derived.
+    let plainAtoms: [String]?
     /// Byte sets (as four 64-bit words) each of which every subject the pattern matches has a byte of.
     let requiredBytes: [[UInt64]]
 }
@@ -34,7 +37,9 @@ struct CRSCondition: Sendable {
 /// A rule's regex runs only when three necessary conditions hold, cheapest first: the input has a
 /// byte of each of the rule's required byte sets, one of its one-byte atoms or (from the automaton)
 /// one of its longer atoms occurs, and the chained conditions hold after the match. The first two
-/// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`.
+/// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`. An input
+/// variant without any shell byte (`"'()[]{}<>;=&|$` and so on) is checked against the rule's plain
+/// atoms instead, which are whole words where the general atoms are single letters.
 final class CRSRulePack: Sendable {
     /// Compiled on first use and shared: compiling takes tens of milliseconds.
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
@@ -53,7 +58,17 @@ final class CRSRulePack: Sendable {
     /// Every rule's longer atoms and phrases in one automaton, run once per input variant.
     let automaton: AhoCorasick
     /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
-    let selections: [[(rule: Int32, isMatch: Bool)]]
+    let selections: [[Selected]]
+
+    /// A rule an automaton pattern selects: `isMatch` when the hit is the match itself (`@pm`), `isPlain`
+    /// when the pattern is one of the rule's plain atoms.
+    struct Selected: Sendable {
+        let rule: Int32
+        let isMatch: Bool
+        let isPlain: Bool
+    }
+
+    static let shellBytes = ByteSet(words: CRSRuleDefinition.shellBytes)
 
     init(definitions: [CRSRuleDefinition]) {
         var rules: [CRSRule] = []
@@ -67,19 +82,17 @@ final class CRSRulePack: Sendable {
         }
         var patterns: [[UInt8]: Int] = [:]
         var ordered: [[UInt8]] = []
-        var selections: [[(rule: Int32, isMatch: Bool)]] = []
+        var selections: [[Selected]] = []
         for (index, rule) in rules.enumerated() {
-            let needles: [[UInt8]]
-            let isMatch: Bool
+            var needles: [([UInt8], Selected)] = []
             switch rule.condition.matcher {
             case .phrases(let phrases):
-                needles = phrases.phrases
-                isMatch = true
+                needles = phrases.phrases.map { ($0, Selected(rule: Int32(index), isMatch: true, isPlain: false)) }
             case .regex:
-                needles = rule.longAtoms
-                isMatch = false
+                needles = rule.longAtoms.map { ($0, Selected(rule: Int32(index), isMatch: false, isPlain: false)) }
+                    + rule.plainLongAtoms.map { ($0, Selected(rule: Int32(index), isMatch: false, isPlain: true)) }
             }
-            for needle in needles {
+            for (needle, selected) in needles {
                 let id: Int
                 if let existing = patterns[needle] {
                     id = existing
@@ -89,7 +102,7 @@ final class CRSRulePack: Sendable {
                     ordered.append(needle)
                     selections.append([])
                 }
-                selections[id].append((Int32(index), isMatch))
+                selections[id].append(selected)
             }
         }
         self.rules = rules
@@ -146,11 +159,19 @@ final class CRSRulePack: Sendable {
         for (setIndex, transforms) in selection.transformSets.enumerated() {
             let effective = transforms.effective(for: input)
             let present = effective.presentBytes(of: input)
+            let isPlain = !present.intersects(Self.shellBytes)
             var waiting = false
             for index in selection.rulesByTransform[setIndex] {
                 let rule = rules[index]
                 guard rule.requiredBytes.allSatisfy({ present.intersects($0) }), rule.targets.covers(input) else { continue }
-                if rule.isUnfiltered || present.intersects(rule.atomBytes) {
+                if isPlain, rule.hasPlainAtoms {
+                    if present.intersects(rule.plainAtomBytes) {
+                        scratch.candidates.append((index, nil))
+                    } else if !rule.plainLongAtoms.isEmpty {
+                        scratch.plainMarks[index] = generation
+                        waiting = true
+                    }
+                } else if rule.isUnfiltered || present.intersects(rule.atomBytes) {
                     scratch.candidates.append((index, nil))
                 } else {
                     // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
@@ -164,8 +185,13 @@ final class CRSRulePack: Sendable {
             for (position, id) in scratch.hits.ids.enumerated() {
                 for selected in selections[Int(id)] {
                     let index = Int(selected.rule)
-                    guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    if selected.isPlain {
+                        guard scratch.plainMarks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    } else {
+                        guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
+                    }
                     scratch.marks[index] = 0
+                    scratch.plainMarks[index] = 0
                     scratch.candidates.append((index, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
                 }
             }
@@ -174,11 +200,12 @@ final class CRSRulePack: Sendable {
         for (index, phraseStart) in scratch.candidates {
             let rule = rules[index]
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
+            if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
             let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.firstMatch(in: subject, scratch: scratch.match) {
+            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, scratch: scratch.match) {
                 range = found
             } else {
                 continue
@@ -203,14 +230,16 @@ final class CRSRulePack: Sendable {
 final class CRSScratch {
     let match = MatchScratch()
     var hits: NeedleHits
-    /// Rules waiting for the automaton, stamped with the input's generation.
+    /// Rules waiting for the automaton, stamped with the input's generation (for their plain atoms in `plainMarks`).
     var marks: [UInt32]
+    var plainMarks: [UInt32]
     var generation: UInt32 = 0
     var candidates: [(rule: Int, phraseStart: Int?)] = []
 
     init(ruleCount: Int, patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
         marks = [UInt32](repeating: 0, count: ruleCount)
+        plainMarks = [UInt32](repeating: 0, count: ruleCount)
     }
 }
 
@@ -223,6 +252,96 @@ enum CRSExclusions {
 
     static func isPlainWebURL(_ input: ScanInput) -> Bool {
         !input.present.intersects(shellBytes) && webSchemes.contains { input.lower.starts(with: $0) }
+    }
+
+    /// A page echoes a request path inside a URL (`href`, `location`): script runs from there only
+    /// after a byte that ends the URL's attribute or string, so a path without one carries no XSS.
+    static let markupBytes = ByteSet("<>\"'`")
+
+    static func isPathWithoutMarkup(_ input: ScanInput) -> Bool {
+        input.source == .path && !input.present.intersects(markupBytes)
+    }
+
+    /// Whether a match of `rule` in `subject` (the rule's variant of `input`) stands once the text is
+    /// read as its language reads it; a rejected match lets the search go on after its start.
+    static func accepts(_ rule: CRSRule, _ range: Range<Int>, in subject: [UInt8], input: ScanInput) -> Bool {
+        // Byte-mode `\b` sees a boundary after any non-ASCII byte; in JavaScript, SQL and shell a
+        // letter such as `о` in `оalert(` is part of the same word.
+        if rule.startsWithWordBoundary, range.lowerBound > 0, range.lowerBound < subject.count, subject[range.lowerBound].isLetterOrDigit,
+           precededByLetter(subject, at: range.lowerBound) { return false }
+        switch rule.category {
+        case .xss, .code:
+            // A path that ends in an open call (`/docs/eval(`) names a route or file: the argument list
+            // never closes. (A parameter may be spliced into code that closes it, so it still counts.)
+            if input.source == .path, range.upperBound > range.lowerBound, subject[range.upperBound - 1] == UInt8(ascii: "("),
+               subject[range.upperBound...].allSatisfy(ByteScan.isSpace) { return false }
+            if rule.id == 941130, !declaresScriptNamespace(subject, match: range) { return false }
+        case .cmdi:
+            // Without any shell metacharacter, an input runs only as a whole command line, where the
+            // program is its first word: a command word in the middle of prose ("a challenging time
+            // for us all, we are busy helping") is not at a command position.
+            if isPlainText(input), subject[..<range.lowerBound].contains(where: { !ByteScan.isSpace($0) }) { return false }
+        default:
+            break
+        }
+        return true
+    }
+
+    /// No shell byte except trailing whitespace (a line break that ends a form field separates nothing).
+    static func isPlainText(_ input: ScanInput) -> Bool {
+        guard input.present.intersects(CRSRulePack.shellBytes) else { return true }
+        var end = input.bytes.count
+        while end > 0, ByteScan.isSpace(input.bytes[end - 1]) { end -= 1 }
+        return !input.bytes[..<end].contains { CRSRulePack.shellBytes.contains($0) }
+    }
+
+    /// Whether the UTF-8 character that ends before `index` is a letter (not Latin-1 or general
+    /// punctuation, symbols or spaces).
+    static func precededByLetter(_ text: [UInt8], at index: Int) -> Bool {
+        guard text[index - 1] >= 0x80 else { return false }
+        var start = index - 1
+        while start > 0, index - start < 4, text[start] & 0xC0 == 0x80 { start -= 1 }
+        let lead = text[start]
+        var scalar: UInt32
+        switch lead {
+        case 0xC0...0xDF: scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF: scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF7: scalar = UInt32(lead & 0x07)
+        default: return false
+        }
+        for byte in text[(start + 1)..<index] { scalar = scalar << 6 | UInt32(byte & 0x3F) }
+        switch scalar {
+        case 0x80...0xBF, 0xD7, 0xF7, 0x2000...0x206F, 0x2190...0x2BFF, 0x3000...0x303F, 0xFE30...0xFE4F, 0xFF00...0xFF0F: return false
+        default: return true
+        }
+    }
+
+    /// CRS 941130 flags `xmlns`: a namespace declaration brings script only when it binds a namespace
+    /// browsers render (XHTML, SVG, MathML, XLink, XSLT: all under w3.org) or a script URL. XMP
+    /// metadata (`xmlns:x="adobe:ns:meta/"`) binds none of them. The other keywords always count.
+    static func declaresScriptNamespace(_ subject: [UInt8], match: Range<Int>) -> Bool {
+        let lower = subject.lowercasedASCII()
+        let keyword = Array("xmlns".utf8)
+        guard let first = ByteScan.find(keyword, in: Array(lower[match])), first <= 1 else { return true }
+        var from = match.lowerBound
+        while let at = ByteScan.find(keyword, in: lower, from: from) {
+            var index = at + keyword.count
+            if index < lower.count, lower[index] == UInt8(ascii: ":") {
+                index += 1
+                while index < lower.count, lower[index].isNameByte { index += 1 }
+            }
+            index = ByteScan.skipSpace(lower, from: index)
+            guard index < lower.count, lower[index] == UInt8(ascii: "=") else { return true }
+            index = ByteScan.skipSpace(lower, from: index + 1)
+            let quote = index < lower.count && (lower[index] == 0x22 || lower[index] == 0x27) ? lower[index] : nil
+            if quote != nil { index += 1 }
+            var end = index
+            while end < lower.count, lower[end] != (quote ?? 0x20), lower[end] != UInt8(ascii: ">"), quote != nil || !ByteScan.isSpace(lower[end]) { end += 1 }
+            let value = Array(lower[index..<end])
+            for dangerous in ["w3.org", "javascript:", "data:", "vbscript:"] where ByteScan.find(Array(dangerous.utf8), in: value) != nil { return true }
+            from = at + keyword.count
+        }
+        return false
     }
 }
 
@@ -244,12 +363,32 @@ final class CRSRule: Sendable {
     let longAtoms: [[UInt8]]
     /// A regex rule without atoms: it runs whenever its required bytes are present.
     let isUnfiltered: Bool
+    /// The rule's plain atoms (for inputs without shell bytes) split like `atoms`; `hasPlainAtoms` is
+    /// false when the generator derived none, and both are empty when no plain input can match.
+    let hasPlainAtoms: Bool
+    let plainAtoms: [[UInt8]]
+    let plainAtomBytes: ByteSet
+    let plainLongAtoms: [[UInt8]]
     let requiredBytes: [ByteSet]
+    /// The pattern begins with `\b` (after its flags), so a match needs a word boundary before it.
+    let startsWithWordBoundary: Bool
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
     /// 64 KB whole. (941160, which is worse, is left out of the pack by the generator.)
     var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
+
+    /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
+    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, scratch: MatchScratch) -> Range<Int>? {
+        guard var found = firstMatch(in: subject, scratch: scratch) else { return nil }
+        for _ in 0..<8 {
+            if CRSExclusions.accepts(self, found, in: subject, input: input) { return found }
+            guard subject.count <= window, case .regex(let regex) = condition.matcher, found.lowerBound + 1 < subject.count,
+                  let next = regex.firstMatch(in: subject, from: found.lowerBound + 1, scratch: scratch) else { return nil }
+            found = next
+        }
+        return nil
+    }
     static let quadratic: Set<Int> = [932125]
     static let windowOverlap = 128
 
@@ -291,6 +430,7 @@ final class CRSRule: Sendable {
         let atoms = definition.atoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
         self.atoms = atoms
         requiredBytes = definition.requiredBytes.map { ByteSet(words: $0) }
+        startsWithWordBoundary = definition.kind == .regex && (definition.argument.hasPrefix("\\b") || definition.argument.hasPrefix("(?i)\\b"))
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
@@ -301,6 +441,11 @@ final class CRSRule: Sendable {
         }
         atomBytes = ByteSet(single)
         longAtoms = isPhrases ? [] : (atoms ?? []).filter { $0.count > 1 }
+        let plain = isPhrases ? nil : definition.plainAtoms.map { $0.map { Array($0.utf8).lowercasedASCII() } }
+        hasPlainAtoms = plain != nil
+        plainAtoms = plain ?? []
+        plainAtomBytes = ByteSet(plainAtoms.filter { $0.count == 1 }.flatMap { $0[0] >= 0x61 && $0[0] <= 0x7A ? [$0[0], $0[0] ^ 0x20] : [$0[0]] })
+        plainLongAtoms = plainAtoms.filter { $0.count > 1 }
     }
 }
 
@@ -403,9 +548,9 @@ public final class CompiledRegex: @unchecked Sendable {
         pcre2_code_free_8(code)
     }
 
-    func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+    func firstMatch(in subject: [UInt8], from start: Int = 0, scratch: MatchScratch) -> Range<Int>? {
         let result = subject.withUnsafeBufferPointer { buffer in
-            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, 0, 0, scratch.data, scratch.context)
+            pcre2_match_8(code, buffer.baseAddress ?? UnsafePointer(bitPattern: 1), buffer.count, start, 0, scratch.data, scratch.context)
         }
         if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT { scratch.limitsHit += 1 }
         // 0 means "matched, but the ovector has no room for the capture groups": still a match.

@@ -10,6 +10,7 @@ struct CRSTargets: Sendable {
     var namedHeaders: [[UInt8]] = []
     var excludedHeaders: [[UInt8]] = []
     var path = false
+    var queryString = false
     var body = false
     var files = false
 
@@ -21,7 +22,8 @@ struct CRSTargets: Sendable {
             let variable = parts.first.map(String.init) ?? ""
             let selector = parts.count > 1 ? Array(parts[1].utf8).lowercasedASCII() : nil
             switch variable {
-            case "ARGS", "ARGS_GET", "ARGS_POST", "QUERY_STRING": arguments = true
+            case "ARGS", "ARGS_GET", "ARGS_POST": arguments = true
+            case "QUERY_STRING": queryString = true
             case "FILES", "FILES_NAMES": files = true
             case "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES": argumentNames = true
             case "REQUEST_COOKIES": cookies = true
@@ -46,6 +48,7 @@ struct CRSTargets: Sendable {
         case .cookieName: cookieNames
         case .headerName: headerNames
         case .path: path
+        case .queryString: queryString
         case .rawBody: body || arguments
         case .fileName: files || arguments
         case .header(let name): (allHeaders && !excludedHeaders.contains(name)) || namedHeaders.contains(name)
@@ -87,9 +90,8 @@ struct TransformSet: Sendable, Hashable {
     func effective(for input: ScanInput) -> TransformSet {
         var bits = self.bits & ~Self.lowercase
         let present = input.present
-        let hasSpace = present.contains(0x20) || present.contains(0x09) || present.contains(0x0A) || present.contains(0x0D) || present.contains(0x0B) || present.contains(0x0C)
-        if !hasSpace { bits &= ~(Self.removeWhitespace | Self.compressWhitespace) }
-        if !present.intersects(Self.commandLineBytes) && !present.containsAny(from: 0x41, through: 0x5A) { bits &= ~Self.commandLine }
+        if !present.intersects(Self.spaceBytes) { bits &= ~(Self.removeWhitespace | Self.compressWhitespace) }
+        if !present.intersects(Self.commandLineBytes) && !present.hasUppercase { bits &= ~Self.commandLine }
         if !present.contains(UInt8(ascii: "*")) { bits &= ~Self.replaceComments }
         if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && input.bytes.count > 1) { bits &= ~Self.normalizePath }
         if input.bytes.count < 8 { bits &= ~Self.base64Decode }
@@ -97,6 +99,7 @@ struct TransformSet: Sendable, Hashable {
     }
 
     static let commandLineBytes = ByteSet("\\\"'^,; \t\n\r")
+    static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C)
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
     /// without building it: transformations mostly drop or fold bytes, and the few they add are added here.

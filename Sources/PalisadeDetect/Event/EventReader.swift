@@ -11,6 +11,9 @@ enum PathComponent {
 /// Where in a request an input sits, in the terms CRS rules use for their targets.
 enum InputSource: Hashable {
     case argument, argumentName, cookie, cookieName, headerName, path, rawBody, fileName
+    /// The whole query string, for the few CRS rules that read `QUERY_STRING` rather than arguments;
+    /// Palisade's own detectors see its parameters one by one instead.
+    case queryString
     /// A header value, with the header's lowercased name.
     case header([UInt8])
 }

@@ -14,7 +14,7 @@ struct InputWalker {
     var context = WalkContext.data
 
     enum WalkContext {
-        case data, cookie, path, rawBody, fileName
+        case data, cookie, path, rawBody, fileName, queryString
         case header([UInt8])
     }
 
@@ -47,6 +47,7 @@ struct InputWalker {
         case .path: .path
         case .rawBody: .rawBody
         case .fileName: .fileName
+        case .queryString: .queryString
         case .header(let name): isKey ? .headerName : .header(name)
         }
         emit(InputView(path: path, value: bytes, record: record, isKey: isKey, source: source))
@@ -99,8 +100,10 @@ struct InputWalker {
         if let path = root["path"] { within(.name("path")) { $0.sendPath(path.stringBytes) } }
         if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
+            sendQueryString(Self.queryString(of: multi))
         } else if let single = root["queryStringParameters"] {
             readParameters(single, named: "queryStringParameters", encoded: queryIsEncoded)
+            sendQueryString(Self.queryString(of: single))
         }
         if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
         let headers: JSONValue?
@@ -119,6 +122,7 @@ struct InputWalker {
         if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath.stringBytes) } }
         if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
+            sendQueryString(raw.stringBytes)
         } else if let single = root["queryStringParameters"] {
             readParameters(single, named: "queryStringParameters", encoded: false)
         }
@@ -137,6 +141,28 @@ struct InputWalker {
         context = .path
         send(bytes)
         context = .data
+    }
+
+    mutating func sendQueryString(_ bytes: [UInt8]) {
+        context = .queryString
+        within(.name("queryString")) { $0.send(bytes) }
+        context = .data
+    }
+
+    /// REST and ALB events carry only the parsed parameters: the query string is rebuilt from them in
+    /// order (`name=value&…`), as the function's framework would see it.
+    static func queryString(of parameters: JSONValue) -> [UInt8] {
+        guard parameters.kind == .object else { return [] }
+        var query: [UInt8] = []
+        for (key, value) in parameters.members {
+            for item in value.kind == .array ? Array(value.elements) : [value] where item.kind == .string {
+                if !query.isEmpty { query.append(UInt8(ascii: "&")) }
+                query += key.stringBytes
+                query.append(UInt8(ascii: "="))
+                query += item.stringBytes
+            }
+        }
+        return query
     }
 
     mutating func readParameters(_ parameters: JSONValue, named name: String, encoded: Bool) {
