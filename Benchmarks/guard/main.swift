@@ -145,7 +145,7 @@ func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 print("Behaviour guard overhead (medians: per operation over \(rounds) alternating runs, \(starts) alternating starts)")
-print(pad("", 26) + pad("without guard", 15) + pad("with guard", 13) + "added")
+print(pad("", 32) + pad("without guard", 15) + pad("with guard", 13) + "added")
 for row in rows {
-    print(pad(row.0, 26) + pad(row.1, 15) + pad(row.2, 13) + row.3)
+    print(pad(row.0, 32) + pad(row.1, 15) + pad(row.2, 13) + row.3)
 }
