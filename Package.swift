@@ -92,7 +92,7 @@ let package = Package(
         // Prints the agent-overhead table: scripts/bench-agent
         .executableTarget(name: "agent-overhead", dependencies: ["PalisadeLocal", "PalisadeDetect"], path: "Benchmarks/agent-overhead", swiftSettings: strict),
         // Prints the behaviour guard's overhead table: scripts/bench-guard
-        .executableTarget(name: "guard-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/guard", exclude: ["guard-bench.c"], swiftSettings: strict),
+        .executableTarget(name: "guard-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/guard", exclude: ["guard-bench.c", "exit-static.c"], swiftSettings: strict),
         .executableTarget(
             name: "palisade-console-bench",
             dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore"],

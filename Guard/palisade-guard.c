@@ -18,7 +18,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -26,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,9 +231,14 @@ static long milliseconds_now(void) {
     return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
 }
 
+// A connection whose reads give up after the timeout by themselves (SO_RCVTIMEO): an answer costs one
+// blocking recv, no poll.
 static int open_connection(void) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
+    struct timeval limit = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
     struct sockaddr_un address;
     memset(&address, 0, sizeof(address));
     address.sun_family = AF_UNIX;
@@ -253,18 +259,15 @@ static int exchange(int fd, const struct request *request, char *answer) {
         if (written <= 0) return -1;
         sent += (size_t)written;
     }
-    long deadline = milliseconds_now() + timeout_ms;
+    long deadline = 0; // set on the first interruption: signals must not stretch the wait forever
     size_t received = 0;
     for (;;) {
-        long left = deadline - milliseconds_now();
-        if (left <= 0) return -1;
-        struct pollfd poll_fd = { .fd = fd, .events = POLLIN };
-        int ready = poll(&poll_fd, 1, (int)left);
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return -1;
         ssize_t count = recv(fd, answer + received, ANSWER_MAX - 1 - received, 0);
-        if (count < 0 && errno == EINTR) continue;
-        if (count <= 0) return -1;
+        if (count < 0 && errno == EINTR) {
+            if (deadline == 0) deadline = milliseconds_now() + timeout_ms;
+            if (milliseconds_now() < deadline) continue;
+        }
+        if (count <= 0) return -1; // EAGAIN: SO_RCVTIMEO ran out
         received += (size_t)count;
         answer[received] = '\0';
         char *end = memchr(answer, '\n', received);
@@ -284,7 +287,8 @@ static void write_line(const char *text) {
     }
 }
 
-// The errno to fail with, or 0 to go ahead. `own_connection` is for the exec path (see the top).
+// The errno to fail with, or 0 to go ahead. `own_connection` is for the exec path (see the top); the
+// caller of posix_spawn, system and popen is an ordinary process and shares the connection instead.
 static int ask(struct request *request, int own_connection) {
     end_request(request);
     char answer[ANSWER_MAX];
@@ -345,7 +349,7 @@ static int ask(struct request *request, int own_connection) {
 
 // MARK: Exec family
 
-static int check_exec(const char *path, char *const argv[]) {
+static int check_exec_on(const char *path, char *const argv[], int own_connection) {
     struct request request;
     begin_request(&request, "exec");
     put_field(&request, "path", path ? path : "");
@@ -357,7 +361,17 @@ static int check_exec(const char *path, char *const argv[]) {
     }
     put_raw(&request, "]");
     put_cwd(&request);
-    return ask(&request, 1);
+    return ask(&request, own_connection);
+}
+
+// execve and its kin may run in a vfork child: a connection of their own.
+static int check_exec(const char *path, char *const argv[]) {
+    return check_exec_on(path, argv, 1);
+}
+
+// posix_spawn, system and popen run in the caller, which may ask many times: the shared connection.
+static int check_spawn(const char *path, char *const argv[]) {
+    return check_exec_on(path, argv, 0);
 }
 
 static size_t environment_count(char *const envp[]) {
@@ -504,7 +518,7 @@ int execle(const char *path, const char *arg, ...) {
 int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
     RESOLVE(posix_spawn);
     if (active) {
-        int denied = check_exec(path, argv);
+        int denied = check_spawn(path, argv);
         if (denied) return denied;
     }
     char *slots[environment_count(envp) + 8];
@@ -515,7 +529,7 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attributes, char *const argv[], char *const envp[]) {
     RESOLVE(posix_spawnp);
     if (active) {
-        int denied = check_exec(file, argv);
+        int denied = check_spawn(file, argv);
         if (denied) return denied;
     }
     char *slots[environment_count(envp) + 8];
@@ -527,7 +541,7 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 // is checked here, in the caller, and the shell's own execs are checked in the shell.
 static int check_shell(const char *command) {
     char *argv[] = { "sh", "-c", (char *)command, NULL };
-    return check_exec("/bin/sh", argv);
+    return check_spawn("/bin/sh", argv);
 }
 
 int system(const char *command) {
@@ -559,7 +573,14 @@ static int has_suffix(const char *text, size_t length, const char *suffix) {
     return length >= size && memcmp(text + length - size, suffix, size) == 0;
 }
 
-// Opens no policy could care about, answered here so that loading code costs no round trip.
+// A path whose last component is a symbolic link: named like code, it may still point anywhere.
+static int is_link(const char *path) {
+    struct stat info;
+    return syscall(SYS_newfstatat, AT_FDCWD, path, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(info.st_mode);
+}
+
+// Opens no policy could care about, answered here so that loading code costs no round trip. The system
+// folders are the image's; a file skipped by its name must not be a link (`/tmp/x.so -> /etc/shadow`).
 static int skipped_path(const char *path) {
     if (path[0] != '/' || strstr(path, "/..")) return 0;
     static const char *const prefixes[] = { "/usr/lib/", "/lib/", "/lib64/", "/usr/share/", "/usr/local/lib/", "/proc/self/fd/", "/etc/ld.so." };
@@ -568,15 +589,15 @@ static int skipped_path(const char *path) {
     }
     if (strcmp(path, "/dev/null") == 0 || strcmp(path, "/dev/urandom") == 0) return 1;
     size_t length = strlen(path);
-    if (has_suffix(path, length, ".so") || has_suffix(path, length, ".pyc")) return 1;
+    int code = has_suffix(path, length, ".so") || has_suffix(path, length, ".pyc");
     const char *version = strstr(path, ".so.");
-    if (version) {
+    if (!code && version) {
         const char *cursor = version + 4;
         while ((*cursor >= '0' && *cursor <= '9') || *cursor == '.') cursor++;
-        if (*cursor == '\0') return 1;
+        code = *cursor == '\0';
     }
-    if (has_suffix(path, length, ".py") && (strstr(path, "/lib/python") || strstr(path, "/site-packages/"))) return 1;
-    return 0;
+    if (!code && has_suffix(path, length, ".py")) code = strstr(path, "/lib/python") || strstr(path, "/site-packages/");
+    return code && !is_link(path);
 }
 
 static int check_open(int dirfd, const char *path, int writes) {

@@ -1,8 +1,10 @@
 // Cost of the operations the behaviour guard asks the agent about, measured inside one process:
-// `guard-bench exec|open|connect N` prints the mean microseconds per operation. Run it with and
-// without LD_PRELOAD=palisade-guard.so (scripts/bench-guard does both and prints the table).
-//   exec:    posix_spawn of /bin/true and waitpid (the child loads the preload library as well)
-//   open:    open and close of a file outside the library's skip list
+// `guard-bench spawn|exec|open|connect N [PROGRAM|FILE]` times N operations one by one and prints the median
+// in microseconds. Run it with and without LD_PRELOAD=palisade-guard.so (scripts/bench-guard alternates
+// both several times and prints the table).
+//   spawn:   posix_spawn of PROGRAM (default /bin/true) and waitpid; a static PROGRAM loads no library
+//   exec:    fork, execve of PROGRAM in the child (how Python and Node start programs), and waitpid
+//   open:    open and close of FILE (default /etc/hostname, outside the library's skip list)
 //   connect: a TCP connect to a listener on 127.0.0.1 (accepted and closed by a thread), then close
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,18 +28,30 @@ static double now_us(void) {
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int spawn_true(void) {
-    char *argv[] = {"/bin/true", NULL};
+static const char *target;
+
+static int spawn_program(void) {
+    char *argv[] = {(char *)target, NULL};
     pid_t pid;
-    if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ) != 0) return -1;
+    if (posix_spawn(&pid, target, NULL, NULL, argv, environ) != 0) return -1;
     int status;
     return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static const char *open_path;
+static int fork_exec_program(void) {
+    char *argv[] = {(char *)target, NULL};
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execve(target, argv, environ);
+        _exit(127);
+    }
+    int status;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
 
 static int open_file(void) {
-    int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+    int fd = open(target, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     return close(fd);
 }
@@ -73,16 +87,24 @@ static int connect_loopback(void) {
     return result;
 }
 
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: guard-bench exec|open|connect COUNT [FILE]\n");
+        fprintf(stderr, "usage: guard-bench spawn|exec|open|connect COUNT [PROGRAM|FILE]\n");
         return 2;
     }
     int count = atoi(argv[2]);
     int (*operation)(void) = NULL;
-    if (strcmp(argv[1], "exec") == 0) operation = spawn_true;
+    if (strcmp(argv[1], "spawn") == 0 || strcmp(argv[1], "exec") == 0) {
+        target = argc > 3 ? argv[3] : "/bin/true";
+        operation = strcmp(argv[1], "spawn") == 0 ? spawn_program : fork_exec_program;
+    }
     if (strcmp(argv[1], "open") == 0) {
-        open_path = argc > 3 ? argv[3] : "/etc/hostname";
+        target = argc > 3 ? argv[3] : "/etc/hostname";
         operation = open_file;
     }
     if (strcmp(argv[1], "connect") == 0) {
@@ -92,7 +114,8 @@ int main(int argc, char **argv) {
         }
         operation = connect_loopback;
     }
-    if (operation == NULL || count <= 0) {
+    double *times = count > 0 ? malloc(sizeof(double) * (size_t)count) : NULL;
+    if (operation == NULL || times == NULL) {
         fprintf(stderr, "unknown operation %s or count %s\n", argv[1], argv[2]);
         return 2;
     }
@@ -103,13 +126,15 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    double start = now_us();
     for (int i = 0; i < count; i++) {
+        double start = now_us();
         if (operation() != 0) {
             perror(argv[1]);
             return 1;
         }
+        times[i] = now_us() - start;
     }
-    printf("%.2f\n", (now_us() - start) / count);
+    qsort(times, (size_t)count, sizeof(double), by_value);
+    printf("%.2f\n", times[count / 2]);
     return 0;
 }

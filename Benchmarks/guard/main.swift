@@ -15,7 +15,8 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().app
 let agent = option("--agent", repository + "/.build/release/palisade-agent")
 let harness = option("--harness", repository + "/.build/guard-bench/guard-bench")
 let operations = Int(option("--operations", "2000")) ?? 2000
-let starts = Int(option("--starts", "15")) ?? 15
+let starts = Int(option("--starts", "21")) ?? 21
+let rounds = Int(option("--rounds", "5")) ?? 5
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-guard-\(getpid())").path
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -38,20 +39,11 @@ func run(_ command: [String], environment: [String: String]) -> String? {
     return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
 }
 
-/// Median wall time of `command`, started `starts` times, alternating with the other setup's runs by the caller.
-func wallTime(_ command: [String], environment: [String: String]) -> Double? {
-    let start = ContinuousClock.now
-    guard run(command, environment: environment) != nil else { return nil }
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-}
-
-func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 // The guard's agent, as `palisade run` starts it: emulator, extension, runtime (a no-op Python function)
 // and a policy that allows the benchmark's programs. Its guard socket serves the harness directly.
 let policy = scratch + "/policy.json"
-try #"{"version": 1, "mode": "mitigate", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^/bin/true$", "^\\S*guard-bench (?:exec|open|connect) [0-9]+$", "^\\S*python3[0-9.]* -c import ", "^node -e require"]}}}"#.write(toFile: policy, atomically: true, encoding: .utf8)
+try #"{"version": 1, "mode": "mitigate", "behaviour": {"processes": {"mode": "mitigate", "allow": ["^/bin/true$", "^\\S*guard-bench (?:spawn|exec|open|connect) [0-9]+(?: \\S+)?$", "^\\S*/exit-static$", "^\\S*python3[0-9.]* -c import ", "^node -e require"]}}}"#.write(toFile: policy, atomically: true, encoding: .utf8)
 let function = LocalFunction(runtime: .python, directory: repository + "/Examples/functions/python", handler: "app.noop", name: "bench-guard")
 let local = try await LocalEnvironment.start(function, options: .init(agent: agent, environment: ["PALISADE_POLICY_FILE": policy], logFile: scratch + "/log.txt", guardLibrary: library))
 // The guard judges operations once the first invocation has begun (the runtime's own start is not judged).
@@ -59,7 +51,7 @@ _ = await local.invoke(Array(#"{"path": "/"}"#.utf8))
 let socket = local.workDirectory + "/state/guard.sock"
 let layer = scratch + "/layer"
 try LayerFiles.writeInProcessHooks(under: layer)
-let guarded = [
+let guardedEnvironment = [
     "LD_PRELOAD": library, "PALISADE_GUARD_SOCKET": socket,
     "PYTHONPATH": layer + "/palisade/python", "NODE_OPTIONS": "--require " + layer + "/" + LayerFiles.nodeHookPath,
 ]
@@ -68,33 +60,81 @@ guard FileManager.default.fileExists(atPath: socket) else {
     exit(1)
 }
 
+/// Runs the C harness once; its median µs per operation.
+func harnessMedian(_ arguments: [String], guarded: Bool) -> Double? {
+    run([harness] + arguments, environment: guarded ? guardedEnvironment : [:]).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+}
+
+/// Wall and CPU (user + system) milliseconds of one run of `command`, its output discarded.
+func timedRun(_ command: [String], environment: [String: String]) -> (wall: Double, cpu: Double)? {
+    let variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PALISADE_") }.merging(environment) { $1 }
+    let argv = command.map { strdup($0) } + [nil]
+    let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    let start = ContinuousClock.now
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, command[0], &actions, nil, argv, envp) == 0 else { return nil }
+    var status: Int32 = 0
+    var usage = rusage()
+    guard wait4(pid, &status, 0, &usage) == pid, status == 0 else { return nil }
+    let elapsed = ContinuousClock.now - start
+    let wall = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+    return (wall, cpu)
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func format(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "failed" }
+
 var rows: [(String, String, String, String)] = []
-for (name, count) in [("exec", max(operations / 10, 50)), ("open", operations * 5), ("connect", operations)] {
-    let plain = run([harness, name, String(count)], environment: [:]).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    let withGuard = run([harness, name, String(count)], environment: guarded).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    let added = zip2(plain, withGuard).map { String(format: "%+.1f µs", $0.1 - $0.0) } ?? "failed"
-    rows.append(("\(name) (µs/op)", plain.map { String(format: "%.1f", $0) } ?? "failed", withGuard.map { String(format: "%.1f", $0) } ?? "failed", added))
+// Each operation: `rounds` harness runs without and with the guard, alternating, so that a busy moment
+// of the machine hits both; each run's median per operation, then the median of the runs.
+let tiny = option("--tiny", repository + "/.build/guard-bench/exit-static")
+let measured: [(String, [String])] = [
+    ("spawn, static program", ["spawn", String(max(operations / 10, 50)), tiny]),
+    ("fork+exec, static prog.", ["exec", String(max(operations / 10, 50)), tiny]),
+    ("spawn /bin/true", ["spawn", String(max(operations / 20, 25)), "/bin/true"]),
+    ("open", ["open", String(operations * 5)]),
+    ("connect", ["connect", String(operations)]),
+]
+for (name, arguments) in measured {
+    var plain: [Double] = []
+    var withGuard: [Double] = []
+    for _ in 0..<rounds {
+        if let value = harnessMedian(arguments, guarded: false) { plain.append(value) }
+        if let value = harnessMedian(arguments, guarded: true) { withGuard.append(value) }
+    }
+    let p = plain.isEmpty ? nil : median(plain)
+    let g = withGuard.isEmpty ? nil : median(withGuard)
+    let added = zip2(p, g).map { String(format: "%+.1f µs", $0.1 - $0.0) } ?? "failed"
+    rows.append(("\(name) (µs/op)", format(p), format(g), added))
 }
 
 let python = run(["python3", "-c", "import sys; print(sys.executable)"], environment: [:])?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "python3"
 let coldStarts: [(String, [String])] = [
     // The interpreter itself, not a version manager's shim script.
-    ("Python cold start (ms)", [python, "-c", "import json, os, subprocess, urllib.request, sqlite3, ssl, email"]),
-    ("Node.js cold start (ms)", ["node", "-e", #"require("http");require("https");require("child_process");require("fs");require("crypto");require("zlib")"#]),
+    ("Python", [python, "-c", "import json, os, subprocess, urllib.request, sqlite3, ssl, email"]),
+    ("Node.js", ["node", "-e", #"require("http");require("https");require("child_process");require("fs");require("crypto");require("zlib")"#]),
 ]
 for (name, command) in coldStarts {
-    var plain: [Double] = []
-    var withGuard: [Double] = []
+    var plain: [(wall: Double, cpu: Double)] = []
+    var withGuard: [(wall: Double, cpu: Double)] = []
     for _ in 0..<starts {
-        if let time = wallTime(command, environment: [:]) { plain.append(time) }
-        if let time = wallTime(command, environment: guarded) { withGuard.append(time) }
+        if let time = timedRun(command, environment: [:]) { plain.append(time) }
+        if let time = timedRun(command, environment: guardedEnvironment) { withGuard.append(time) }
     }
     guard !plain.isEmpty, !withGuard.isEmpty else {
-        rows.append((name, "failed", "failed", ""))
+        rows.append(("\(name) cold start (ms)", "failed", "failed", ""))
         continue
     }
-    let (p, g) = (median(plain), median(withGuard))
-    rows.append((name, String(format: "%.1f", p), String(format: "%.1f", g), String(format: "%+.1f %%", (g - p) / p * 100)))
+    for (label, value) in [("cold start (ms)", { (time: (wall: Double, cpu: Double)) in time.wall }), ("start CPU (ms)", { $0.cpu })] {
+        let (p, g) = (median(plain.map(value)), median(withGuard.map(value)))
+        rows.append(("\(name) \(label)", String(format: "%.1f", p), String(format: "%.1f", g), String(format: "%+.1f %%", (g - p) / p * 100)))
+    }
 }
 await local.stop()
 
@@ -104,8 +144,8 @@ func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 }
 
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-print("Behaviour guard overhead (\(operations) ops, median of \(starts) starts; one run on this machine)")
-print(pad("", 26) + pad("without guard", 15) + pad("with guard", 13) + "added")
+print("Behaviour guard overhead (medians: per operation over \(rounds) alternating runs, \(starts) alternating starts)")
+print(pad("", 32) + pad("without guard", 15) + pad("with guard", 13) + "added")
 for row in rows {
-    print(pad(row.0, 26) + pad(row.1, 15) + pad(row.2, 13) + row.3)
+    print(pad(row.0, 32) + pad(row.1, 15) + pad(row.2, 13) + row.3)
 }

@@ -114,7 +114,7 @@ public final class BehaviourJudge: Sendable {
             finding.correlation = InputCorrelation.command(shell, argv: argv, inputs: inputs())
             errno = Self.errnoPermission
         case .open(let path, let cwd, let writes):
-            let resolved = PathName.resolve(path, cwd: cwd)
+            let resolved = PathName.resolvingLinks(path, cwd: cwd, pid: request.pid)
             finding = BehaviourFinding(area: area, rule: fileViolation(resolved, writes: writes) ?? "", blocked: false, path: resolved)
             finding.correlation = InputCorrelation.path(path, inputs: inputs())
         case .connect(let address, let port, let host):

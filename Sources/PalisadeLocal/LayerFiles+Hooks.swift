@@ -320,14 +320,16 @@ extension LayerFiles {
     // so the reply is awaited by retrying for a short spin and then in Atomics.wait naps, never longer than
     // PALISADE_GUARD_TIMEOUT_MS. No helper process and no worker thread: one round trip costs what the agent
     // takes to answer.
+    //
+    // child_process, net and dns cost milliseconds to load and many functions never use them, so they are
+    // hooked when the process loads them, not here: after every CommonJS require, before every fs call and
+    // fetch, the builtins Node loaded since the last look are read from process.moduleLoadList (it only grows).
     (function palisadeGuard() {
       const socketPath = process.env.PALISADE_GUARD_SOCKET;
       if (!socketPath) return;
       const fs = require('fs');
-      const net = require('net');
-      const dns = require('dns');
       const path = require('path');
-      const childProcess = require('child_process');
+      const Module = module.constructor; // require('module') without the cost of loading it publicly
 
       const failClosed = process.env.PALISADE_GUARD_FAIL_CLOSED === '1';
       const timeoutMs = Number(process.env.PALISADE_GUARD_TIMEOUT_MS) > 0 ? Number(process.env.PALISADE_GUARD_TIMEOUT_MS) : 1000;
@@ -338,10 +340,10 @@ extension LayerFiles {
       const readPrefixes = ['/usr/lib/', '/lib/', '/lib64/', '/usr/share/', '/usr/local/lib/', '/proc/self/fd/', '/var/runtime/', '/var/lang/', nodeLib];
       const codeSuffixes = ['.js', '.mjs', '.cjs', '.json', '.node'];
       const quietPaths = new Set(['/dev/null', '/dev/urandom', '/dev/random']);
-      const { writeSync, readSync, closeSync } = fs;
-      const connect = net.Socket.prototype.connect;
+      const { writeSync, readSync } = fs;
+      let connect = null; // net.Socket.prototype.connect as Node has it, saved when net is hooked
       const nap = new Int32Array(new SharedArrayBuffer(4));
-      const buffer = Buffer.alloc(512);
+      let buffer = null;
 
       let connection = null;
       let warned = false;
@@ -349,6 +351,8 @@ extension LayerFiles {
 
       function open() {
         if (connection && connection.pid === process.pid) return connection;
+        const net = require('net');
+        hookNet(net);
         const socket = new net.Socket();
         socket.on('error', () => {});
         connect.call(socket, { path: socketPath });
@@ -367,6 +371,7 @@ extension LayerFiles {
 
       function exchange(line) {
         const { fd } = open();
+        buffer ??= Buffer.alloc(512);
         const start = process.hrtime.bigint();
         const limit = BigInt(timeoutMs) * 1000000n;
         const stackLimit = Error.stackTraceLimit;
@@ -407,6 +412,7 @@ extension LayerFiles {
 
       // The agent's verdict: null to go ahead, or the Error to fail the call with.
       function ask(request, syscall) {
+        hookLoaded();
         request.v = 1;
         request.pid = process.pid;
         request.ppid = process.ppid;
@@ -512,7 +518,7 @@ extension LayerFiles {
         return { path: shell, argv: [shell, '-c', String(command)] };
       }
 
-      function guardProcess(name, describe) {
+      function guardProcess(childProcess, name, describe) {
         const original = childProcess[name];
         if (typeof original !== 'function') return;
         childProcess[name] = function guarded(...args) {
@@ -535,13 +541,15 @@ extension LayerFiles {
         };
       }
 
-      guardProcess('spawn', commandLine);
-      guardProcess('spawnSync', commandLine);
-      guardProcess('execFile', commandLine);
-      guardProcess('execFileSync', commandLine);
-      guardProcess('exec', shellLine);
-      guardProcess('execSync', shellLine);
-      guardProcess('fork', forkLine);
+      function hookChildProcess() {
+        const childProcess = require('child_process');
+        for (const [name, describe] of [
+          ['spawn', commandLine], ['spawnSync', commandLine], ['execFile', commandLine], ['execFileSync', commandLine],
+          ['exec', shellLine], ['execSync', shellLine], ['fork', forkLine],
+        ]) {
+          guardProcess(childProcess, name, describe);
+        }
+      }
 
       // --- fs ------------------------------------------------------------------------------------
 
@@ -559,6 +567,7 @@ extension LayerFiles {
 
       // Undefined when the open needs no question, else the Error to fail it with or null.
       function fileVerdict(api, target, write) {
+        hookLoaded();
         if (depth > 0) return undefined;
         const file = pathText(target);
         if (file === null) return undefined;
@@ -614,57 +623,128 @@ extension LayerFiles {
       ]) {
         guardFile(fs, name, 'fs.' + name, kind, access);
       }
-      for (const [name, access] of [['open', openFlags], ['readFile', readFlags], ['writeFile', writeFlags], ['appendFile', appendFlags]]) {
-        guardFile(fs.promises, name, 'fs.promises.' + name, 'promise', access);
+      // fs.promises costs milliseconds to load: hooked when the process loads it. Reading fs.promises looks at
+      // once, so that `require('fs').promises.readFile(…)` is asked about.
+      function hookFsPromises() {
+        const promises = fs.promises;
+        for (const [name, access] of [['open', openFlags], ['readFile', readFlags], ['writeFile', writeFlags], ['appendFile', appendFlags]]) {
+          guardFile(promises, name, 'fs.promises.' + name, 'promise', access);
+        }
+      }
+      const promisesProperty = Object.getOwnPropertyDescriptor(fs, 'promises');
+      if (promisesProperty && promisesProperty.configurable && typeof promisesProperty.get === 'function') {
+        const get = promisesProperty.get;
+        promisesProperty.get = function promises() {
+          const value = get.call(this);
+          hookLoaded();
+          return value;
+        };
+        Object.defineProperty(fs, 'promises', promisesProperty);
       }
 
       // --- net and dns ---------------------------------------------------------------------------
 
-      const isAddress = (host) => net.isIP(host) !== 0;
+      const isAddress = (host) => require('net').isIP(host) !== 0;
 
-      net.Socket.prototype.connect = function guardedConnect(...args) {
-        let options = args[0];
-        if (Array.isArray(options)) options = options[0]; // net's internal normalized form
-        if (options === null || typeof options !== 'object') {
-          options = typeof options === 'string' && !/^\d+$/.test(options) ? { path: options } : { port: options, host: typeof args[1] === 'string' ? args[1] : undefined };
-        }
-        if (depth === 0 && options.path === undefined && options.port !== undefined) {
-          const host = options.host || 'localhost';
-          const request = { op: 'connect', api: 'net.connect', address: host, port: Number(options.port) };
-          if (!isAddress(host)) request.host = host;
-          const error = ask(request, 'connect');
-          if (error) {
-            process.nextTick(() => this.destroy(error));
-            return this;
+      function hookNet(net) {
+        if (connect) return;
+        connect = net.Socket.prototype.connect;
+        net.Socket.prototype.connect = function guardedConnect(...args) {
+          let options = args[0];
+          if (Array.isArray(options)) options = options[0]; // net's internal normalized form
+          if (options === null || typeof options !== 'object') {
+            options = typeof options === 'string' && !/^\d+$/.test(options) ? { path: options } : { port: options, host: typeof args[1] === 'string' ? args[1] : undefined };
           }
-        }
-        return connect.apply(this, args);
-      };
+          if (depth === 0 && options.path == null && options.port != null) { // http passes path: null
+            const host = options.host || 'localhost';
+            const request = { op: 'connect', api: 'net.connect', address: host, port: Number(options.port) };
+            if (!isAddress(host)) request.host = host;
+            const error = ask(request, 'connect');
+            if (error) {
+              process.nextTick(() => this.destroy(error));
+              return this;
+            }
+          }
+          return connect.apply(this, args);
+        };
+      }
 
       function resolveVerdict(hostname) {
         if (depth > 0 || typeof hostname !== 'string' || hostname === '' || isAddress(hostname)) return null;
         return ask({ op: 'resolve', api: 'dns.lookup', host: hostname }, 'getaddrinfo');
       }
 
-      const lookup = dns.lookup;
-      dns.lookup = function guardedLookup(hostname, ...rest) {
-        const error = resolveVerdict(hostname);
-        if (error) {
-          const callback = rest[rest.length - 1];
-          if (typeof callback !== 'function') throw error;
-          process.nextTick(callback, error);
-          return {};
+      function hookDns() {
+        const dns = require('dns');
+        const lookup = dns.lookup;
+        dns.lookup = function guardedLookup(hostname, ...rest) {
+          const error = resolveVerdict(hostname);
+          if (error) {
+            const callback = rest[rest.length - 1];
+            if (typeof callback !== 'function') throw error;
+            process.nextTick(callback, error);
+            return {};
+          }
+          return lookup.call(this, hostname, ...rest);
+        };
+        const lookupPromise = dns.promises.lookup;
+        dns.promises.lookup = function guardedLookup(hostname, ...rest) {
+          const error = resolveVerdict(hostname);
+          return error ? Promise.reject(error) : lookupPromise.call(this, hostname, ...rest);
+        };
+      }
+
+      // --- hooking what the process loads ----------------------------------------------------------
+
+      const hooks = new Map([
+        ['NativeModule child_process', hookChildProcess],
+        ['NativeModule net', () => hookNet(require('net'))],
+        ['NativeModule dns', hookDns],
+        ['NativeModule internal/fs/promises', hookFsPromises],
+      ]);
+      const loadList = Array.isArray(process.moduleLoadList) ? process.moduleLoadList : null;
+      let looked = 0;
+
+      // Hooks the builtins loaded since the last look; ES modules importing them see the hooked functions.
+      function hookLoaded() {
+        if (loadList === null || loadList.length === looked) return;
+        let hooked = false;
+        while (looked < loadList.length) {
+          const name = loadList[looked++];
+          const hook = hooks.get(name);
+          if (hook) {
+            hooks.delete(name);
+            hook();
+            hooked = true;
+          }
         }
-        return lookup.call(this, hostname, ...rest);
-      };
-      const lookupPromise = dns.promises.lookup;
-      dns.promises.lookup = function guardedLookup(hostname, ...rest) {
-        const error = resolveVerdict(hostname);
-        return error ? Promise.reject(error) : lookupPromise.call(this, hostname, ...rest);
+        if (hooked) Module.syncBuiltinESMExports();
+      }
+
+      const load = Module._load;
+      Module._load = function palisadeLoad(...args) {
+        const exports = load.apply(this, args);
+        hookLoaded();
+        return exports;
       };
 
-      // ES modules importing these builtins see the guarded functions too.
-      require('module').syncBuiltinESMExports();
+      // fetch loads its HTTP client (and with it net) on first use and connects at once: net is hooked first.
+      const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+      if (fetchProperty && fetchProperty.configurable && typeof fetchProperty.value === 'function') {
+        const fetch = fetchProperty.value;
+        fetchProperty.value = function guardedFetch(...args) {
+          hookNet(require('net'));
+          return fetch.apply(this, args);
+        };
+        Object.defineProperty(globalThis, 'fetch', fetchProperty);
+      }
+
+      if (loadList === null) { // no load list to watch: hook everything now
+        hooks.forEach((hook) => hook());
+        Module.syncBuiltinESMExports();
+      } else {
+        hookLoaded();
+      }
     })();
 
     """#

@@ -91,6 +91,15 @@ public enum Files {
         unlink(path)
     }
 
+    /// What a symbolic link points at, as stored; nil when `path` is not a link or cannot be read.
+    public static func linkTarget(_ path: String) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer -> String? in
+            let length = readlink(path, buffer.baseAddress!, buffer.count)
+            guard length > 0, length < buffer.count else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: length), as: UTF8.self)
+        }
+    }
+
     /// Writes to a descriptor until every byte is out (stderr included), retrying short writes.
     public static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileError) {
         var offset = 0

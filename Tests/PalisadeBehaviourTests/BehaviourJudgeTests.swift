@@ -1,3 +1,4 @@
+import Foundation
 import PalisadeBehaviour
 import PalisadeDetect
 import PalisadePolicy
@@ -167,9 +168,38 @@ import Testing
     }
 
     @Test func pathsResolveAgainstTheWorkingDirectory() {
-        #expect(PathName.resolve("../../etc/passwd", cwd: "/var/task") == "/etc/passwd")
-        #expect(PathName.resolve("docs/../../x", cwd: "/var/task") == "/var/x")
-        #expect(PathName.resolve("/proc//self/./environ", cwd: nil) == "/proc/self/environ")
-        #expect(PathName.resolve("../../../..", cwd: "/a") == "/")
+        #expect(PathName.resolvingLinks("../../etc/passwd", cwd: "/var/task", pid: 0) == "/etc/passwd")
+        #expect(PathName.resolvingLinks("docs/../../x", cwd: "/var/task", pid: 0) == "/var/x")
+        #expect(PathName.resolvingLinks("/proc//self/./environ", cwd: nil, pid: 0) == "/proc/self/environ")
+        #expect(PathName.resolvingLinks("../../../..", cwd: "/a", pid: 0) == "/")
+    }
+
+    @Test func aSymbolicLinkIsJudgedByItsTarget() throws {
+        let files = FileManager.default
+        let directory = files.temporaryDirectory.appendingPathComponent("palisade-links-\(UUID().uuidString.prefix(8))").path
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? files.removeItem(atPath: directory) }
+        let up = String(repeating: "../", count: directory.split(separator: "/").count)
+        try files.createSymbolicLink(atPath: directory + "/environ", withDestinationPath: "/proc/self/environ")
+        try files.createSymbolicLink(atPath: directory + "/shadow", withDestinationPath: up + "etc/shadow")
+        try files.createSymbolicLink(atPath: directory + "/chain.so", withDestinationPath: directory + "/shadow")
+        try files.createSymbolicLink(atPath: directory + "/etc", withDestinationPath: "/etc")
+        try files.createSymbolicLink(atPath: directory + "/me", withDestinationPath: "/proc/self")
+        try files.createSymbolicLink(atPath: directory + "/new", withDestinationPath: directory + "/missing/file")
+
+        let judge = try BehaviourJudgeTests.judge("{}", mode: .mitigate)
+        let pid = ProcessInfo.processInfo.processIdentifier
+        func open(_ path: String, cwd: String? = nil) -> BehaviourFinding? {
+            judge.judge(GuardRequest(operation: .open(path: path, cwd: cwd, writes: false), pid: pid), invoking: true, inputs: { [] }, processArguments: { _ in nil }).finding
+        }
+        #expect(open(directory + "/environ")?.path == "/proc/self/environ")
+        #expect(open(directory + "/environ")?.rule == "file.read-denied")
+        #expect(open("shadow", cwd: directory)?.path == "/etc/shadow", "a relative link, from a relative path")
+        #expect(open(directory + "/chain.so")?.rule == "file.read-denied", "a chain of links, named like code")
+        #expect(open(directory + "/etc/../etc/shadow")?.path == "/etc/shadow", "a linked directory, '..' taken after the link")
+        #expect(open(directory + "/me/environ")?.path == "/proc/self/environ", "/proc/self stays the asking process's")
+        #expect(open(directory + "/new") == nil)
+        #expect(PathName.resolvingLinks(directory + "/new", cwd: nil, pid: pid) == directory + "/missing/file", "a file to be created keeps its name")
+        #expect(PathName.resolvingLinks("/proc/self/cwd/x", cwd: nil, pid: pid) == files.currentDirectoryPath + "/x", "/proc/self is the asking process")
     }
 }

@@ -16,9 +16,10 @@ import Testing
     """#
 
     /// Runs `script` in /bin/sh with the library preloaded; returns status, stdout, stderr.
-    static func shell(_ script: String, environment: [String: String]) throws -> (status: Int32, output: String, errors: String) {
+    static func shell(_ script: String, environment: [String: String], in directory: String? = nil) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = ["-c", script]
         process.environment = ["PATH": "/usr/bin:/bin", "LD_PRELOAD": Fixtures.guardLibrary].merging(environment) { $1 }
         let output = Pipe()
@@ -53,6 +54,32 @@ import Testing
         #expect(events.filter { $0["path"]?.string == "/etc/shadow" && $0["action"]?.string == "blocked" }.count == 2)
         #expect(events.contains { $0["rule"]?.string == "process.not-allowed" && $0["command"]?.string == "id" && $0["source"]?.string == "preload" })
         #expect(events.allSatisfy { $0["requestId"]?.string == "r-1" && $0["palisade"]?.string == "security-event" })
+    }
+
+    @Test func aLinkIsJudgedByItsTargetEvenWhenNamedLikeCode() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-guard-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createSymbolicLink(atPath: directory + "/name", withDestinationPath: "/etc/hostname")
+        try FileManager.default.createSymbolicLink(atPath: directory + "/shadow.so", withDestinationPath: "/etc/shadow")
+        try FileManager.default.createDirectory(atPath: directory + "/site-packages", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/site-packages/x.py", withDestinationPath: "/proc/self/environ")
+        let queue = EventQueue(spillPath: directory + "/spill.jsonl")
+        let context = InvocationContext()
+        context.begin(InvocationFacts(requestID: "r-2", function: "f", trigger: .direct), event: Array("{}".utf8), detector: nil)
+        let policy = #"{"behaviour": {"processes": {"mode": "off"}, "files": {"mode": "mitigate"}}}"#
+        let server = GuardServer(policy: try Policy(json: Array(policy.utf8)).resolved(functionName: "f"), surroundings: BehaviourSurroundings(stateDirectory: directory + "/state"), context: context, reporter: Reporter(queues: [queue]), functionName: "f")
+        let socket = directory + "/guard.sock"
+        let channel = try await server.start(path: socket, group: MultiThreadedEventLoopGroup.singleton)
+        defer { channel.close(promise: nil) }
+
+        let run = try Self.shell("cat name; cat \(directory)/shadow.so; cat \(directory)/site-packages/x.py", environment: ["PALISADE_GUARD_SOCKET": socket], in: directory)
+        #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == (try String(contentsOfFile: "/etc/hostname", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines), "a link to an allowed file is read")
+        #expect(!run.output.contains("root:") && !run.output.contains("PATH="), "\(run.output)")
+        let events = try queue.drain().lines.map { try JSONDocument(bytes: $0).root }
+        let blocked = events.filter { $0["rule"]?.string == "file.read-denied" && $0["action"]?.string == "blocked" }.compactMap { $0["path"]?.string }
+        #expect(blocked.contains("/etc/shadow"), "the .so-named link to /etc/shadow was asked about and judged by its target: \(events)")
+        #expect(blocked.contains("/proc/self/environ"), "\(events)")
     }
 
     @Test func anUnreachableAgentFailsOpenOrClosedAsConfigured() throws {

@@ -94,4 +94,20 @@ import Testing
         #expect(result.output == "denied EPERM\nesm denied EPERM\n")
         #expect(result.errors.contains(#""api":"child_process.execFileSync""#), "\(result.errors)")
     }
+
+    static let lazyProbe = """
+    const loaded = process.moduleLoadList.filter((name) => /^NativeModule (child_process|net|dns|internal\\/fs\\/promises)$/.test(name));
+    console.log('preloaded ' + loaded.join(','));
+    require('http').get('http://127.0.0.1:9/', () => {}).on('error', (error) => console.log('http ' + error.code));
+    require('fs').promises.readFile('/etc/hostname').catch((error) => console.log('fs.promises ' + error.code));
+    require('node:dns').lookup('example.com', (error) => console.log('dns ' + (error && error.code)));
+    """
+
+    @Test func nodeHookLoadsNothingAtStartAndHooksModulesWhenTheyAreLoaded() throws {
+        let result = try Self.run(["node", "-e", Self.lazyProbe], guardSocket: Self.missingSocket, environment: ["PALISADE_GUARD_FAIL_CLOSED": "1"])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "preloaded ", "child_process, net, dns and fs.promises are left to the function: \(result.output)")
+        #expect(Set(lines.dropFirst()) == ["http EPERM", "fs.promises EPERM", "dns EPERM"], "net loaded inside http, fs.promises and dns are hooked before first use: \(result.output) \(result.errors)")
+        #expect(result.errors.contains(#""api":"net.connect""#) && result.errors.contains(#""api":"fs.promises.readFile""#) && result.errors.contains(#""api":"dns.lookup""#), "\(result.errors)")
+    }
 }
