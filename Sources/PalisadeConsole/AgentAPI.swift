@@ -49,7 +49,7 @@ struct AgentAPI: Sendable {
             accepted: outcome.accepted, duplicates: outcome.duplicates,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         )
-        await siem.enqueue(events.filter { outcome.acceptedIds.contains($0.id) })
+        if siem.isEnabled { await siem.enqueue(events.filter { outcome.acceptedIds.contains($0.id) }) }
         do {
             return try Reply.json(IngestReceipt(accepted: outcome.accepted, duplicates: outcome.duplicates))
         } catch { throw ConsoleError(.internalServerError, .malformedBody, "the receipt could not be encoded") }

@@ -38,6 +38,9 @@ actor SIEMForwarder {
     static let capacity = 50_000
     static let maxAttempts = 5
 
+    /// Whether any destination is configured, so the ingest path skips the hop when none is.
+    nonisolated var isEnabled: Bool { !destinations.isEmpty }
+
     init(destinations: SIEMDestinations, metrics: ConsoleMetrics) {
         self.destinations = destinations
         self.metrics = metrics

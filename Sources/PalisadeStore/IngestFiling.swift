@@ -61,8 +61,12 @@ enum IngestFiling {
 
     private static let insertColumns = "group_id, received_ms, " + SQLConsoleStore.eventColumns
     private static let onConflict = " ON CONFLICT (group_id, id) DO NOTHING RETURNING group_id, id"
-    /// SQLite: one prepared single-row insert, stepped once per event (no statement text per batch size).
-    private static let sqliteInsert = "INSERT INTO events (\(insertColumns)) VALUES \(placeholders(rows: 1, columns: 23))" + onConflict
+    /// SQLite: multi-row inserts of 128, 64, …, 1 rows, so a commit of any size takes few statements
+    /// and the statement cache holds eight texts only.
+    private static let sqliteChunkSizes = [128, 64, 32, 16, 8, 4, 2, 1]
+    private static let sqliteInserts = Dictionary(uniqueKeysWithValues: sqliteChunkSizes.map { rows in
+        (rows, "INSERT INTO events (\(insertColumns)) VALUES \(placeholders(rows: rows, columns: 23))" + onConflict)
+    })
     /// PostgreSQL: one statement for the whole commit, each column one array parameter.
     private static let postgresInsert = "INSERT INTO events (\(insertColumns)) SELECT * FROM UNNEST("
         + postgresTypes.map { "?::\($0)[]" }.joined(separator: ", ") + ")" + onConflict
@@ -71,9 +75,18 @@ enum IngestFiling {
     private static func eventStatements(_ batches: [IngestWork], dialect: SQLDialect) -> [SQLQuery] {
         switch dialect {
         case .sqlite:
-            return batches.flatMap { batch in
-                batch.events.map { SQLQuery(sqliteInsert, values($0, groupId: batch.groupId, receivedMs: batch.receivedMs)) }
+            let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }
+            var statements: [SQLQuery] = []
+            var start = 0
+            while start < rows.count {
+                let size = sqliteChunkSizes.first { $0 <= rows.count - start }!
+                var binds: [SQLValue] = []
+                binds.reserveCapacity(size * 23)
+                for (batch, event) in rows[start..<start + size] { binds += values(event, groupId: batch.groupId, receivedMs: batch.receivedMs) }
+                statements.append(SQLQuery(sqliteInserts[size]!, binds))
+                start += size
             }
+            return statements
         case .postgres:
             // In key order, so that consoles filing overlapping retries at once cannot deadlock.
             let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }.sorted { ($0.0.groupId, $0.1.id) < ($1.0.groupId, $1.1.id) }

@@ -12,9 +12,13 @@ final class SQLiteDatabase: SQLDatabase {
 
     init(path: String) throws(StoreError) {
         writer = try SQLiteConnection(path: path)
-        // WAL survives a killed process without an fsync per commit; NORMAL syncs at checkpoints.
-        // A 64 MiB page cache each: the event indexes of a million rows stay in memory.
-        try writer.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536")
+        // WAL with synchronous=NORMAL: a commit is written to the WAL file (the OS holds it) before the
+        // batch is acknowledged, so it survives a killed process (kill -9); only a power loss or kernel
+        // crash can lose the last commits, as there is no fsync per commit (syncs happen at checkpoints).
+        // A 64 MiB page cache each: the event indexes of a million rows stay in memory. Checkpoints every
+        // 16,384 pages (64 MiB of WAL) instead of 1,000: profiled, WAL writes and checkpoint syncs took
+        // a third of the writer thread; a page changed by many commits is copied back once per checkpoint.
+        try writer.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384")
         reader = try SQLiteConnection(path: path)
         try reader.execute("PRAGMA busy_timeout=5000; PRAGMA query_only=ON; PRAGMA cache_size=-65536")
         writerThread.start()
