@@ -93,10 +93,17 @@ func measure(modes: [String?]) async throws -> [Measurement] {
         }
     }
     for (index, local) in environments.enumerated() {
-        measurements[index].agentRSSKilobytes = local.agentProcessID.flatMap(residentKilobytes)
         if let before = cpuBefore[index], let after = local.agentProcessID.flatMap(cpuTime) {
             measurements[index].agentCPUPerInvocation = (after - before) / invocations
         }
+        await local.stop()
+    }
+    // Memory with one agent alive, as in a Lambda sandbox: two agents would share the binary's
+    // pages, which the kernel then keeps mapped in both.
+    for (index, mode) in modes.enumerated() where mode != nil {
+        let local = try await LocalEnvironment.start(function, options: options(mode))
+        for _ in 0..<1000 { _ = await local.invoke(event) }
+        measurements[index].agentRSSKilobytes = local.agentProcessID.flatMap(residentKilobytes)
         await local.stop()
     }
     return measurements
@@ -149,7 +156,7 @@ let rows: [[String]] = [
     ["agent CPU per invocation", "-", proxyOnly.agentCPUPerInvocation.map(milliseconds) ?? "?", protected.agentCPUPerInvocation.map(milliseconds) ?? "?", "", ""],
     ["rule pack compile (in-process, all categories)", "-", "", milliseconds(ruleCompile), "", ""],
     ["detection per event (in-process)", "-", milliseconds(detectionOff), milliseconds(detectionAll), "", ""],
-    ["agent RSS after the run", "-", rss(proxyOnly), rss(protected), "", "≤ 15 MB"],
+    ["agent RSS (alone, after 1,000 invocations)", "-", rss(proxyOnly), rss(protected), "", "≤ 15 MB"],
     ["layer zip (agent stripped)", "-", "", String(format: "%.1f MB (%.1f MB)", Double(layer.zipBytes) / 1_048_576, Double(layer.agentBytes) / 1_048_576), "", ""],
 ]
 print("| measure | direct | agent, protections off | agent, mitigate | added (off / mitigate) | goal |")
