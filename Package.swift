@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "PalisadePosture",
-            dependencies: ["CZlib", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", "PalisadeSystem", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"],
             swiftSettings: strict
         ),

@@ -15,7 +15,7 @@ public enum ResidentCode {
     @discardableResult
     public static func release() -> Int {
         guard let maps = try? Files.read("/proc/self/maps", limit: 1 << 20),
-              let executable = executablePath() else { return 0 }
+              let executable = Files.linkTarget("/proc/self/exe") else { return 0 }
         var advised = 0
         for line in maps.split(separator: UInt8(ascii: "\n")) {
             guard let mapping = Mapping(line), mapping.path == executable, !mapping.writable,
@@ -24,13 +24,6 @@ public enum ResidentCode {
             if madvise(start, length, pageOut) == 0 { advised += length }
         }
         return advised
-    }
-
-    static func executablePath() -> String? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBufferPointer { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
     /// One line of /proc/self/maps: `start-end perms offset dev inode path`.

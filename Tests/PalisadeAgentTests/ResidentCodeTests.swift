@@ -5,7 +5,7 @@ import Testing
     /// Resident kilobytes of this executable's read-only mappings, from /proc/self/smaps.
     static func residentCodeKilobytes() throws -> Int {
         let smaps = String(decoding: try Files.read("/proc/self/smaps", limit: 64 << 20), as: UTF8.self)
-        let executable = try #require(ResidentCode.executablePath())
+        let executable = try #require(Files.linkTarget("/proc/self/exe"))
         var total = 0
         var counting = false
         for line in smaps.split(separator: "\n") {

@@ -185,11 +185,8 @@ final class CRSRulePack: Sendable {
             for (position, id) in scratch.hits.ids.enumerated() {
                 for selected in selections[Int(id)] {
                     let index = Int(selected.rule)
-                    if selected.isPlain {
-                        guard scratch.plainMarks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
-                    } else {
-                        guard scratch.marks[index] == generation, selection.transformIndex[index] == setIndex else { continue }
-                    }
+                    let stamp = selected.isPlain ? scratch.plainMarks[index] : scratch.marks[index]
+                    guard stamp == generation, selection.transformIndex[index] == setIndex else { continue }
                     scratch.marks[index] = 0
                     scratch.plainMarks[index] = 0
                     scratch.candidates.append((index, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))

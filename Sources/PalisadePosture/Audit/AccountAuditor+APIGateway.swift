@@ -33,8 +33,7 @@ extension AccountAuditor {
                 for verb in (resource["resourceMethods"] as? [String: Any] ?? [:]).keys.sorted() {
                     let methodPath = "/restapis/\(apiID)/resources/\(resourceID)/methods/\(verb)"
                     guard let method = try client.json(service: "apigateway", path: methodPath) else { continue }
-                    let authorization = (method["authorizationType"] as? String ?? "NONE").uppercased()
-                    let authorized = authorization != "NONE" || method["apiKeyRequired"] as? Bool == true
+                    let authorized = Self.isAuthorized(method)
                     let ref = ResourceRef(id: "arn:aws:apigateway:\(client.region)::\(methodPath)", file: "aws:\(client.region)", line: 1)
                     let uri = (method["methodIntegration"] as? [String: Any])?["uri"] as? String
                     routes.append(Route(method: APIMethod(ref: ref, authorized: authorized, throttled: throttled), name: "\(verb) \(path)",
@@ -59,7 +58,7 @@ extension AccountAuditor {
             for route in try pages("/v2/apis/\(apiID)/routes", items: "items", token: "nextToken") {
                 guard let routeID = route["routeId"] as? String else { continue }
                 let key = route["routeKey"] as? String ?? routeID
-                let authorized = (route["authorizationType"] as? String ?? "NONE").uppercased() != "NONE" || route["apiKeyRequired"] as? Bool == true
+                let authorized = Self.isAuthorized(route)
                 let throttled = stages.contains { stage in
                     Self.throttles(stage["defaultRouteSettings"] as? [String: Any] ?? [:])
                         || Self.throttles((stage["routeSettings"] as? [String: [String: Any]])?[key] ?? [:])
@@ -84,6 +83,11 @@ extension AccountAuditor {
             next = (page[token] as? String).flatMap { $0.isEmpty ? nil : $0 }
         } while next != nil
         return all
+    }
+
+    /// An authorizer of any type, or a required API key (REST methods and HTTP API routes alike).
+    private static func isAuthorized(_ method: [String: Any]) -> Bool {
+        (method["authorizationType"] as? String ?? "NONE").uppercased() != "NONE" || method["apiKeyRequired"] as? Bool == true
     }
 
     private static func throttles(_ settings: [String: Any]) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import PalisadeSystem
 
 /// The output formats of `palisade scan` and `palisade audit`.
 public enum ReportFormat: String, Sendable, CaseIterable {
@@ -42,15 +43,8 @@ public enum PostureInfo {
     public static let version = "0.1.0"
 
     /// Today's date as `YYYY-MM-DD` in UTC, the default day runtime deprecations are judged by.
-    /// Formatted from `gmtime_r` rather than a `DateFormatter`, which would load ICU's calendar data.
+    /// From `WallClock` rather than a `DateFormatter`, which would load ICU's calendar data.
     public static func today() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func padded(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(padded(parts.tm_year + 1900, 4))-\(padded(parts.tm_mon + 1, 2))-\(padded(parts.tm_mday, 2))"
+        String(WallClock.iso8601(millisecondsSinceEpoch: WallClock.millisecondsSinceEpoch()).prefix(10))
     }
 }
