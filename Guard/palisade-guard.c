@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,6 +53,13 @@ static char preload_entry[PATH_TEXT_MAX + 16];
 static const char *library_path = "";
 static char *kept_entries[4];
 static int kept_count;
+// The published policy beside the socket (see "Deciding without the agent").
+#define POLICY_FILE "guard.policy"
+static char policy_path[sizeof(socket_path) + sizeof(POLICY_FILE)];
+// The process's own argv (a shell running an allowed script may start what the script names).
+static char **own_argv;
+static void refresh_policy_before_fork(void);
+static int has_suffix(const char *text, size_t length, const char *suffix);
 
 static int (*real_open)(const char *, int, ...);
 static int (*real_open64)(const char *, int, ...);
@@ -116,10 +126,13 @@ static void keep_entry(const char *name) {
     }
 }
 
-__attribute__((constructor)) static void guard_start(void) {
+__attribute__((constructor)) static void guard_start(int argc, char **argv) {
     const char *path = getenv("PALISADE_GUARD_SOCKET");
     if (!path || !*path || strlen(path) >= sizeof(socket_path)) return;
     strcpy(socket_path, path);
+    const char *slash = strrchr(socket_path, '/');
+    if (slash) snprintf(policy_path, sizeof(policy_path), "%.*s/" POLICY_FILE, (int)(slash - socket_path), socket_path);
+    own_argv = argc > 0 ? argv : NULL;
     const char *closed = getenv("PALISADE_GUARD_FAIL_CLOSED");
     fail_closed = closed && strcmp(closed, "1") == 0;
     const char *timeout = getenv("PALISADE_GUARD_TIMEOUT_MS");
@@ -143,7 +156,7 @@ __attribute__((constructor)) static void guard_start(void) {
     RESOLVE(__open_2); RESOLVE(__open64_2); RESOLVE(__openat_2); RESOLVE(__openat64_2);
     RESOLVE(connect); RESOLVE(sendto); RESOLVE(getaddrinfo); RESOLVE(execvpe);
     RESOLVE(posix_spawn); RESOLVE(posix_spawnp); RESOLVE(system); RESOLVE(popen);
-    pthread_atfork(NULL, NULL, reset_after_fork);
+    pthread_atfork(refresh_policy_before_fork, NULL, reset_after_fork);
     active = 1;
 }
 
@@ -347,9 +360,458 @@ static int ask(struct request *request, int own_connection) {
     return code > 0 ? code : EPERM;
 }
 
+// MARK: Deciding without the agent (the published policy)
+//
+// The agent publishes its rules in `guard.policy` beside the socket (PalisadeBehaviour.PublishedPolicy
+// describes the layout). An operation it would allow without recording anything is allowed here with no
+// round trip: the part is off or in mitigate mode, no deny rule and no input of the current invocation
+// can be involved, and an exec's command line is one an allow rule already accepted. Anything else
+// (report mode, a rule that matches, an input found in it, a stale or missing file) is asked as before.
+// A file version never changes once in place; the agent sets its stale word when a newer one replaces
+// it, and the mappings this process made are kept for two more versions before they are unmapped, so a
+// thread still deciding by one never reads unmapped memory.
+
+#define POLICY_MAGIC 0x31534750u
+#define POLICY_HEADER_WORDS 17
+#define POLICY_MAX_SIZE (16u << 20)
+enum { LIST_COMMANDS, LIST_SHELLS, LIST_INPUTS, LIST_FILE_RULES, LIST_READ_DENY, LIST_WRITE_PROTECT, LIST_NETWORK_DENY, LIST_NETWORK_ALLOW };
+enum { AREA_PROCESS, AREA_FILE, AREA_NETWORK };
+enum { FLAG_INVOKING = 1, FLAG_INPUTS_UNKNOWN = 2 };
+enum { RULE_CIDR = 1, RULE_HOST = 2, RULE_PORT = 4 };
+// What the local check found: ask the agent, or allow.
+enum { LOCAL_ASK = 0, LOCAL_ALLOW = 1 };
+
+struct policy { const unsigned char *base; size_t size; };
+
+#define POLICY_SLOTS 4
+static struct policy policy_slots[POLICY_SLOTS];
+static int policy_slot_next;
+static struct policy *_Atomic policy_current;
+
+static uint32_t policy_word(const struct policy *policy, size_t index) {
+    return ((const uint32_t *)(const void *)policy->base)[index];
+}
+
+// Maps the file in place; 0 when there is none worth using. Syscalls only: safe in a vfork child.
+static int map_policy(struct policy *out) {
+    if (!policy_path[0]) return 0;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, policy_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct stat info;
+    void *base = MAP_FAILED;
+    if (syscall(SYS_fstat, fd, &info) == 0 && info.st_size >= POLICY_HEADER_WORDS * 4 && (size_t)info.st_size <= POLICY_MAX_SIZE) {
+        base = (void *)syscall(SYS_mmap, NULL, (size_t)info.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    }
+    syscall(SYS_close, fd);
+    if (base == MAP_FAILED || (unsigned long)base > -4096UL) return 0;
+    out->base = base;
+    out->size = (size_t)info.st_size;
+    if (policy_word(out, 0) != POLICY_MAGIC || policy_word(out, 16) != out->size) {
+        syscall(SYS_munmap, base, out->size);
+        return 0;
+    }
+    return 1;
+}
+
+static int policy_fresh(const struct policy *policy) {
+    if (!policy || !policy->base) return 0;
+    if (__atomic_load_n(&((const uint32_t *)(const void *)policy->base)[1], __ATOMIC_ACQUIRE) != 0) return 0;
+    // Fail-closed means "deny when the agent is gone": a file left by a dead agent decides nothing.
+    if (fail_closed) {
+        int saved = errno;
+        int alive = syscall(SYS_kill, (pid_t)policy_word(policy, 7), 0) == 0 || errno == EPERM;
+        errno = saved;
+        return alive;
+    }
+    return 1;
+}
+
+// Brings this process's mapping up to date; with connection_lock held (or before fork).
+static void refresh_policy_locked(void) {
+    if (policy_fresh(__atomic_load_n(&policy_current, __ATOMIC_ACQUIRE))) return;
+    struct policy *slot = &policy_slots[policy_slot_next];
+    // The slot's old mapping was replaced POLICY_SLOTS - 1 versions ago.
+    if (slot->base) syscall(SYS_munmap, slot->base, slot->size);
+    slot->base = NULL;
+    if (!map_policy(slot)) return;
+    policy_slot_next = (policy_slot_next + 1) % POLICY_SLOTS;
+    __atomic_store_n(&policy_current, slot, __ATOMIC_RELEASE);
+}
+
+static void refresh_policy_before_fork(void) {
+    if (!active || policy_fresh(__atomic_load_n(&policy_current, __ATOMIC_ACQUIRE))) return;
+    pthread_mutex_lock(&connection_lock);
+    refresh_policy_locked();
+    pthread_mutex_unlock(&connection_lock);
+}
+
+// A bounds-checked walk over one list of the file.
+struct cursor { const struct policy *policy; size_t at; int bad; };
+
+static uint32_t next_word(struct cursor *cursor) {
+    if (cursor->bad || cursor->at + 4 > cursor->policy->size) { cursor->bad = 1; return 0; }
+    uint32_t value = *(const uint32_t *)(const void *)(cursor->policy->base + cursor->at);
+    cursor->at += 4;
+    return value;
+}
+
+static const unsigned char *next_bytes(struct cursor *cursor, size_t length) {
+    if (cursor->bad || length > cursor->policy->size || cursor->at + length > cursor->policy->size) { cursor->bad = 1; return NULL; }
+    const unsigned char *bytes = cursor->policy->base + cursor->at;
+    cursor->at += (length + 3) & ~(size_t)3;
+    return bytes;
+}
+
+static const unsigned char *next_string(struct cursor *cursor, size_t *length) {
+    *length = next_word(cursor);
+    return next_bytes(cursor, *length);
+}
+
+// The cursor after a list's count; the count in `count` (0 and a bad cursor when the file is damaged).
+static struct cursor open_list(const struct policy *policy, int list, uint32_t *count) {
+    struct cursor cursor = { policy, policy_word(policy, 8 + (size_t)list), 0 };
+    *count = next_word(&cursor);
+    if (cursor.bad) *count = 0;
+    return cursor;
+}
+
+// PalisadePolicy.Glob: `*` any run of bytes, `?` one byte; one backtrack point.
+static int glob_matches(const unsigned char *pattern, size_t pattern_length, const char *text, size_t text_length) {
+    size_t p = 0, t = 0, star_text = 0;
+    long star = -1;
+    while (t < text_length) {
+        if (p < pattern_length && pattern[p] == '*') {
+            star = (long)p++;
+            star_text = t;
+        } else if (p < pattern_length && (pattern[p] == '?' || pattern[p] == (unsigned char)text[t])) {
+            p++;
+            t++;
+        } else if (star >= 0) {
+            p = (size_t)star + 1;
+            t = ++star_text;
+        } else {
+            return 0;
+        }
+    }
+    while (p < pattern_length && pattern[p] == '*') p++;
+    return p == pattern_length;
+}
+
+// Whether a list of globs matches `text`; -1 when the file is damaged.
+static int list_glob_matches(const struct policy *policy, int list, const char *text) {
+    uint32_t count;
+    struct cursor cursor = open_list(policy, list, &count);
+    size_t length = strlen(text);
+    for (uint32_t index = 0; index < count; index++) {
+        size_t size;
+        const unsigned char *pattern = next_string(&cursor, &size);
+        if (!pattern) return -1;
+        if (glob_matches(pattern, size, text, length)) return 1;
+    }
+    return cursor.bad ? -1 : 0;
+}
+
+// Whether an input of the invocation may have shaped `subject`: one occurs in it. With `parents`, also
+// any input holding a `..` (the function may have resolved it before opening).
+static int input_involved(const struct policy *policy, const char *subject, size_t length, int parents) {
+    if (policy_word(policy, 2) & FLAG_INPUTS_UNKNOWN) return 1;
+    uint32_t count;
+    struct cursor cursor = open_list(policy, LIST_INPUTS, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        size_t size;
+        const unsigned char *input = next_string(&cursor, &size);
+        if (!input) return 1;
+        if (memmem(subject, length, input, size)) return 1;
+        if (parents && memmem(input, size, "..", 2)) return 1;
+    }
+    return cursor.bad;
+}
+
+// Whether an input holds `host` (ASCII, any case), as the agent ties a destination to an input.
+static int input_names_host(const struct policy *policy, const char *host) {
+    size_t length = strlen(host);
+    if (length < 3) return 0;
+    if (policy_word(policy, 2) & FLAG_INPUTS_UNKNOWN) return 1;
+    uint32_t count;
+    struct cursor cursor = open_list(policy, LIST_INPUTS, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        size_t size;
+        const unsigned char *input = next_string(&cursor, &size);
+        if (!input) return 1;
+        for (size_t start = 0; start + length <= size; start++) {
+            size_t matched = 0;
+            while (matched < length && (input[start + matched] | ((unsigned)(input[start + matched] - 'A') < 26u ? 0x20 : 0)) == (unsigned char)host[matched]) matched++;
+            if (matched == length) return 1;
+        }
+    }
+    return cursor.bad;
+}
+
+// LOCAL_ALLOW when the area needs no look (off, or the runtime still starting), -1 when only the agent
+// can decide (report mode records everything), LOCAL_ASK to go on with the rules.
+static int area_gate(const struct policy *policy, int area) {
+    if (!(policy_word(policy, 2) & FLAG_INVOKING)) return LOCAL_ALLOW;
+    uint32_t mode = policy_word(policy, 3 + (size_t)area);
+    if (mode == 0) return LOCAL_ALLOW;
+    return mode == 2 ? LOCAL_ASK : -1;
+}
+
+// The command line allow rules match is argv joined by single spaces. The exec path reads it in place:
+// in a fork child every stack page it touches is a fresh copy, so it keeps no large buffers.
+
+// The byte at (index, offset) of the joined argv, advancing; -1 past the end.
+static int next_joined_byte(char *const argv[], size_t *index, size_t *offset) {
+    const char *element = argv[*index];
+    if (!element) return -1;
+    if (element[*offset] != '\0') return (unsigned char)element[(*offset)++];
+    if (!argv[*index + 1]) return -1;
+    (*index)++;
+    *offset = 0;
+    return ' ';
+}
+
+static int joined_equals(char *const argv[], const unsigned char *text, size_t length) {
+    if (!argv || !argv[0]) return 0;
+    size_t index = 0, offset = 0;
+    for (size_t at = 0; at < length; at++) {
+        if (next_joined_byte(argv, &index, &offset) != text[at]) return 0;
+    }
+    return next_joined_byte(argv, &index, &offset) < 0;
+}
+
+static int joined_contains(char *const argv[], const unsigned char *needle, size_t size) {
+    if (!argv || size == 0) return 0;
+    for (size_t first = 0; argv[first]; first++) {
+        size_t element_length = strlen(argv[first]);
+        for (size_t start = 0; start <= element_length; start++) {
+            if (start == element_length && !argv[first + 1]) break;
+            size_t index = first, offset = start, matched = 0;
+            while (matched < size && next_joined_byte(argv, &index, &offset) == needle[matched]) matched++;
+            if (matched == size) return 1;
+        }
+    }
+    return 0;
+}
+
+// Whether a list of strings holds the joined argv; -1 when the file is damaged.
+static int list_holds_arguments(const struct policy *policy, int list, char *const argv[]) {
+    uint32_t count;
+    struct cursor cursor = open_list(policy, list, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        size_t size;
+        const unsigned char *item = next_string(&cursor, &size);
+        if (!item) return -1;
+        if (joined_equals(argv, item, size)) return 1;
+    }
+    return cursor.bad ? -1 : 0;
+}
+
+static int local_exec(const struct policy *policy, char *const argv[]) {
+    int gate = area_gate(policy, AREA_PROCESS);
+    if (gate != LOCAL_ASK) return gate == LOCAL_ALLOW;
+    if (!argv || !argv[0]) return LOCAL_ASK;
+    int accepted = list_holds_arguments(policy, LIST_COMMANDS, argv);
+    if (accepted == 0 && own_argv) accepted = list_holds_arguments(policy, LIST_SHELLS, own_argv);
+    if (accepted != 1) return LOCAL_ASK;
+    if (policy_word(policy, 2) & FLAG_INPUTS_UNKNOWN) return LOCAL_ASK;
+    uint32_t count;
+    struct cursor cursor = open_list(policy, LIST_INPUTS, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        size_t size;
+        const unsigned char *input = next_string(&cursor, &size);
+        if (!input || joined_contains(argv, input, size)) return LOCAL_ASK;
+    }
+    return cursor.bad ? LOCAL_ASK : LOCAL_ALLOW;
+}
+
+// Ordered rules, then the read-deny list, then write protection (BehaviourJudge.fileViolation).
+// Whether the agent names a /proc path as written (PathName.resolvingLinks): no `.`, `..` or empty
+// component, and every link on the way has a relative target (`self`, `ns/net`), which the agent keeps.
+static int proc_keeps_name(const char *path) {
+    char prefix[PATH_TEXT_MAX];
+    size_t length = strlen(path);
+    if (length >= sizeof(prefix) || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") || path[length - 1] == '/') return 0;
+    if (has_suffix(path, length, "/.") || has_suffix(path, length, "/..")) return 0;
+    for (size_t end = 6; end <= length; end++) {
+        if (end < length && path[end] != '/') continue;
+        memcpy(prefix, path, end);
+        prefix[end] = '\0';
+        struct stat info;
+        if (syscall(SYS_newfstatat, AT_FDCWD, prefix, &info, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+        if (S_ISLNK(info.st_mode)) {
+            char target[8];
+            ssize_t size = syscall(SYS_readlinkat, AT_FDCWD, prefix, target, sizeof(target));
+            if (size <= 0 || target[0] == '/') return 0;
+        }
+    }
+    return 1;
+}
+
+static int local_open(const struct policy *policy, int dirfd, const char *path, int writes) {
+    int gate = area_gate(policy, AREA_FILE);
+    if (gate != LOCAL_ASK) return gate == LOCAL_ALLOW;
+    if (path[0] != '/' && dirfd != AT_FDCWD) return LOCAL_ASK;
+    if (input_involved(policy, path, strlen(path), 1)) return LOCAL_ASK;
+    char joined[PATH_TEXT_MAX];
+    const char *absolute = path;
+    if (path[0] != '/') {
+        if (syscall(SYS_getcwd, joined, sizeof(joined)) <= 0) return LOCAL_ASK;
+        size_t length = strlen(joined);
+        if (length + 1 + strlen(path) + 1 > sizeof(joined)) return LOCAL_ASK;
+        joined[length] = '/';
+        strcpy(joined + length + 1, path);
+        absolute = joined;
+    }
+    // The agent judges the file the path names, links followed; /proc keeps its own names there.
+    char resolved[PATH_MAX];
+    if (strncmp(absolute, "/proc/", 6) == 0) {
+        if (!proc_keeps_name(absolute) || strlen(absolute) >= sizeof(resolved)) return LOCAL_ASK;
+        strcpy(resolved, absolute);
+    } else if (!realpath(absolute, resolved) || strncmp(resolved, "/proc", 5) == 0) {
+        return LOCAL_ASK;
+    }
+    uint32_t count;
+    struct cursor cursor = open_list(policy, LIST_FILE_RULES, &count);
+    size_t resolved_length = strlen(resolved);
+    for (uint32_t index = 0; index < count; index++) {
+        uint32_t allows = next_word(&cursor);
+        size_t size;
+        const unsigned char *pattern = next_string(&cursor, &size);
+        if (!pattern) return LOCAL_ASK;
+        if (glob_matches(pattern, size, resolved, resolved_length)) return allows ? LOCAL_ALLOW : LOCAL_ASK;
+    }
+    if (cursor.bad || list_glob_matches(policy, LIST_READ_DENY, resolved) != 0) return LOCAL_ASK;
+    if (writes && list_glob_matches(policy, LIST_WRITE_PROTECT, resolved) != 0) return LOCAL_ASK;
+    return LOCAL_ALLOW;
+}
+
+// One network rule (BehaviourJudge.matches); `address` NULL for a name, `port` -1 for none.
+static int network_rule_matches(uint32_t tests, uint32_t rule_port, uint32_t prefix, const unsigned char *range, const unsigned char *pattern, size_t pattern_length, const unsigned char *address, const char *host, long port) {
+    if ((tests & RULE_PORT) && (long)rule_port != port) return 0;
+    if (tests & RULE_CIDR) {
+        if (!address || prefix > 128) return 0;
+        for (uint32_t bit = 0; bit < prefix; bit += 8) {
+            unsigned bits = prefix - bit >= 8 ? 8 : prefix - bit;
+            unsigned char mask = (unsigned char)(0xFF << (8 - bits));
+            if ((address[bit / 8] & mask) != (range[bit / 8] & mask)) return 0;
+        }
+        return 1;
+    }
+    if ((tests & RULE_HOST) && host) return glob_matches(pattern, pattern_length, host, strlen(host));
+    return 0;
+}
+
+// Whether any rule of a network list matches; with `hosts_only`, only rules without a range count and
+// they see no address. -1 when the file is damaged.
+static int network_list_matches(const struct policy *policy, int list, const unsigned char *address, const char *host, long port, int hosts_only) {
+    uint32_t count;
+    struct cursor cursor = open_list(policy, list, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        uint32_t tests = next_word(&cursor), rule_port = next_word(&cursor), prefix = next_word(&cursor);
+        const unsigned char *range = next_bytes(&cursor, 16);
+        size_t size;
+        const unsigned char *pattern = next_string(&cursor, &size);
+        if (!range || !pattern) return -1;
+        if (hosts_only && (tests & RULE_CIDR)) continue;
+        if (network_rule_matches(tests, rule_port, prefix, range, pattern, size, hosts_only ? NULL : address, host, port)) return 1;
+    }
+    return cursor.bad ? -1 : 0;
+}
+
+// Whether any rule of the allow list names hosts; -1 when the file is damaged.
+static int network_allow_has_hosts(const struct policy *policy) {
+    uint32_t count;
+    struct cursor cursor = open_list(policy, LIST_NETWORK_ALLOW, &count);
+    for (uint32_t index = 0; index < count; index++) {
+        uint32_t tests = next_word(&cursor);
+        next_word(&cursor);
+        next_word(&cursor);
+        next_bytes(&cursor, 16);
+        size_t size;
+        if (!next_string(&cursor, &size)) return -1;
+        if (tests & RULE_HOST) return 1;
+    }
+    return cursor.bad ? -1 : 0;
+}
+
+// BehaviourJudge.networkViolation: 1 when a rule objects (or the file is damaged).
+static int network_violation(const struct policy *policy, const unsigned char *address, const char *host, long port) {
+    if (network_list_matches(policy, LIST_NETWORK_DENY, address, host, port, 0) != 0) return 1;
+    if (policy_word(policy, 8 + LIST_NETWORK_ALLOW) == 0) return 0;
+    if (!address) {
+        int hosts = network_allow_has_hosts(policy);
+        if (hosts <= 0) return hosts < 0;
+    }
+    if (address && host) {
+        int named = network_list_matches(policy, LIST_NETWORK_ALLOW, NULL, host, port, 1);
+        if (named != 0) return named < 0;
+    }
+    return network_list_matches(policy, LIST_NETWORK_ALLOW, address, host, port, 0) != 1;
+}
+
+// A host name as the agent compares it: ASCII lower case; 0 when it is not plain ASCII or too long.
+static int lower_host(const char *host, char *lowered, size_t size) {
+    size_t length = strlen(host);
+    if (length + 1 > size) return 0;
+    for (size_t index = 0; index <= length; index++) {
+        unsigned char byte = (unsigned char)host[index];
+        if (byte >= 0x80) return 0;
+        lowered[index] = (char)((unsigned)(byte - 'A') < 26u ? byte | 0x20 : byte);
+    }
+    return 1;
+}
+
+static int local_connect(const struct policy *policy, const unsigned char *address, const char *text, const char *host, long port) {
+    if (!(policy_word(policy, 2) & FLAG_INVOKING)) return LOCAL_ALLOW;
+    uint32_t mode = policy_word(policy, 3 + AREA_NETWORK);
+    if (mode == 0) return LOCAL_ALLOW;
+    // The runtime's own Runtime API connection, through the agent's proxy.
+    static const unsigned char mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
+    static const unsigned char loopback6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+    int loopback = memcmp(address, loopback6, 16) == 0 || (memcmp(address, mapped_prefix, 12) == 0 && address[12] == 127);
+    if (policy_word(policy, 6) != 0 && port == (long)policy_word(policy, 6) && loopback) return LOCAL_ALLOW;
+    if (mode != 2) return LOCAL_ASK;
+    char lowered[256];
+    if (host && !lower_host(host, lowered, sizeof(lowered))) return LOCAL_ASK;
+    if (network_violation(policy, address, host ? lowered : NULL, port)) return LOCAL_ASK;
+    if ((host && input_names_host(policy, lowered)) || input_names_host(policy, text)) return LOCAL_ASK;
+    return LOCAL_ALLOW;
+}
+
+static int local_resolve(const struct policy *policy, const char *host, long port) {
+    int gate = area_gate(policy, AREA_NETWORK);
+    if (gate != LOCAL_ASK) return gate == LOCAL_ALLOW;
+    char lowered[256];
+    // An address written as a name is judged as an address by the agent.
+    if ((host[0] >= '0' && host[0] <= '9') || strchr(host, ':') || host[0] == '[' || !lower_host(host, lowered, sizeof(lowered))) return LOCAL_ASK;
+    if (network_violation(policy, NULL, lowered, port) || input_names_host(policy, lowered)) return LOCAL_ASK;
+    return LOCAL_ALLOW;
+}
+
+// The mapping the calling process decides by (refreshed under the connection lock), or NULL.
+static const struct policy *shared_policy(void) {
+    pthread_mutex_lock(&connection_lock);
+    refresh_policy_locked();
+    pthread_mutex_unlock(&connection_lock);
+    struct policy *policy = __atomic_load_n(&policy_current, __ATOMIC_ACQUIRE);
+    return policy_fresh(policy) ? policy : NULL;
+}
+
+// For the exec path: decides by the inherited mapping, or by one of its own that it drops at once.
+static int local_exec_verdict(char *const argv[]) {
+    struct policy *inherited = __atomic_load_n(&policy_current, __ATOMIC_ACQUIRE);
+    if (policy_fresh(inherited)) return local_exec(inherited, argv);
+    struct policy own;
+    if (!map_policy(&own)) return LOCAL_ASK;
+    int verdict = policy_fresh(&own) ? local_exec(&own, argv) : LOCAL_ASK;
+    syscall(SYS_munmap, own.base, own.size);
+    return verdict;
+}
+
 // MARK: Exec family
 
-static int check_exec_on(const char *path, char *const argv[], int own_connection) {
+// Asks the agent about an exec (its own frame: the 16 KiB request is only on the stack when asking).
+__attribute__((noinline)) static int ask_exec(const char *path, char *const argv[], int own_connection) {
     struct request request;
     begin_request(&request, "exec");
     put_field(&request, "path", path ? path : "");
@@ -362,6 +824,16 @@ static int check_exec_on(const char *path, char *const argv[], int own_connectio
     put_raw(&request, "]");
     put_cwd(&request);
     return ask(&request, own_connection);
+}
+
+static int check_exec_on(const char *path, char *const argv[], int own_connection) {
+    if (own_connection) {
+        if (local_exec_verdict(argv) == LOCAL_ALLOW) return 0;
+    } else {
+        const struct policy *policy = shared_policy();
+        if (policy && local_exec(policy, argv) == LOCAL_ALLOW) return 0;
+    }
+    return ask_exec(path, argv, own_connection);
 }
 
 // execve and its kin may run in a vfork child: a connection of their own.
@@ -382,6 +854,18 @@ static size_t environment_count(char *const envp[]) {
 
 // The environment an exec gets: the caller's, with the guard's variables put back if it dropped
 // them. `slots` has room for count + 8 entries; `preload` receives a rebuilt LD_PRELOAD entry.
+// The room guarded_environment needs to rebuild an LD_PRELOAD entry that dropped the library (1 when
+// none is rebuilt: the exec path keeps its stack small, see joined_equals).
+static size_t preload_rebuild_size(char *const envp[]) {
+    if (!active) return 1;
+    for (size_t index = 0; envp && envp[index]; index++) {
+        if (entry_has_name(envp[index], "LD_PRELOAD", 10) && !preload_lists_library(envp[index] + 11)) {
+            return strlen(envp[index]) + strlen(library_path) + 2;
+        }
+    }
+    return 1;
+}
+
 static char *const *guarded_environment(char *const envp[], char **slots, char *preload, size_t preload_size) {
     if (!active) return envp;
     size_t count = 0;
@@ -419,7 +903,7 @@ int execve(const char *path, char *const argv[], char *const envp[]) {
         if (denied) { errno = denied; return -1; }
     }
     char *slots[environment_count(envp) + 8];
-    char preload[PATH_TEXT_MAX + 16];
+    char preload[preload_rebuild_size(envp)];
     return (int)syscall(SYS_execve, path, argv, guarded_environment(envp, slots, preload, sizeof(preload)));
 }
 
@@ -444,7 +928,7 @@ int execveat(int dirfd, const char *path, char *const argv[], char *const envp[]
         if (denied) { errno = denied; return -1; }
     }
     char *slots[environment_count(envp) + 8];
-    char preload[PATH_TEXT_MAX + 16];
+    char preload[preload_rebuild_size(envp)];
     return (int)syscall(SYS_execveat, dirfd, path, argv, guarded_environment(envp, slots, preload, sizeof(preload)), flags);
 }
 
@@ -463,7 +947,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[]) {
         if (denied) { errno = denied; return -1; }
     }
     char *slots[environment_count(envp) + 8];
-    char preload[PATH_TEXT_MAX + 16];
+    char preload[preload_rebuild_size(envp)];
     return real_execvpe(file, argv, guarded_environment(envp, slots, preload, sizeof(preload)));
 }
 
@@ -522,7 +1006,7 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
         if (denied) return denied;
     }
     char *slots[environment_count(envp) + 8];
-    char preload[PATH_TEXT_MAX + 16];
+    char preload[preload_rebuild_size(envp)];
     return real_posix_spawn(pid, path, actions, attributes, argv, (char **)guarded_environment(envp, slots, preload, sizeof(preload)));
 }
 
@@ -533,7 +1017,7 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
         if (denied) return denied;
     }
     char *slots[environment_count(envp) + 8];
-    char preload[PATH_TEXT_MAX + 16];
+    char preload[preload_rebuild_size(envp)];
     return real_posix_spawnp(pid, file, actions, attributes, argv, (char **)guarded_environment(envp, slots, preload, sizeof(preload)));
 }
 
@@ -603,6 +1087,11 @@ static int skipped_path(const char *path) {
 static int check_open(int dirfd, const char *path, int writes) {
     if (!active || busy || !path || skipped_path(path)) return 0;
     busy = 1;
+    const struct policy *policy = shared_policy();
+    if (policy && local_open(policy, dirfd, path, writes) == LOCAL_ALLOW) {
+        busy = 0;
+        return 0;
+    }
     struct request request;
     begin_request(&request, "open");
     put_field(&request, "path", path);
@@ -747,38 +1236,48 @@ static void remember_resolution(const char *host, const struct addrinfo *results
     pthread_mutex_unlock(&connection_lock);
 }
 
-static void put_resolved_host(struct request *request, const char *address) {
-    char host[256] = "";
+// The name the process resolved to `address`, or "" (`host` has 256 bytes).
+static void resolved_host(const char *address, char *host) {
+    host[0] = '\0';
     pthread_mutex_lock(&connection_lock);
     for (int index = 0; index < RESOLVED_MAX; index++) {
         if (strcmp(resolved[index].address, address) == 0) strcpy(host, resolved[index].host);
     }
     pthread_mutex_unlock(&connection_lock);
-    if (host[0]) put_field(request, "host", host);
 }
 
 static int check_address(const struct sockaddr *address) {
     if (!active || busy || !address) return 0;
     char text[INET6_ADDRSTRLEN];
+    unsigned char bytes[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
     int port;
     if (address->sa_family == AF_INET) {
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
         if (!inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text))) return 0;
+        memcpy(bytes + 12, &v4->sin_addr, 4);
         port = ntohs(v4->sin_port);
     } else if (address->sa_family == AF_INET6) {
         const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
         if (!inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text))) return 0;
+        memcpy(bytes, &v6->sin6_addr, 16);
         port = ntohs(v6->sin6_port);
     } else {
         return 0;
     }
     busy = 1;
+    char host[256];
+    resolved_host(text, host);
+    const struct policy *policy = shared_policy();
+    if (policy && local_connect(policy, bytes, text, host[0] ? host : NULL, port) == LOCAL_ALLOW) {
+        busy = 0;
+        return 0;
+    }
     struct request request;
     begin_request(&request, "connect");
     put_field(&request, "address", text);
     put_raw(&request, ",\"port\":");
     put_number(&request, port);
-    put_resolved_host(&request, text);
+    if (host[0]) put_field(&request, "host", host);
     int denied = ask(&request, 0);
     busy = 0;
     return denied;
@@ -810,16 +1309,21 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
     RESOLVE(getaddrinfo);
     if (!active || busy || !node) return real_getaddrinfo(node, service, hints, results);
     busy = 1;
-    struct request request;
-    begin_request(&request, "resolve");
-    put_field(&request, "host", node);
     int port = 0;
     for (const char *digit = service; digit && *digit >= '0' && *digit <= '9' && port < 65536; digit++) port = port * 10 + (*digit - '0');
-    if (port > 0 && port < 65536) {
-        put_raw(&request, ",\"port\":");
-        put_number(&request, port);
+    int has_port = port > 0 && port < 65536;
+    const struct policy *policy = shared_policy();
+    int denied = 0;
+    if (!policy || local_resolve(policy, node, has_port ? port : -1) != LOCAL_ALLOW) {
+        struct request request;
+        begin_request(&request, "resolve");
+        put_field(&request, "host", node);
+        if (has_port) {
+            put_raw(&request, ",\"port\":");
+            put_number(&request, port);
+        }
+        denied = ask(&request, 0);
     }
-    int denied = ask(&request, 0);
     if (denied) {
         busy = 0;
         errno = denied;

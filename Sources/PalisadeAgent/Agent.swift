@@ -138,6 +138,7 @@ public enum Agent {
             write(fileQueue, to: path, reporter: reporter)
         }
         try? await proxy?.1.close()
+        guardServer?.1.withdrawPublication()
         try? await guardServer?.0.close()
         return 0
     }

@@ -12,6 +12,8 @@ import Synchronization
 /// JSON line each, and get `A` (allow) or `D <errno> <log line>` (deny) back.
 final class GuardServer: Sendable {
     static let maxLine = 64 << 10
+    /// Beside the socket; the preload library finds it there (PublishedPolicy).
+    static let policyFileName = "guard.policy"
 
     /// Replaced when the console sends a new policy.
     let judge: Mutex<BehaviourJudge>
@@ -22,6 +24,17 @@ final class GuardServer: Sendable {
     let lastEvent = Mutex<String?>(nil)
 
     let surroundings: BehaviourSurroundings
+    /// The policy the clients decide by themselves with, beside the socket once started.
+    let policyFile = Mutex<GuardPolicyFile?>(nil)
+    /// What the published file holds; its lock also orders publishing against invocations beginning.
+    let publication = Mutex(Publication())
+
+    struct Publication {
+        /// The file no longer holds (new invocation, new policy) or was never written.
+        var due = true
+        /// The judge's `rememberedCount` when the file was written.
+        var remembered = -1
+    }
 
     init(policy: EffectivePolicy, surroundings: BehaviourSurroundings, context: InvocationContext, reporter: Reporter, functionName: String) {
         self.judge = Mutex(BehaviourJudge(policy: policy, surroundings: surroundings))
@@ -29,6 +42,7 @@ final class GuardServer: Sendable {
         self.context = context
         self.reporter = reporter
         self.functionName = functionName
+        context.beginObserver.withLock { $0 = { [weak self] in self?.invalidatePublication() } }
     }
 
     /// What happened, for people: the operation, what it touched, and the input behind it.
@@ -46,10 +60,11 @@ final class GuardServer: Sendable {
     func apply(_ policy: EffectivePolicy) {
         let renewed = BehaviourJudge(policy: policy, surroundings: surroundings)
         judge.withLock { $0 = renewed }
+        invalidatePublication()
     }
 
     func start(path: String, group: any EventLoopGroup) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+        let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: Self.maxLine)))
@@ -58,6 +73,10 @@ final class GuardServer: Sendable {
             }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
             .get()
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        policyFile.withLock { $0 = GuardPolicyFile(path: directory + "/" + Self.policyFileName) }
+        publishIfDue()
+        return channel
     }
 
     /// The answer line to one request line.
@@ -149,6 +168,8 @@ final class GuardConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let answer = server.answer(unwrapInboundIn(data))
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: answer)), promise: nil)
+        // After the answer, so that the client asking does not wait for it.
+        server.publishIfDue()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

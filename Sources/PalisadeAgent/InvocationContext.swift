@@ -20,12 +20,15 @@ final class InvocationContext: Sendable {
     }
 
     let state = Mutex(State())
+    /// Told when an event is handed out (the guard's published policy no longer holds).
+    let beginObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     func begin(_ facts: InvocationFacts, event: [UInt8], detector: Detector?) {
         state.withLock { state in
             state.invoking = true
             state.current = Current(facts: facts, event: event, detector: detector, inputs: nil)
         }
+        beginObserver.withLock { $0 }?()
     }
 
     func end(_ requestID: String) {

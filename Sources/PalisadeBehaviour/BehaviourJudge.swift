@@ -59,7 +59,7 @@ public final class BehaviourJudge: Sendable {
     static let errnoPermission: Int32 = 1
     static let errnoAccess: Int32 = 13
     static let errnoRefused: Int32 = 111
-    static let maxRememberedScripts = 256
+    static let maxRemembered = 256
 
     public let policy: EffectivePolicy
     let allowRules: [CompiledRegex]
@@ -70,8 +70,8 @@ public final class BehaviourJudge: Sendable {
     /// Built-in and policy deny rules, each with the rule name its events carry.
     let networkDeny: [(rule: NetworkRule, name: String)]
     let proxyPort: Int?
-    /// `-c` scripts an allow rule accepted: the programs such a shell starts belong to it.
-    let allowedScripts = Mutex<Set<String>>([])
+    /// What allow rules accepted, remembered for the published policy (PublishedPolicy) and for shells.
+    let memory = Mutex(RuleMemory())
 
     public init(policy: EffectivePolicy, surroundings: BehaviourSurroundings) {
         self.policy = policy
@@ -144,22 +144,21 @@ public final class BehaviourJudge: Sendable {
     // MARK: Processes
 
     func allowedByRule(_ shell: ShellCommand) -> Bool {
+        if memory.withLock({ $0.commandLines.contains(shell.commandLine) }) { return true }
         let subjects = [shell.commandLine] + (shell.script.map { [$0] } ?? [])
         guard allowRules.contains(where: { rule in subjects.contains { rule.matches(Array($0.utf8)) } }) else { return false }
-        if let script = shell.script {
-            allowedScripts.withLock { scripts in
-                if scripts.count >= Self.maxRememberedScripts { scripts.removeAll() }
-                scripts.insert(script)
-            }
-        }
+        memory.withLock { $0.remember(shell) }
         return true
     }
 
     /// The process asking is a shell (or a fork of one) running a script an allow rule accepted.
     func insideAllowedScript(pid: Int32, processArguments: (Int32) -> [String]?) -> Bool {
         guard let arguments = processArguments(pid), let script = ShellCommand(argv: arguments).script else { return false }
-        return allowedScripts.withLock { $0.contains(script) }
+        return memory.withLock { $0.scripts.contains(script) }
     }
+
+    /// Counts what allow rules accepted so far: it changes when the published policy should grow.
+    public var rememberedCount: Int { memory.withLock { $0.additions } }
 
     // MARK: Files
 
@@ -192,5 +191,30 @@ public final class BehaviourJudge: Sendable {
         if address == nil, !allow.contains(where: { $0.host != nil }) { return nil }
         if address != nil, let host, allow.contains(where: { $0.cidr == nil && Self.matches($0, address: nil, host: host, port: port) }) { return nil }
         return allow.contains { Self.matches($0, address: address, host: host, port: port) } ? nil : "network.not-allowed"
+    }
+}
+
+/// Command lines an allow rule accepted (a pure function of the policy, so they can be published for
+/// the clients to decide by themselves), and the `-c` scripts among them with the shell command lines
+/// that ran them. Emptied together when full, so that a published shell line always has its script here.
+struct RuleMemory {
+    var commandLines: Set<String> = []
+    var shellLines: Set<String> = []
+    var scripts: Set<String> = []
+    /// Grows with every addition, also across clearing.
+    var additions = 0
+
+    mutating func remember(_ shell: ShellCommand) {
+        if commandLines.count >= BehaviourJudge.maxRemembered {
+            commandLines.removeAll()
+            shellLines.removeAll()
+            scripts.removeAll()
+        }
+        commandLines.insert(shell.commandLine)
+        if let script = shell.script {
+            shellLines.insert(shell.commandLine)
+            scripts.insert(script)
+        }
+        additions += 1
     }
 }

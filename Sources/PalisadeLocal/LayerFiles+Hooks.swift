@@ -26,6 +26,34 @@ extension LayerFiles {
         try FileManager.default.createDirectory(atPath: root + "/palisade/python", withIntermediateDirectories: true)
         try pythonHook.write(toFile: root + "/" + pythonHookPath, atomically: true, encoding: .utf8)
         try nodeHook.write(toFile: root + "/" + nodeHookPath, atomically: true, encoding: .utf8)
+        compilePythonHook(root + "/" + pythonHookPath)
+    }
+
+    /// Python versions the Python hook is compiled for ahead of time, by whichever of them is installed.
+    static let pythonVersions = (8...14).map { "python3.\($0)" }
+
+    /// Byte code for the Python hook in its `__pycache__`, one file per installed Python version. /opt is
+    /// read-only in Lambda, so without it every interpreter start compiles the hook again (milliseconds).
+    /// Unchecked-hash files: Python loads them without comparing the source's time stamp, which the
+    /// layer's zip does not keep. A version not installed here compiles the hook at start, as before.
+    static func compilePythonHook(_ source: String) {
+        let script = #"import os, py_compile, sys; s = sys.argv[1]; py_compile.compile(s, cfile=os.path.join(os.path.dirname(s), "__pycache__", "sitecustomize." + sys.implementation.cache_tag + ".pyc"), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)"#
+        let searchPath = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map(String.init)
+        var interpreters: Set<String> = []
+        for name in pythonVersions {
+            guard let found = searchPath.lazy.map({ $0 + "/" + name }).first(where: FileManager.default.isExecutableFile) else { continue }
+            interpreters.insert(URL(fileURLWithPath: found).resolvingSymlinksInPath().path)
+        }
+        // All at once: an interpreter that cannot run (a version manager's shim for a version it lacks) just fails.
+        let compilers = interpreters.sorted().compactMap { interpreter -> Process? in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: interpreter)
+            process.arguments = ["-c", script, source]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return (try? process.run()) != nil ? process : nil
+        }
+        for process in compilers { process.waitUntilExit() }
     }
 
     /// `sys.addaudithook` (PEP 578) for subprocess.Popen, os.system, os.exec, os.posix_spawn, open,
@@ -328,7 +356,6 @@ extension LayerFiles {
       const socketPath = process.env.PALISADE_GUARD_SOCKET;
       if (!socketPath) return;
       const fs = require('fs');
-      const path = require('path');
       const Module = module.constructor; // require('module') without the cost of loading it publicly
 
       const failClosed = process.env.PALISADE_GUARD_FAIL_CLOSED === '1';
@@ -336,13 +363,15 @@ extension LayerFiles {
       const maxLine = 16 * 1024;
       const errnoCodes = { 1: 'EPERM', 13: 'EACCES', 111: 'ECONNREFUSED' };
       const errnoTexts = { 1: 'operation not permitted', 13: 'permission denied', 111: 'connection refused' };
-      const nodeLib = path.resolve(path.dirname(process.execPath), '..', 'lib') + '/';
+      // <prefix>/bin/node -> <prefix>/lib/ (string work: the path module is not needed for it)
+      const binDirectory = process.execPath.slice(0, process.execPath.lastIndexOf('/'));
+      const nodeLib = binDirectory.slice(0, binDirectory.lastIndexOf('/')) + '/lib/';
       const readPrefixes = ['/usr/lib/', '/lib/', '/lib64/', '/usr/share/', '/usr/local/lib/', '/proc/self/fd/', '/var/runtime/', '/var/lang/', nodeLib];
       const codeSuffixes = ['.js', '.mjs', '.cjs', '.json', '.node'];
       const quietPaths = new Set(['/dev/null', '/dev/urandom', '/dev/random']);
       const { writeSync, readSync } = fs;
       let connect = null; // net.Socket.prototype.connect as Node has it, saved when net is hooked
-      const nap = new Int32Array(new SharedArrayBuffer(4));
+      let nap = null; // an Int32Array to wait on, made on the first wait
       let buffer = null;
 
       let connection = null;
@@ -394,7 +423,7 @@ extension LayerFiles {
               continue;
             }
             if (process.hrtime.bigint() - start > limit) throw new Error('no answer within ' + timeoutMs + ' ms');
-            if (++tries > 64) Atomics.wait(nap, 0, 0, 0.05);
+            if (++tries > 64) Atomics.wait((nap ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 0.05);
           }
         } catch (error) {
           drop();

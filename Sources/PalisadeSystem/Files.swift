@@ -17,7 +17,7 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let reason: String
 
-    init(_ code: Code, _ path: String, errno number: Int32) {
+    public init(_ code: Code, _ path: String, errno number: Int32) {
         self.code = code
         self.path = path
         self.reason = String(cString: strerror(number))

@@ -2,6 +2,7 @@ import Foundation
 import NIOPosix
 @testable import PalisadeAgent
 import PalisadeBehaviour
+import PalisadeDetect
 import PalisadeJSON
 import PalisadeLocal
 import PalisadePolicy
@@ -90,6 +91,45 @@ import Testing
         let closed = try Self.shell("cat /etc/hostname", environment: ["PALISADE_GUARD_SOCKET": missing, "PALISADE_GUARD_FAIL_CLOSED": "1"])
         #expect(closed.status != 0 && closed.output.isEmpty)
         #expect(closed.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"))
+    }
+
+    /// With the agent's published policy beside a socket nobody listens on, fail-closed: what the file
+    /// proves allowed runs without the agent; anything the agent must see (a command line no rule accepted yet,
+    /// a read-denied file, an input in the command, a stale file) is asked, finds no agent, and is refused.
+    @Test func thePublishedPolicyDecidesAllowedCallsWithoutTheAgent() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palisade-published-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let judge = BehaviourJudge(policy: try Policy(json: Array(Self.policy.utf8)).resolved(functionName: "f"), surroundings: BehaviourSurroundings(stateDirectory: directory))
+        let accepted = judge.judge(GuardRequest(operation: .exec(path: "/bin/cat", argv: ["cat", "/etc/hostname"], cwd: "/"), pid: 1), invoking: true, inputs: { [] }, processArguments: { _ in nil })
+        #expect(accepted == .allow)
+        func publish(inputs: [String]) throws {
+            let values = inputs.map { Input(location: "queryStringParameters.name", value: Array($0.utf8)) }
+            try Data(PublishedPolicy.encode(judge, invoking: true, inputs: values, agentPID: getpid())).write(to: URL(fileURLWithPath: directory + "/guard.policy"))
+        }
+        let environment = ["PALISADE_GUARD_SOCKET": directory + "/guard.sock", "PALISADE_GUARD_FAIL_CLOSED": "1"]
+        let hostname = (try String(contentsOfFile: "/etc/hostname", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        try publish(inputs: ["quarterly report"])
+        let local = try Self.shell("cat /etc/hostname", environment: environment)
+        #expect(local.status == 0 && local.output.trimmingCharacters(in: .whitespacesAndNewlines) == hostname, "\(local.errors)")
+        #expect(!local.errors.contains("unreachable"), "decided without the agent: \(local.errors)")
+        for script in ["cat /etc/shadow", "id", "cat /etc/hostname /etc/hostname"] {
+            let asked = try Self.shell(script, environment: environment)
+            #expect(asked.status != 0 && asked.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"), "\(script) is asked: \(asked.errors)")
+        }
+
+        try publish(inputs: ["/etc/host"])
+        let shaped = try Self.shell("cat /etc/hostname", environment: environment)
+        #expect(shaped.status != 0 && shaped.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"), "an input in the command line is asked about: \(shaped.errors)")
+
+        try publish(inputs: [])
+        let handle = try #require(FileHandle(forUpdatingAtPath: directory + "/guard.policy"))
+        try handle.seek(toOffset: UInt64(PublishedPolicy.staleOffset))
+        handle.write(Data([1, 0, 0, 0]))
+        try handle.close()
+        let stale = try Self.shell("cat /etc/hostname", environment: environment)
+        #expect(stale.status != 0 && stale.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"), "a stale file decides nothing: \(stale.errors)")
     }
 
     @Test func libraryNeedsNoGlibcNewerThanAmazonLinux2023() throws {
