@@ -152,10 +152,9 @@ __attribute__((constructor)) static void guard_start(int argc, char **argv) {
     keep_entry("PALISADE_GUARD_SOCKET");
     keep_entry("PALISADE_GUARD_FAIL_CLOSED");
     keep_entry("PALISADE_GUARD_TIMEOUT_MS");
-    RESOLVE(open); RESOLVE(open64); RESOLVE(openat); RESOLVE(openat64); RESOLVE(fopen); RESOLVE(fopen64);
-    RESOLVE(__open_2); RESOLVE(__open64_2); RESOLVE(__openat_2); RESOLVE(__openat64_2);
-    RESOLVE(connect); RESOLVE(sendto); RESOLVE(getaddrinfo); RESOLVE(execvpe);
-    RESOLVE(posix_spawn); RESOLVE(posix_spawnp); RESOLVE(system); RESOLVE(popen);
+    // The exec family may run in a vfork child, where dlsym must not be first called. The other wrappers
+    // look their function up on first use: a process that never calls them pays nothing at start.
+    RESOLVE(execvpe); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
     pthread_atfork(refresh_policy_before_fork, NULL, reset_after_fork);
     active = 1;
 }
