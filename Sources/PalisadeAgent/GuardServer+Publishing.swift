@@ -25,18 +25,22 @@ extension GuardServer {
             let bytes = PublishedPolicy.encode(current, invoking: context.invoking, inputs: context.inputs(), agentPID: getpid())
             do {
                 try file.publish(bytes)
-                publication.due = false
-                publication.remembered = remembered
             } catch {
                 reporter.log("warn", "behaviour guard: cannot publish the policy for the clients (\(error)); they ask about everything")
-                publication.due = false
-                publication.remembered = remembered
             }
+            // Tried once per change: a failure is not retried (nor logged) for every question.
+            publication.due = false
+            publication.remembered = remembered
         }
     }
 
-    /// At shutdown: the clients ask again (and find the agent gone).
+    /// At shutdown: the clients ask again (and find the agent gone); nothing is published after it.
     func withdrawPublication() {
-        publication.withLock { _ in policyFile.withLock { $0 }?.withdraw() }
+        publication.withLock { _ in
+            policyFile.withLock { file in
+                file?.withdraw()
+                file = nil
+            }
+        }
     }
 }

@@ -42,6 +42,19 @@ import Testing
     print("hooked" if "sitecustomize" in sys.modules and hasattr(sys.modules["sitecustomize"], "_palisade_install") else "plain")
     """
 
+    /// /opt is read-only in Lambda: the hook ships compiled, and the interpreter runs it from that byte
+    /// code without compiling the source (nor writing anything) at start.
+    @Test func pythonHookShipsCompiledForTheInstalledPython() throws {
+        // The .pyc's flags word (bytes 4-7): 1 is hash-based and unchecked.
+        let probe = "import sitecustomize, sys; print(sitecustomize.__cached__, sys.implementation.cache_tag, open(sitecustomize.__cached__, 'rb').read(8)[4])"
+        let result = try Self.run(["python3", "-v", "-c", probe], guardSocket: Self.missingSocket, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
+        let words = result.output.split(whereSeparator: \.isWhitespace).map(String.init)
+        try #require(words.count == 3, "\(result.output) \(result.errors.suffix(2000))")
+        #expect(words[0].hasSuffix("/palisade/python/__pycache__/sitecustomize.\(words[1]).pyc"))
+        #expect(result.errors.contains("code object from '\(words[0])'"), "loaded from the byte code the layer ships")
+        #expect(words[2] == "1", "an unchecked hash-based .pyc: no time stamp to compare")
+    }
+
     @Test func pythonHookIsInertWhenTheGuardIsOff() throws {
         let result = try Self.run(["python3", "-c", Self.pythonProbe], guardSocket: nil)
         #expect(result.status == 0)
