@@ -289,11 +289,4 @@ struct TransformCache {
         variants.append((transforms, value))
         return value
     }
-
-    /// The variant lowercased, as the automaton reads it.
-    mutating func lowered(for transforms: TransformSet) -> [UInt8] {
-        var lowercased = transforms
-        lowercased.bits |= TransformSet.lowercase
-        return value(for: lowercased)
-    }
 }
