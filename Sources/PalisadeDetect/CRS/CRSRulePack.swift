@@ -116,28 +116,63 @@ final class CRSRulePack: Sendable {
     struct Selection: Sendable {
         let active: [Bool]
         let transformSets: [TransformSet]
-        /// For each entry of `transformSets`, the active rules that use it.
-        let rulesByTransform: [[Int]]
+        /// For each entry of `transformSets`, the gates of the active rules that use it.
+        let gatesByTransform: [[RuleGate]]
         /// For each rule, its entry in `transformSets` (-1 when inactive).
         let transformIndex: [Int]
+    }
+
+    /// A rule's cheap necessary conditions, copied out of `CRSRule` into plain values so the loop that
+    /// runs them for every rule and input touches no reference counts.
+    struct RuleGate: Sendable {
+        static let maxRequired = 4
+
+        let rule: Int
+        /// `requiredBytes`, padded with `.all` (which every non-empty variant intersects).
+        let required: (ByteSet, ByteSet, ByteSet, ByteSet)
+        let atomBytes: ByteSet
+        let plainAtomBytes: ByteSet
+        let isUnfiltered: Bool
+        let hasPlainAtoms: Bool
+        let hasPlainLongAtoms: Bool
+        /// The input sources the rule's targets cover, as `CRSTargets.bit(for:)` bits; header values
+        /// are checked against the rule's header names instead.
+        let sources: UInt16
+
+        init(rule index: Int, _ rule: CRSRule) {
+            precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
+            let padded = rule.requiredBytes + [ByteSet](repeating: .all, count: Self.maxRequired - rule.requiredBytes.count)
+            self.rule = index
+            required = (padded[0], padded[1], padded[2], padded[3])
+            atomBytes = rule.atomBytes
+            plainAtomBytes = rule.plainAtomBytes
+            isUnfiltered = rule.isUnfiltered
+            hasPlainAtoms = rule.hasPlainAtoms
+            hasPlainLongAtoms = !rule.plainLongAtoms.isEmpty
+            sources = rule.targets.sourceBits
+        }
+
+        func admits(_ present: ByteSet) -> Bool {
+            present.intersects(required.0) && present.intersects(required.1) && present.intersects(required.2) && present.intersects(required.3)
+        }
     }
 
     func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
         let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
         var transformSets: [TransformSet] = []
-        var rulesByTransform: [[Int]] = []
+        var gatesByTransform: [[RuleGate]] = []
         var transformIndex = [Int](repeating: -1, count: rules.count)
         for (index, rule) in rules.enumerated() where active[index] {
             if let existing = transformSets.firstIndex(of: rule.transforms) {
-                rulesByTransform[existing].append(index)
+                gatesByTransform[existing].append(RuleGate(rule: index, rule))
                 transformIndex[index] = existing
             } else {
                 transformIndex[index] = transformSets.count
                 transformSets.append(rule.transforms)
-                rulesByTransform.append([index])
+                gatesByTransform.append([RuleGate(rule: index, rule)])
             }
         }
-        return Selection(active: active, transformSets: transformSets, rulesByTransform: rulesByTransform, transformIndex: transformIndex)
+        return Selection(active: active, transformSets: transformSets, gatesByTransform: gatesByTransform, transformIndex: transformIndex)
     }
 
     /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
@@ -153,49 +188,78 @@ final class CRSRulePack: Sendable {
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
         let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache(input: input)
-        scratch.candidates.removeAll(keepingCapacity: true)
-        scratch.generation &+= 1
+        scratch.prepare(setCount: selection.transformSets.count)
         let generation = scratch.generation
+        let sourceBit = CRSTargets.bit(for: input.source)
+        // The working arrays are moved out of the scratch object for the loops below, so writing them
+        // costs no exclusivity checks; they go back (with their capacity) before returning.
+        var marks = scratch.marks, plainMarks = scratch.plainMarks, candidates = scratch.candidates
+        scratch.marks = []
+        scratch.plainMarks = []
+        scratch.candidates = []
+        defer {
+            scratch.marks = marks
+            scratch.plainMarks = plainMarks
+        }
+        func addCandidate(_ rule: Int, set: Int, phraseStart: Int? = nil) {
+            candidates.append((rule, set, candidates.count, phraseStart))
+        }
         for (setIndex, transforms) in selection.transformSets.enumerated() {
             let effective = transforms.effective(for: input)
             let present = effective.presentBytes(of: input)
             let isPlain = !present.intersects(Self.shellBytes)
             var waiting = false
-            for index in selection.rulesByTransform[setIndex] {
-                let rule = rules[index]
-                guard rule.requiredBytes.allSatisfy({ present.intersects($0) }), rule.targets.covers(input) else { continue }
-                if isPlain, rule.hasPlainAtoms {
-                    if present.intersects(rule.plainAtomBytes) {
-                        scratch.candidates.append((index, nil))
-                    } else if !rule.plainLongAtoms.isEmpty {
-                        scratch.plainMarks[index] = generation
+            selection.gatesByTransform[setIndex].withUnsafeBufferPointer { gates in
+                for index in gates.indices {
+                    let rule = gates[index].rule
+                    if gates[index].sources & sourceBit == 0 {
+                        guard sourceBit == CRSTargets.headerBit, rules[rule].targets.covers(input) else { continue }
+                    }
+                    guard gates[index].admits(present) else { continue }
+                    if isPlain, gates[index].hasPlainAtoms {
+                        if present.intersects(gates[index].plainAtomBytes) {
+                            addCandidate(rule, set: setIndex)
+                        } else if gates[index].hasPlainLongAtoms {
+                            plainMarks[rule] = generation
+                            waiting = true
+                        }
+                    } else if gates[index].isUnfiltered || present.intersects(gates[index].atomBytes) {
+                        addCandidate(rule, set: setIndex)
+                    } else {
+                        // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
+                        marks[rule] = generation
                         waiting = true
                     }
-                } else if rule.isUnfiltered || present.intersects(rule.atomBytes) {
-                    scratch.candidates.append((index, nil))
-                } else {
-                    // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
-                    scratch.marks[index] = generation
-                    waiting = true
                 }
             }
             guard waiting else { continue }
-            let text = effective.bits & ~TransformSet.lowercase == 0 ? input.lower : variants.lowered(for: effective)
-            automaton.firstOccurrences(in: text, into: &scratch.hits)
+            // Sets whose variants of this input are the same text share one automaton pass.
+            let text = effective.automatonText
+            scratch.textOfSet[setIndex] = text
+            if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
+        }
+        let direct = candidates.count
+        for text in scratch.pendingTexts {
+            automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
             for (position, id) in scratch.hits.ids.enumerated() {
                 for selected in selections[Int(id)] {
                     let index = Int(selected.rule)
-                    let stamp = selected.isPlain ? scratch.plainMarks[index] : scratch.marks[index]
-                    guard stamp == generation, selection.transformIndex[index] == setIndex else { continue }
-                    scratch.marks[index] = 0
-                    scratch.plainMarks[index] = 0
-                    scratch.candidates.append((index, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
+                    let stamp = selected.isPlain ? plainMarks[index] : marks[index]
+                    let setIndex = selection.transformIndex[index]
+                    guard stamp == generation, scratch.textOfSet[setIndex] == text else { continue }
+                    marks[index] = 0
+                    plainMarks[index] = 0
+                    addCandidate(index, set: setIndex, phraseStart: selected.isMatch ? Int(scratch.hits.starts[position]) : nil)
                 }
             }
         }
+        // Rules run in the order of their transformation sets, as if each set were scanned in turn.
+        if candidates.count > direct, candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
+        scratch.candidates = candidates
         guard !scratch.candidates.isEmpty else { return true }
-        for (index, phraseStart) in scratch.candidates {
-            let rule = rules[index]
+        for candidate in scratch.candidates {
+            let rule = rules[candidate.rule]
+            let phraseStart = candidate.phraseStart
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
             if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
             let subject = variants.value(for: rule.transforms.effective(for: input))
@@ -231,12 +295,25 @@ final class CRSScratch {
     var marks: [UInt32]
     var plainMarks: [UInt32]
     var generation: UInt32 = 0
-    var candidates: [(rule: Int, phraseStart: Int?)] = []
+    /// Rules to run on this input, with their transformation set and the order they were found in.
+    var candidates: [(rule: Int, set: Int, order: Int, phraseStart: Int?)] = []
+    /// For each transformation set with rules waiting on this input, the variant the automaton reads.
+    var textOfSet: [TransformSet] = []
+    /// The distinct variants the automaton reads for this input.
+    var pendingTexts: [TransformSet] = []
 
     init(ruleCount: Int, patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
         marks = [UInt32](repeating: 0, count: ruleCount)
         plainMarks = [UInt32](repeating: 0, count: ruleCount)
+    }
+
+    /// Starts a new input.
+    func prepare(setCount: Int) {
+        candidates.removeAll(keepingCapacity: true)
+        pendingTexts.removeAll(keepingCapacity: true)
+        if textOfSet.count != setCount { textOfSet = [TransformSet](repeating: TransformSet(bits: 0), count: setCount) }
+        generation &+= 1
     }
 }
 

@@ -40,6 +40,40 @@ struct CRSTargets: Sendable {
         }
     }
 
+    /// One bit per input source, for `sourceBits`; header values share `headerBit` and are then
+    /// checked by name with `covers`.
+    static func bit(for source: InputSource) -> UInt16 {
+        switch source {
+        case .argument: 1 << 0
+        case .argumentName: 1 << 1
+        case .cookie: 1 << 2
+        case .cookieName: 1 << 3
+        case .headerName: 1 << 4
+        case .path: 1 << 5
+        case .queryString: 1 << 6
+        case .rawBody: 1 << 7
+        case .fileName: 1 << 8
+        case .header: headerBit
+        }
+    }
+
+    static let headerBit: UInt16 = 1 << 9
+
+    /// The sources `covers` accepts, except header values, which depend on the header's name.
+    var sourceBits: UInt16 {
+        var bits: UInt16 = 0
+        if arguments { bits |= 1 << 0 }
+        if argumentNames { bits |= 1 << 1 }
+        if cookies { bits |= 1 << 2 }
+        if cookieNames { bits |= 1 << 3 }
+        if headerNames { bits |= 1 << 4 }
+        if path { bits |= 1 << 5 }
+        if queryString { bits |= 1 << 6 }
+        if body || arguments { bits |= 1 << 7 }
+        if files || arguments { bits |= 1 << 8 }
+        return bits
+    }
+
     func covers(_ input: ScanInput) -> Bool {
         switch input.source {
         case .argument: arguments
@@ -94,12 +128,23 @@ struct TransformSet: Sendable, Hashable {
         if !present.intersects(Self.commandLineBytes) && !present.hasUppercase { bits &= ~Self.commandLine }
         if !present.contains(UInt8(ascii: "*")) { bits &= ~Self.replaceComments }
         if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && input.bytes.count > 1) { bits &= ~Self.normalizePath }
-        if input.bytes.count < 8 { bits &= ~Self.base64Decode }
+        // A name such as `12.99` or `a.b/c` is already normal; only the input itself can be judged, so
+        // not when an earlier transformation changes it first.
+        if bits & (Self.commandLine | Self.replaceComments) == 0, bits & Self.normalizePath != 0, !Self.normalizePathChanges(input.bytes) { bits &= ~Self.normalizePath }
+        // `Base64.decode` fails on any other byte, and the variant is then the input itself.
+        if input.bytes.count < 8 || !present.isSubset(of: Self.base64Bytes) { bits &= ~Self.base64Decode }
         return TransformSet(bits: bits | (self.bits & Self.lowercase))
+    }
+
+    /// The text the automaton reads for this variant: the variant lowercased (the input's own
+    /// lowercase copy when no other transformation applies, written as no bits at all).
+    var automatonText: TransformSet {
+        bits & ~Self.lowercase == 0 ? TransformSet(bits: 0) : TransformSet(bits: bits | Self.lowercase)
     }
 
     static let commandLineBytes = ByteSet("\\\"'^,; \t\n\r")
     static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C)
+    static let base64Bytes = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
     /// without building it: transformations mostly drop or fold bytes, and the few they add are added here.
@@ -164,22 +209,53 @@ struct TransformSet: Sendable, Hashable {
         return output
     }
 
+    /// Resolves `.` and `..` segments, folds `\\` to `/` and drops empty segments, in one pass: each
+    /// kept segment's start is remembered so a `..` can cut back to it.
     static func normalizePath(_ input: [UInt8]) -> [UInt8] {
-        var segments: [ArraySlice<UInt8>] = []
-        let text = input.map { $0 == UInt8(ascii: "\\") ? UInt8(ascii: "/") : $0 }
-        let absolute = text.first == UInt8(ascii: "/")
-        for segment in text.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if segment.elementsEqual([UInt8(ascii: ".")]) { continue }
-            if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]), let last = segments.last, !last.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
-                segments.removeLast()
-                continue
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        func isSlash(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") }
+        let absolute = input.first.map(isSlash) ?? false
+        if absolute { output.append(UInt8(ascii: "/")) }
+        // For each kept segment: where its separator (or, for the first, the segment) starts, and whether it is `..`.
+        var kept: [(start: Int, isParent: Bool)] = []
+        var index = 0
+        while index < input.count {
+            guard !isSlash(input[index]) else { index += 1; continue }
+            var end = index
+            while end < input.count, !isSlash(input[end]) { end += 1 }
+            let length = end - index
+            let isDot = length == 1 && input[index] == UInt8(ascii: ".")
+            let isParent = length == 2 && input[index] == UInt8(ascii: ".") && input[index + 1] == UInt8(ascii: ".")
+            if isParent, let last = kept.last, !last.isParent {
+                output.removeSubrange(last.start...)
+                kept.removeLast()
+            } else if !isDot {
+                let start = output.count
+                if !kept.isEmpty { output.append(UInt8(ascii: "/")) }
+                output.append(contentsOf: input[index..<end])
+                kept.append((start, isParent))
             }
-            segments.append(segment)
+            index = end
         }
-        var output: [UInt8] = absolute ? [UInt8(ascii: "/")] : []
-        output.append(contentsOf: segments.joined(separator: [UInt8(ascii: "/")]))
-        if text.last == UInt8(ascii: "/"), output.last != UInt8(ascii: "/") { output.append(UInt8(ascii: "/")) }
+        if let last = input.last, isSlash(last), output.last != UInt8(ascii: "/") { output.append(UInt8(ascii: "/")) }
         return output
+    }
+
+    /// Whether `normalizePath` would change `input`: a `\\`, an empty segment inside it, or a `.` or `..` segment.
+    static func normalizePathChanges(_ input: [UInt8]) -> Bool {
+        var segmentStart = 0
+        for index in 0...input.count {
+            guard index == input.count || input[index] == UInt8(ascii: "/") || input[index] == UInt8(ascii: "\\") else { continue }
+            if index < input.count, input[index] == UInt8(ascii: "\\") { return true }
+            let length = index - segmentStart
+            // Empty segments are kept only first (a leading `/`) and last (a trailing `/`).
+            if length == 0, segmentStart != 0, index != input.count { return true }
+            if length == 1, input[segmentStart] == UInt8(ascii: ".") { return true }
+            if length == 2, input[segmentStart] == UInt8(ascii: "."), input[segmentStart + 1] == UInt8(ascii: ".") { return true }
+            segmentStart = index + 1
+        }
+        return false
     }
 
     static func compressSpaces(_ input: [UInt8]) -> [UInt8] {
@@ -212,12 +288,5 @@ struct TransformCache {
         let value = transforms.apply(to: input.bytes)
         variants.append((transforms, value))
         return value
-    }
-
-    /// The variant lowercased, as the automaton reads it.
-    mutating func lowered(for transforms: TransformSet) -> [UInt8] {
-        var lowercased = transforms
-        lowercased.bits |= TransformSet.lowercase
-        return value(for: lowercased)
     }
 }

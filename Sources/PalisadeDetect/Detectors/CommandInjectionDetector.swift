@@ -27,11 +27,12 @@ struct CommandInjectionDetector: InputDetector {
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         let text = input.lower
-        if ByteScan.hasPrefix(text, Array("() {".utf8), at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Array("() { :;".utf8), in: text) != nil {
+        if input.present.contains(UInt8(ascii: "(")),
+           ByteScan.hasPrefix(text, Array("() {".utf8), at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Array("() { :;".utf8), in: text) != nil {
             matches.append(Match(category: .cmdi, rule: "cmdi.shellshock", message: "a Shellshock function definition", evidence: 0..<min(text.count, 40)))
             return
         }
-        if let offset = ByteScan.find(Array("/dev/tcp/".utf8), in: text) ?? ByteScan.find(Array("/dev/udp/".utf8), in: text) {
+        if input.present.contains(UInt8(ascii: "/")), let offset = ByteScan.find(Array("/dev/tcp/".utf8), in: text) ?? ByteScan.find(Array("/dev/udp/".utf8), in: text) {
             matches.append(Match(category: .cmdi, rule: "cmdi.reverse-shell", message: "opens a network connection from the shell (/dev/tcp)", evidence: max(0, offset - 20)..<min(text.count, offset + 40)))
             return
         }

@@ -5,8 +5,11 @@ struct JNDIInjectionDetector: InputDetector {
 
     static let protocols: [[UInt8]] = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis", "http", "https"].map { Array($0.utf8) }
 
+    static let needed = ByteSet("jndi:")
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard input.present.contains(UInt8(ascii: "$")) || input.present.contains(UInt8(ascii: ":")) else { return }
+        // Resolving lookups only drops and moves bytes: without all of `jndi:` no rule below can match.
+        guard Self.needed.isSubset(of: input.present.addingLowercase) else { return }
         let resolved = Self.resolveLookups(input.lower.filter { !ByteScan.isSpace($0) })
         if let offset = ByteScan.find(Array("${jndi:".utf8), in: resolved) {
             matches.append(Match(category: .jndi, rule: "jndi.lookup", message: "a JNDI lookup that makes Log4j load remote code", evidence: 0..<min(input.bytes.count, 120)))

@@ -1,0 +1,43 @@
+@testable import PalisadeDetect
+import Testing
+
+/// The CRS pack's transformations, which the scan also skips when they would leave an input unchanged.
+@Suite struct TransformSetTests {
+    @Test func normalizePathResolvesDotSegmentsAndFoldsSeparators() {
+        let cases: [(String, String)] = [
+            ("/a/b/../c", "/a/c"), ("a/./b", "a/b"), ("../../etc/passwd", "../../etc/passwd"), ("/../x", "/../x"),
+            ("a\\b\\..\\c", "a/c"), ("//a//b/", "/a/b/"), ("a/", "a/"), ("/", "/"), ("a/..", ""), ("a/../", "/"),
+            ("/a/..", "/"), ("x/../../y", "../y"), ("..", ".."), (".", ""), ("12.99", "12.99"), ("", ""),
+        ]
+        for (input, expected) in cases {
+            #expect(TransformSet.normalizePath(Array(input.utf8)) == Array(expected.utf8), "\(input)")
+        }
+    }
+
+    /// The check may only err towards "changes" (a leading `..` stays as it is): an input it passes is skipped.
+    @Test func pathChangeCheckNeverMissesAChange() {
+        let inputs = [
+            "12.99", "a.b/c", "/checkout", "/", "a/", "//a", "a//b", "a/./b", "a/../b", "./a", "../a", "a/.", "a/..", ".", "..",
+            "a\\b", "siobhan.obrien+orders@example.ie", "https://shop.example.com/receipts?lang=en", "web; Safari 18.1 / macOS 14.6",
+            "/etc/passwd", "C:\\Windows\\win.ini", "...", "a/.../b", ".hidden/x", "a/b.", "", "/a/b/",
+        ]
+        #expect(!TransformSet.normalizePathChanges(Array("siobhan.obrien+orders@example.ie".utf8)))
+        #expect(TransformSet.normalizePathChanges(Array("https://shop.example.com/".utf8)))
+        for input in inputs {
+            let bytes = Array(input.utf8)
+            #expect(TransformSet.normalizePathChanges(bytes) || TransformSet.normalizePath(bytes) == bytes, "\(input)")
+        }
+    }
+
+    @Test func effectiveTransformsKeepOnlyThoseThatChangeTheInput() {
+        let path = TransformSet(["normalizePathWin"])
+        #expect(path.effective(for: ScanInput(Array("12.99".utf8))).bits == 0)
+        #expect(path.effective(for: ScanInput(Array("a/../etc/passwd".utf8))).bits == TransformSet.normalizePath)
+        // After cmdLine drops the quote, `/."/` is a dot segment: the path check cannot judge the raw input.
+        let commandPath = TransformSet(["cmdLine", "normalizePath"])
+        #expect(commandPath.effective(for: ScanInput(Array("a/.\"/b".utf8))).bits & TransformSet.normalizePath != 0)
+        let base64 = TransformSet(["base64Decode"])
+        #expect(base64.effective(for: ScanInput(Array("Hello, world!".utf8))).bits == 0)
+        #expect(base64.effective(for: ScanInput(Array("PHNjcmlwdD4=".utf8))).bits == TransformSet.base64Decode)
+    }
+}
