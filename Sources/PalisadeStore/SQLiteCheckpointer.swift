@@ -7,11 +7,14 @@ import Synchronization
 /// (profiled, those copies were a large part of the writer thread and behind the ingest p99).
 /// The writer's WAL hook reports the WAL's size after each commit; from ``threshold`` pages on, a
 /// PASSIVE checkpoint runs, which takes no writer lock, so commits go on meanwhile. SQLite starts the
-/// WAL from its beginning again at the first commit after a checkpoint has copied everything back.
+/// WAL from its beginning again only at a commit that finds everything copied back, which a checkpoint
+/// racing a busy writer may never see: from ``limit`` pages on, the writer itself finishes the copy
+/// (little is left by then), as SQLite's automatic checkpoint would, so the WAL stays bounded.
 final class SQLiteCheckpointer: Sendable {
     /// 8,192 pages (32 MiB): a page changed by many commits (an index leaf) is copied back once per
     /// checkpoint, not once per commit.
     static let threshold: Int32 = 8192
+    static let limit: Int32 = 2 * threshold
     private let connection: SQLiteConnection
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private let running = Atomic<Bool>(false)
@@ -24,8 +27,13 @@ final class SQLiteCheckpointer: Sendable {
         thread.start()
     }
 
-    /// Called on the writer's thread after each commit, with the pages now in the WAL.
-    func walGrew(pages: Int32) {
+    /// Called on the writer's thread after each commit (`writer` is its handle), with the pages now in
+    /// the WAL.
+    func walGrew(pages: Int32, writer: OpaquePointer?) {
+        if pages >= Self.limit {
+            sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            return
+        }
         guard pages >= Self.threshold,
               running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }

@@ -112,8 +112,8 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Hands the WAL's size to `checkpointer` after every commit; this turns off the automatic checkpoint.
     func reportCommits(to checkpointer: SQLiteCheckpointer) {
-        sqlite3_wal_hook(handle, { context, _, _, pages in
-            if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(pages: pages) }
+        sqlite3_wal_hook(handle, { context, handle, _, pages in
+            if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(pages: pages, writer: handle) }
             return SQLITE_OK
         }, Unmanaged.passUnretained(checkpointer).toOpaque())
     }
