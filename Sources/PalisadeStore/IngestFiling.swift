@@ -14,9 +14,14 @@ struct IngestWork: Sendable {
 enum IngestFiling {
     static func commit(_ batches: [IngestWork], in database: any SQLDatabase) async -> [Result<IngestOutcome, StoreError>] {
         let dialect = database.dialect
+        // Made here, not on the database's writer thread (the SQLite ceiling), assuming no replay;
+        // made again there only when a nonce turns out to be spent.
+        let allFresh = Array(repeating: true, count: batches.count)
+        let likely = statements(filing: batches, fresh: allFresh, dialect: dialect)
         do {
             let (claimed, filed) = try await database.transaction(nonceStatements(batches)) { rows throws(StoreError) in
-                statements(filing: batches, fresh: fresh(batches, inserted: rows.last ?? []), dialect: dialect)
+                let fresh = fresh(batches, inserted: rows.last ?? [])
+                return fresh == allFresh ? likely : statements(filing: batches, fresh: fresh, dialect: dialect)
             }
             return outcomes(batches, fresh: fresh(batches, inserted: claimed.last ?? []), inserted: filed)
         } catch {

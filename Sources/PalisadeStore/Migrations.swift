@@ -1,6 +1,22 @@
 /// Schema steps, applied in order once each (recorded in `schema_migrations`). Append; never edit a step.
 enum Migrations {
-    static let sqlite = steps(sequenceColumn: "seq INTEGER PRIMARY KEY")
+    static let sqlite = steps(sequenceColumn: "seq INTEGER PRIMARY KEY") + [
+        // SQLite ends every index entry with the rowid, which `seq` is: an ascending index on
+        // (…, time_ms) is already in (time, seq) order both ways, so the explicit `seq` was stored
+        // twice per entry and the descending order made SQLite sort ties. Index inserts are most of the
+        // single writer's time: with 200,000 events in 6,400-event commits, one run on a loaded machine
+        // measured 57 against 46 µs CPU per event insert.
+        """
+        DROP INDEX events_by_time;
+        DROP INDEX events_by_function;
+        DROP INDEX events_by_category;
+        DROP INDEX events_by_source;
+        CREATE INDEX events_by_time ON events (group_id, time_ms);
+        CREATE INDEX events_by_function ON events (group_id, function, time_ms);
+        CREATE INDEX events_by_category ON events (group_id, category, time_ms);
+        CREATE INDEX events_by_source ON events (group_id, source_ip, time_ms);
+        """,
+    ]
     static let postgres = steps(sequenceColumn: "seq BIGSERIAL PRIMARY KEY")
 
     private static func steps(sequenceColumn: String) -> [String] {
