@@ -25,13 +25,8 @@ public enum LayerFiles {
         [ -r "$state" ] || return 1
         read -r pid port < "$state" || return 1
         kill -0 "$pid" 2>/dev/null || return 1
-        # A killed agent not yet reaped by its parent is a zombie: gone all the same. The state is
-        # the field after the last ")" of /proc/PID/stat; a plain `read` (not a compound command,
-        # whose failed redirection would end the shell) spawns nothing on the way to the runtime.
-        agent_stat=
-        read -r agent_stat 2>/dev/null < "/proc/$pid/stat" || return 1
-        agent_stat="${agent_stat##*) }"
-        [ "${agent_stat%% *}" != Z ]
+        # A killed agent not yet reaped by its parent is a zombie: gone all the same.
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
     }
 
     unprotected() {
