@@ -8,8 +8,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// Compiles the rule pack (about 150–300 ms of CPU) on a thread-pool thread at idle priority, so the
-/// runtime's own start goes first; when an event is waiting for it, `hurry` lifts it to normal priority.
+/// Builds the detector (the native detectors' and the CRS pack's automata; CRS patterns compile when
+/// they first run) on a thread-pool thread at idle priority, so the runtime's own start goes first;
+/// when an event is waiting for it, `hurry` lifts it to normal priority.
 final class DetectorBuild: Sendable {
     /// Linux's SCHED_IDLE (Glibc's Swift module does not export the name).
     static let idlePolicy: Int32 = 5

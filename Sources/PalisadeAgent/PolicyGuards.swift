@@ -7,6 +7,9 @@ struct PolicyGuards: Sendable {
     let invocationGuard: InvocationGuard
     let responseGuard: ResponseGuard
     let cleaner: TmpCleaner?
+    /// Whether anything looks at an event's contents or facts (trigger, caller): with every
+    /// protection off the proxy hands events over without parsing them.
+    let readsEvents: Bool
 
     /// `previous` keeps its /tmp cleaner when the cleaning rules did not change: the cleaner remembers
     /// what init code left in /tmp, which a new one would take for litter.
@@ -14,6 +17,8 @@ struct PolicyGuards: Sendable {
         self.policy = policy
         invocationGuard = InvocationGuard(policy: policy)
         responseGuard = ResponseGuard(policy: policy, environment: configuration.environment)
+        readsEvents = !policy.activeCategories.isEmpty || [Protection.credentialLeak, .verboseErrors].contains { policy.mode(for: $0) != .off }
+            || BehaviourArea.allCases.contains { policy.mode(for: .behaviour($0)) != .off }
         if let previous, previous.policy.tmpCleanup == policy.tmpCleanup {
             cleaner = previous.cleaner
         } else {

@@ -96,18 +96,16 @@ public final class RuntimeProxy: Sendable {
         }
     }
 
-    /// Inspects one event; anything the detector cannot read reaches the function untouched.
-    func inspect(_ event: [UInt8], requestID: String, detector: Detector) -> InvocationDecision {
+    /// Inspects one event; anything the detector cannot read reaches the function untouched, and
+    /// without a detector (every protection off) the event is not read at all.
+    func inspect(_ event: [UInt8], requestID: String, detector: Detector?) -> InvocationDecision {
+        guard let detector else { return passUnread(event, requestID: requestID) }
         let verdict: Verdict
         do {
             verdict = try detector.inspect(event: event)
         } catch {
             reporter.log("warn", "request \(requestID): event not inspected (\(error.code.rawValue)); passed to the function")
-            let facts = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
-            invocations.withLock { $0[requestID] = facts }
-            invocationCount.add(1, ordering: .relaxed)
-            context.begin(facts, event: event, detector: nil)
-            return InvocationDecision(action: .pass, events: [])
+            return passUnread(event, requestID: requestID)
         }
         let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
@@ -117,6 +115,15 @@ public final class RuntimeProxy: Sendable {
         let decision = currentGuards.invocationGuard.decide(verdict, event: event, facts: facts)
         reporter.record(decision.events)
         return decision
+    }
+
+    /// Hands an event over as it is, with facts that know no trigger or caller.
+    func passUnread(_ event: [UInt8], requestID: String) -> InvocationDecision {
+        let facts = InvocationFacts(requestID: requestID, function: functionName, trigger: .direct)
+        invocations.withLock { $0[requestID] = facts }
+        invocationCount.add(1, ordering: .relaxed)
+        context.begin(facts, event: event, detector: nil)
+        return InvocationDecision(action: .pass, events: [])
     }
 
     func finish(_ requestID: String) -> InvocationFacts? {
@@ -326,6 +333,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         guard response.head.status == .ok, let requestID = response.head.headers["Lambda-Runtime-Aws-Request-Id"].first else {
             return answerRuntime(response)
         }
+        guard proxy.currentGuards.readsEvents else { return decide(response, for: next, requestID: requestID, detector: nil) }
         if let detector = proxy.readyDetector.withLock({ $0 }) {
             return decide(response, for: next, requestID: requestID, detector: detector)
         }
@@ -338,7 +346,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
-    func decide(_ response: HTTPResponse, for next: HTTPRequestHead, requestID: String, detector: Detector) {
+    func decide(_ response: HTTPResponse, for next: HTTPRequestHead, requestID: String, detector: Detector?) {
         var response = response
         let decision = proxy.inspect(response.body, requestID: requestID, detector: detector)
         switch decision.action {

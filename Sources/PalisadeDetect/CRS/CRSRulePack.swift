@@ -30,8 +30,8 @@ struct CRSCondition: Sendable {
     let transforms: [String]
 }
 
-/// The OWASP CRS request rules of Palisade's attack families, compiled once with PCRE2's JIT and run
-/// beside the native detectors as an extra rule pack. Inputs are already decoded to a fixed point by
+/// The OWASP CRS request rules of Palisade's attack families, each compiled with PCRE2's JIT when a
+/// scan first needs it (`LazyRegex`), run beside the native detectors as an extra rule pack. Inputs are already decoded to a fixed point by
 /// `Canonicalizer`, so of the CRS transformations only the shape-changing ones are applied here.
 ///
 /// A rule's regex runs only when three necessary conditions hold, cheapest first: the input has a
@@ -41,7 +41,7 @@ struct CRSCondition: Sendable {
 /// variant without any shell byte (`"'()[]{}<>;=&|$` and so on) is checked against the rule's plain
 /// atoms instead, which are whole words where the general atoms are single letters.
 final class CRSRulePack: Sendable {
-    /// Compiled on first use and shared: compiling takes tens of milliseconds.
+    /// Built on first use and shared: the automaton takes a few milliseconds to build.
     static let shared = CRSRulePack(definitions: CRSRuleDefinition.generated)
     /// Paranoia level 1 alone, the default: half the patterns of the whole pack, so the agent
     /// compiles in about half the time and keeps about half the JIT code and automaton.
@@ -53,8 +53,11 @@ final class CRSRulePack: Sendable {
     }
 
     let rules: [CRSRule]
-    /// Rule ids whose pattern PCRE2 rejected (the tests require none).
-    let rejected: [Int]
+    /// Rule ids whose pattern, or a chained one, PCRE2 rejects (the tests require none). Compiles
+    /// every pattern of the pack.
+    var rejected: [Int] {
+        rules.filter { rule in ([rule.condition] + rule.chain).contains { $0.regex.map { $0.compiled == nil } ?? false } }.map(\.id)
+    }
     /// Every rule's longer atoms and phrases in one automaton, run once per input variant.
     let automaton: AhoCorasick
     /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
@@ -71,15 +74,7 @@ final class CRSRulePack: Sendable {
     static let shellBytes = ByteSet(words: CRSRuleDefinition.shellBytes)
 
     init(definitions: [CRSRuleDefinition]) {
-        var rules: [CRSRule] = []
-        var rejected: [Int] = []
-        for definition in definitions {
-            if let rule = CRSRule(definition) {
-                rules.append(rule)
-            } else {
-                rejected.append(definition.id)
-            }
-        }
+        let rules = definitions.compactMap(CRSRule.init)
         var patterns: [[UInt8]: Int] = [:]
         var ordered: [[UInt8]] = []
         var selections: [[Selected]] = []
@@ -106,7 +101,6 @@ final class CRSRulePack: Sendable {
             }
         }
         self.rules = rules
-        self.rejected = rejected
         self.automaton = AhoCorasick(ordered)
         self.selections = selections
     }
@@ -553,8 +547,13 @@ struct CompiledCondition: Sendable {
     let matcher: Matcher
 
     enum Matcher: Sendable {
-        case regex(CompiledRegex)
+        case regex(LazyRegex)
         case phrases(PhraseMatcher)
+    }
+
+    var regex: LazyRegex? {
+        guard case .regex(let regex) = matcher else { return nil }
+        return regex
     }
 
     init?(kind: CRSRuleDefinition.Kind, argument: String, negated: Bool, transforms: TransformSet) {
@@ -562,8 +561,7 @@ struct CompiledCondition: Sendable {
         self.transforms = transforms
         switch kind {
         case .regex:
-            guard let regex = CompiledRegex(argument) else { return nil }
-            matcher = .regex(regex)
+            matcher = .regex(LazyRegex(argument))
         case .phrases:
             matcher = .phrases(PhraseMatcher(argument.split(separator: " ").map(String.init)))
         case .phraseFile:

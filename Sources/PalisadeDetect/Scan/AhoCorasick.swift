@@ -1,12 +1,15 @@
 /// Multi-pattern search (Aho–Corasick) over lowercased bytes: one pass over an input finds which of
 /// thousands of needles occur, so detectors and CRS rules only look closer at inputs that can match.
 ///
-/// The automaton is compiled to a DFA over byte classes (bytes that occur in no pattern share one
-/// class), with 16-bit states: the whole CRS dictionary (about 26,000 states, 69 classes) fits in
-/// 3.6 MB and each input byte costs one table load.
+/// Bytes that occur in no pattern share one class. States are numbered breadth-first; the shallow
+/// ones, where a scan spends nearly all its steps, get full DFA rows (one table load per byte), the
+/// deep ones only their trie children and a failure link. The CRS dictionary (about 26,000 states,
+/// 69 classes) takes under 1 MB this way (a test checks), where full rows for every state took 3.6 MB.
 struct AhoCorasick: Sendable {
     /// 16-bit state numbers bound the dictionary size; the CRS pack needs well under half of it.
     static let maxStates = Int(UInt16.max)
+    /// Table entries (16-bit) given to full rows: 256 KB. Failure steps stay amortised O(1) per byte.
+    static let denseEntryBudget = 1 << 17
 
     let patternLengths: [Int32]
     private let tables: Tables
@@ -16,15 +19,28 @@ struct AhoCorasick: Sendable {
     private final class Tables: @unchecked Sendable {
         let byteClass: UnsafeMutableBufferPointer<UInt16>
         let classCount: Int
-        let transitions: UnsafeMutableBufferPointer<UInt16>
+        /// States below this number have a full row in `dense`.
+        let denseCount: Int
+        let dense: UnsafeMutableBufferPointer<UInt16>
+        /// Deep states: failure link, and trie children as (class, state) pairs from `childStart`.
+        let fail: UnsafeMutableBufferPointer<UInt16>
+        let childStart: UnsafeMutableBufferPointer<Int32>
+        let childClass: UnsafeMutableBufferPointer<UInt16>
+        let childState: UnsafeMutableBufferPointer<UInt16>
         let outputStart: UnsafeMutableBufferPointer<Int32>
         let outputs: UnsafeMutableBufferPointer<Int32>
         let lengths: UnsafeMutableBufferPointer<Int32>
 
-        init(byteClass: [UInt16], classCount: Int, transitions: [UInt16], outputStart: [Int32], outputs: [Int32], lengths: [Int32]) {
+        init(byteClass: [UInt16], classCount: Int, denseCount: Int, dense: [UInt16], fail: [UInt16], childStart: [Int32],
+             childClass: [UInt16], childState: [UInt16], outputStart: [Int32], outputs: [Int32], lengths: [Int32]) {
             self.byteClass = Self.copy(byteClass)
             self.classCount = classCount
-            self.transitions = Self.copy(transitions)
+            self.denseCount = denseCount
+            self.dense = Self.copy(dense)
+            self.fail = Self.copy(fail)
+            self.childStart = Self.copy(childStart)
+            self.childClass = Self.copy(childClass)
+            self.childState = Self.copy(childState)
             self.outputStart = Self.copy(outputStart)
             self.outputs = Self.copy(outputs)
             self.lengths = Self.copy(lengths)
@@ -37,18 +53,41 @@ struct AhoCorasick: Sendable {
         }
 
         deinit {
-            byteClass.baseAddress?.deallocate()
-            transitions.baseAddress?.deallocate()
-            outputStart.baseAddress?.deallocate()
-            outputs.baseAddress?.deallocate()
-            lengths.baseAddress?.deallocate()
+            for base in [byteClass.baseAddress, dense.baseAddress, fail.baseAddress, childClass.baseAddress, childState.baseAddress] { base?.deallocate() }
+            for base in [childStart.baseAddress, outputStart.baseAddress, outputs.baseAddress, lengths.baseAddress] { base?.deallocate() }
+        }
+
+        var byteCount: Int {
+            (byteClass.count + dense.count + fail.count + childClass.count + childState.count) * 2
+                + (childStart.count + outputStart.count + outputs.count + lengths.count) * 4
+        }
+
+        /// The state after `symbol` in `state`: a row lookup for shallow states; for deep ones their
+        /// children, else the same question to the failure state (always shallower).
+        @inline(__always)
+        func step(_ state: Int, _ symbol: Int) -> Int {
+            var state = state
+            while state >= denseCount {
+                var index = Int(childStart[state])
+                let end = Int(childStart[state &+ 1])
+                while index < end {
+                    if Int(childClass[index]) == symbol { return Int(childState[index]) }
+                    index &+= 1
+                }
+                state = Int(fail[state])
+            }
+            return Int(dense[state &* classCount &+ symbol])
         }
     }
 
     var patternCount: Int { patternLengths.count }
 
-    /// Patterns are matched as given; callers lowercase both patterns and text.
-    init(_ patterns: [[UInt8]]) {
+    /// Memory the tables take (the CRS pack's automaton is the largest structure of the agent).
+    var tableBytes: Int { tables.byteCount }
+
+    /// Patterns are matched as given; callers lowercase both patterns and text. `denseEntries` bounds
+    /// the full rows (tests shrink it to check the deep states' path).
+    init(_ patterns: [[UInt8]], denseEntries: Int = denseEntryBudget) {
         var byteClass = [UInt16](repeating: 0, count: 256)
         var classCount = 1
         for pattern in patterns {
@@ -79,26 +118,58 @@ struct AhoCorasick: Sendable {
         let stateCount = children.count
         precondition(stateCount <= Self.maxStates, "dictionary needs \(stateCount) states, more than \(Self.maxStates)")
 
-        // Breadth-first: each state's row is its own children over its failure state's row.
-        var transitions = [UInt16](repeating: 0, count: stateCount * classCount)
-        var fail = [Int](repeating: 0, count: stateCount)
-        var outputsOf = own
-        for (symbol, child) in children[0] { transitions[Int(symbol)] = UInt16(child) }
-        var queue = children[0].map { Int($0.1) }
+        // Breadth-first numbering: a failure state is always shallower, so it is numbered lower.
+        var order = [0]
         var head = 0
-        while head < queue.count {
-            let state = queue[head]
+        while head < order.count {
+            order.append(contentsOf: children[order[head]].map { Int($0.1) })
             head += 1
-            let row = state * classCount, failRow = fail[state] * classCount
-            for symbol in 0..<classCount { transitions[row + symbol] = transitions[failRow + symbol] }
-            for (symbol, child) in children[state] {
-                transitions[row + Int(symbol)] = UInt16(child)
-                let childFail = state == 0 ? 0 : Int(transitions[failRow + Int(symbol)])
-                fail[Int(child)] = childFail
-                outputsOf[Int(child)].append(contentsOf: outputsOf[childFail])
-                queue.append(Int(child))
+        }
+        var number = [Int](repeating: 0, count: stateCount)
+        for (new, old) in order.enumerated() { number[old] = new }
+        let trie = order.map { old in children[old].map { (symbol: $0.0, state: number[Int($0.1)]) }.sorted { $0.symbol < $1.symbol } }
+        var outputsOf = order.map { own[$0] }
+        let denseCount = min(stateCount, max(1, denseEntries / classCount))
+
+        // In breadth-first order: a child's failure state is where its parent's failure state goes on
+        // the same symbol, and a shallow state's row is its children over its failure state's row.
+        // Both only read rows and links of states numbered lower, which are done by then.
+        var dense = [UInt16](repeating: 0, count: denseCount * classCount)
+        var fail = [UInt16](repeating: 0, count: stateCount)
+        func step(_ state: Int, _ symbol: Int) -> Int {
+            var state = state
+            while state >= denseCount {
+                if let child = trie[state].first(where: { Int($0.symbol) == symbol }) { return child.state }
+                state = Int(fail[state])
+            }
+            return Int(dense[state * classCount + symbol])
+        }
+        for state in 0..<stateCount {
+            let failState = Int(fail[state])
+            if state < denseCount {
+                let row = state * classCount, failRow = failState * classCount
+                if state > 0 { for symbol in 0..<classCount { dense[row + symbol] = dense[failRow + symbol] } }
+                for child in trie[state] { dense[row + Int(child.symbol)] = UInt16(child.state) }
+            }
+            for child in trie[state] {
+                let childFail = state == 0 ? 0 : step(failState, Int(child.symbol))
+                fail[child.state] = UInt16(childFail)
+                outputsOf[child.state].append(contentsOf: outputsOf[childFail])
             }
         }
+
+        var childStart = [Int32](repeating: 0, count: stateCount + 1)
+        var childClass: [UInt16] = []
+        var childState: [UInt16] = []
+        for state in 0..<stateCount {
+            childStart[state] = Int32(childClass.count)
+            guard state >= denseCount else { continue }
+            for child in trie[state] {
+                childClass.append(child.symbol)
+                childState.append(UInt16(child.state))
+            }
+        }
+        childStart[stateCount] = Int32(childClass.count)
         var outputStart = [Int32](repeating: 0, count: stateCount + 1)
         var outputs: [Int32] = []
         for state in 0..<stateCount {
@@ -107,7 +178,8 @@ struct AhoCorasick: Sendable {
         }
         outputStart[stateCount] = Int32(outputs.count)
         self.patternLengths = patterns.map { Int32($0.count) }
-        self.tables = Tables(byteClass: byteClass, classCount: classCount, transitions: transitions,
+        self.tables = Tables(byteClass: byteClass, classCount: classCount, denseCount: denseCount, dense: dense, fail: fail,
+                             childStart: childStart, childClass: childClass, childState: childState,
                              outputStart: outputStart, outputs: outputs, lengths: patternLengths)
     }
 
@@ -123,12 +195,13 @@ struct AhoCorasick: Sendable {
         hits.clear()
         let tables = self.tables
         guard !tables.outputs.isEmpty else { return }
-        let byteClass = tables.byteClass, transitions = tables.transitions, classCount = tables.classCount
-        let outputStart = tables.outputStart, outputs = tables.outputs
+        let byteClass = tables.byteClass, outputStart = tables.outputStart, outputs = tables.outputs
         text.withUnsafeBufferPointer { bytes in
             var state = 0
             for index in 0..<bytes.count {
-                state = Int(transitions[state &* classCount &+ Int(byteClass[Int(bytes[index])])])
+                // A byte of no pattern leads back to the root from anywhere.
+                let symbol = Int(byteClass[Int(bytes[index])])
+                state = symbol == 0 ? 0 : tables.step(state, symbol)
                 let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
                 if first != last { hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths) }
             }
