@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // libcurl through dlopen, for the posture commands that use the network (docs/posture.md).
+        .target(name: "CCurl"),
         .target(name: "PalisadeJSON", swiftSettings: strict),
         .target(
             name: "PalisadeDetect",
@@ -40,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "PalisadePosture",
-            dependencies: ["CZlib", "PalisadeSystem", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CCurl", "CZlib", "PalisadeSystem", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"],
             swiftSettings: strict
         ),
@@ -81,11 +83,15 @@ let package = Package(
                 "PalisadeConsole", "PalisadeStore", "PalisadeConsoleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["palisade.order"],
             swiftSettings: strict,
             // The release binary starts on fewer pages (docs/posture.md): lld packs its 136,000 relative
-            // relocations into a small DT_RELR table (glibc 2.36+) and its symbols stay unexported.
+            // relocations into a small DT_RELR table (glibc 2.36+), its symbols stay unexported, and the
+            // functions `scan` runs sit together (palisade.order, from scripts/order-palisade).
             linkerSettings: [
-                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+                              "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/palisade/palisade.order",
+                              "-Xlinker", "--no-warn-symbol-ordering"],
                              .when(platforms: [.linux], configuration: .release)),
             ]
         ),

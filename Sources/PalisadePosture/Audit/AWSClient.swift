@@ -1,10 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Signed requests to the AWS APIs `audit` reads: the REST APIs of Lambda, API Gateway and S3, IAM's
 /// query API and the JSON APIs of CloudWatch Logs and CloudTrail.
@@ -34,15 +28,10 @@ public struct AWSClient: Sendable {
             .map { SigV4Signer.encode(String($0)) }.joined(separator: "/")
         if !query.isEmpty { components.percentEncodedQueryItems = query.map { URLQueryItem(name: SigV4Signer.encode($0.name), value: SigV4Signer.encode($0.value ?? "")) } }
         guard let url = components.url else { throw PostureError(.awsRequest, "cannot build a URL for \(path)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.httpBody = method == "GET" ? nil : body
         let signingRegion = service == "iam" ? "us-east-1" : region
         let signer = SigV4Signer(credentials: credentials, region: signingRegion, service: service)
-        for (name, value) in headers.merging(signer.headers(method: method, url: url, headers: headers, body: body, date: Date()), uniquingKeysWith: { $1 }) {
-            request.setValue(value, forHTTPHeaderField: name)
-        }
-        let response = try HTTPClient.send(request)
+        let signed = headers.merging(signer.headers(method: method, url: url, headers: headers, body: body, date: Date()), uniquingKeysWith: { $1 })
+        let response = try HTTPClient.send(method: method, url: url, headers: signed, body: method == "GET" ? Data() : body)
         if response.status == 404 { return nil }
         guard (200..<300).contains(response.status) else {
             let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
@@ -76,57 +65,5 @@ public struct AWSClient: Sendable {
         let data = try send(service: "iam", method: "POST", path: "/", headers: ["content-type": "application/x-www-form-urlencoded; charset=utf-8"],
                             body: Data(form.joined(separator: "&").utf8))
         return XMLValues(data ?? Data())
-    }
-}
-
-/// The text of every element of an XML document, by element name, in document order; and, for
-/// repeated elements such as S3's `Grant`, the texts inside each occurrence kept together.
-struct XMLValues {
-    private(set) var values: [String: [String]] = [:]
-    /// One entry per `record` element: the texts of the elements inside it, by name.
-    private(set) var records: [[String: String]] = []
-
-    init(_ data: Data, record: String? = nil) {
-        let collector = Collector(record: record)
-        let parser = XMLParser(data: data)
-        parser.delegate = collector
-        _ = parser.parse()
-        values = collector.values
-        records = collector.records
-    }
-
-    subscript(name: String) -> [String] { values[name] ?? [] }
-
-    private final class Collector: NSObject, XMLParserDelegate {
-        let record: String?
-        var values: [String: [String]] = [:]
-        var records: [[String: String]] = []
-        var current: [String: String]?
-        var text = ""
-
-        init(record: String?) {
-            self.record = record
-        }
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-            if elementName == record { current = [:] }
-            text = ""
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            text += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            values[elementName, default: []].append(value)
-            if elementName == record, let finished = current {
-                records.append(finished)
-                current = nil
-            } else {
-                current?[elementName] = value
-            }
-            text = ""
-        }
     }
 }

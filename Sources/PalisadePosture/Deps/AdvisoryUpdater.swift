@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Downloads OSV's per-ecosystem exports (`<source>/<ecosystem>/all.zip`) and writes the indexes
 /// `palisade deps` reads.
@@ -36,7 +33,7 @@ public struct AdvisoryUpdater: Sendable {
     }
 
     private func download(_ url: URL) throws(PostureError) -> Data {
-        let response = try HTTPClient.send(URLRequest(url: url))
+        let response = try HTTPClient.send(url: url)
         guard response.status == 200 else {
             throw PostureError(.network, file: url.absoluteString, "HTTP \(response.status)")
         }
