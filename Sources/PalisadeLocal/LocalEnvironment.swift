@@ -46,6 +46,9 @@ public final class LocalEnvironment: @unchecked Sendable {
         public var invocationTimeout: Duration = .seconds(30)
         /// The behaviour guard's preload library (GuardLibrary); `nil` runs the function without it.
         public var guardLibrary: String?
+        /// How long `stop` lets the agent finish after SHUTDOWN before killing it. Lambda allows about
+        /// two seconds; tests on a loaded machine allow more, so a slow flush is not a lost event.
+        public var agentExitGrace: Duration = .seconds(2)
 
         public init(agent: String?, environment: [String: String] = [:], logFile: String? = nil, guardLibrary: String? = nil) {
             self.agent = agent
@@ -207,7 +210,7 @@ public final class LocalEnvironment: @unchecked Sendable {
             for pid in tree { kill(pid, SIGKILL) }
         }
         await emulator.shutdown()
-        await Self.waitForExit(agentProcess, within: .seconds(2))
+        await Self.waitForExit(agentProcess, within: options.agentExitGrace)
         if let agentProcess, agentProcess.isRunning { kill(agentProcess.processIdentifier, SIGKILL) }
         await emulator.close()
         try? FileManager.default.removeItem(atPath: workDirectory)

@@ -93,6 +93,7 @@ enum Fixtures {
         variables["PALISADE_EVENTS_OUT"] = eventsFile
         var options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile, guardLibrary: guarded ? Fixtures.guardLibrary : nil)
         options.invocationTimeout = invocationTimeout
+        options.agentExitGrace = .seconds(20)
         let local = try await LocalEnvironment.start(function, options: options)
         let value: Value
         do {
