@@ -510,40 +510,53 @@ static int list_glob_matches(const struct policy *policy, int list, const char *
     return cursor.bad ? -1 : 0;
 }
 
-// Whether an input of the invocation may have shaped `subject`: one occurs in it. With `parents`, also
-// any input holding a `..` (the function may have resolved it before opening).
-static int input_involved(const struct policy *policy, const char *subject, size_t length, int parents) {
+// Whether `test` holds for one of the invocation's inputs; also 1 when the inputs are unknown or the
+// list is unreadable, since then only the agent can tell.
+typedef int (*input_test)(const unsigned char *input, size_t size, const void *context);
+static int any_input(const struct policy *policy, input_test test, const void *context) {
     if (policy_word(policy, 2) & FLAG_INPUTS_UNKNOWN) return 1;
     uint32_t count;
     struct cursor cursor = open_list(policy, LIST_INPUTS, &count);
     for (uint32_t index = 0; index < count; index++) {
         size_t size;
         const unsigned char *input = next_string(&cursor, &size);
-        if (!input) return 1;
-        if (memmem(subject, length, input, size)) return 1;
-        if (parents && memmem(input, size, "..", 2)) return 1;
+        if (!input || test(input, size, context)) return 1;
     }
     return cursor.bad;
 }
 
-// Whether an input holds `host` (ASCII, any case), as the agent ties a destination to an input.
-static int input_names_host(const struct policy *policy, const char *host) {
-    size_t length = strlen(host);
-    if (length < 3) return 0;
-    if (policy_word(policy, 2) & FLAG_INPUTS_UNKNOWN) return 1;
-    uint32_t count;
-    struct cursor cursor = open_list(policy, LIST_INPUTS, &count);
-    for (uint32_t index = 0; index < count; index++) {
-        size_t size;
-        const unsigned char *input = next_string(&cursor, &size);
-        if (!input) return 1;
-        for (size_t start = 0; start + length <= size; start++) {
-            size_t matched = 0;
-            while (matched < length && (input[start + matched] | ((unsigned)(input[start + matched] - 'A') < 26u ? 0x20 : 0)) == (unsigned char)host[matched]) matched++;
-            if (matched == length) return 1;
-        }
+struct subject { const char *text; size_t length; int parents; };
+
+static int shapes_subject(const unsigned char *input, size_t size, const void *context) {
+    const struct subject *subject = context;
+    if (memmem(subject->text, subject->length, input, size)) return 1;
+    return subject->parents && memmem(input, size, "..", 2) != NULL;
+}
+
+// Whether an input of the invocation may have shaped `subject`: one occurs in it. With `parents`, also
+// any input holding a `..` (the function may have resolved it before opening).
+static int input_involved(const struct policy *policy, const char *text, size_t length, int parents) {
+    struct subject subject = { text, length, parents };
+    return any_input(policy, shapes_subject, &subject);
+}
+
+struct host { const char *name; size_t length; };
+
+static int holds_host(const unsigned char *input, size_t size, const void *context) {
+    const struct host *host = context;
+    for (size_t start = 0; start + host->length <= size; start++) {
+        size_t matched = 0;
+        while (matched < host->length && (input[start + matched] | ((unsigned)(input[start + matched] - 'A') < 26u ? 0x20 : 0)) == (unsigned char)host->name[matched]) matched++;
+        if (matched == host->length) return 1;
     }
-    return cursor.bad;
+    return 0;
+}
+
+// Whether an input holds `name` (ASCII, any case), as the agent ties a destination to an input.
+static int input_names_host(const struct policy *policy, const char *name) {
+    struct host host = { name, strlen(name) };
+    if (host.length < 3) return 0;
+    return any_input(policy, holds_host, &host);
 }
 
 // LOCAL_ALLOW when the area needs no look (off, or the runtime still starting), -1 when only the agent

@@ -49,6 +49,9 @@ public final class LocalEnvironment: @unchecked Sendable {
         /// How long `stop` lets the agent finish after SHUTDOWN before killing it. Lambda allows about
         /// two seconds; tests on a loaded machine allow more, so a slow flush is not a lost event.
         public var agentExitGrace: Duration = .seconds(2)
+        /// How long the agent may take to register and the runtime to first ask for work. Lambda
+        /// gives the whole init phase ten seconds; tests that start many environments at once allow more.
+        public var initTimeout: Duration = .seconds(10)
 
         public init(agent: String?, environment: [String: String] = [:], logFile: String? = nil, guardLibrary: String? = nil) {
             self.agent = agent
@@ -82,9 +85,9 @@ public final class LocalEnvironment: @unchecked Sendable {
         do {
             try await environment.launch(function)
             let state = emulator.state
-            // Lambda gives the whole init phase ten seconds; a runtime that never asks is reported by its invocations.
+            // A runtime that never asks within the init phase is reported by its invocations.
             let timer = Task {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: options.initTimeout)
                 await state.stopWaitingForFirstNext()
             }
             environment.timeToFirstNext = await state.firstNext().map { $0 - started }
@@ -129,9 +132,8 @@ public final class LocalEnvironment: @unchecked Sendable {
             }
             let launched = ContinuousClock.now
             agentProcess = try spawn(agent, [], environment: shared, directory: workDirectory)
-            // Lambda gives the whole init phase ten seconds.
-            guard await emulator.waitForExtensions(count: 1, timeout: .seconds(10)) else {
-                throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within 10 s")
+            guard await emulator.waitForExtensions(count: 1, timeout: options.initTimeout) else {
+                throw LocalRunError(.agentDidNotRegister, "palisade-agent did not register within \(options.initTimeout)")
             }
             agentRegistration = ContinuousClock.now - launched
             shared["PALISADE_AGENT"] = agent

@@ -94,6 +94,7 @@ enum Fixtures {
         var options = LocalEnvironment.Options(agent: agent ? Fixtures.agent : nil, environment: variables, logFile: logFile, guardLibrary: guarded ? Fixtures.guardLibrary : nil)
         options.invocationTimeout = invocationTimeout
         options.agentExitGrace = .seconds(20)
+        options.initTimeout = .seconds(60)
         let local = try await LocalEnvironment.start(function, options: options)
         let value: Value
         do {
