@@ -43,15 +43,20 @@ extern char **environ;
 #define PATH_TEXT_MAX 4096
 
 // MARK: Configuration, read once by the constructor
+//
+// The constructor runs in every process of the function, /bin/sh and each program it starts included,
+// so it does the least it can: one pass over the environment, no formatting, no symbol lookups but the
+// one the exec path cannot do later. The policy file is mapped at the first guarded call.
 
 static int active;
 static int fail_closed;
 static int timeout_ms = 1000;
 static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-// Entries re-added to the environment of every exec that dropped them.
-static char preload_entry[PATH_TEXT_MAX + 16];
+// Entries re-added to the environment of every exec that dropped them: the process's own entries
+// (strings of the initial environment, which stay in place), and LD_PRELOAD naming this library.
+static char *preload_entry;
 static const char *library_path = "";
-static char *kept_entries[4];
+static char *kept_entries[3];
 static int kept_count;
 // The published policy beside the socket (see "Deciding without the agent").
 #define POLICY_FILE "guard.policy"
@@ -85,77 +90,185 @@ static FILE *(*real_popen)(const char *, const char *);
 // Set while this thread is inside a wrapper, so that libc's own nested calls are not asked about.
 static __thread int busy __attribute__((tls_model("initial-exec")));
 
-// MARK: The shared connection
+// MARK: Helpers for the exec path
+//
+// A forked child that execs maps each page it touches first: a page of libc's code it had no reason to
+// run costs a page fault, and a write to a page shared with the parent a copy. So the exec path calls
+// no libc function (these helpers, and the system call itself inline) and writes no global.
 
-static pthread_mutex_t connection_lock = PTHREAD_MUTEX_INITIALIZER;
-static int connection_fd = -1;
-static pid_t connection_pid;
-static int unreachable_reported;
-
-static void reset_after_fork(void) {
-    pthread_mutex_init(&connection_lock, NULL);
-    if (connection_fd >= 0) close(connection_fd);
-    connection_fd = -1;
-    connection_pid = 0;
-    unreachable_reported = 0;
+static size_t text_length(const char *text) {
+    size_t length = 0;
+    // The empty asm keeps the compiler from turning the loop back into a call to strlen.
+    while (text[length]) {
+        __asm__("" : "+r"(length));
+        length++;
+    }
+    return length;
 }
 
 static int entry_has_name(const char *entry, const char *name, size_t length) {
-    return strncmp(entry, name, length) == 0 && entry[length] == '=';
+    for (size_t index = 0; index < length; index++) {
+        if (entry[index] != name[index]) return 0;
+    }
+    return entry[length] == '=';
+}
+
+#if defined(__x86_64__)
+static long raw_syscall(long number, long a, long b, long c, long d, long e) {
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    long result;
+    __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
+    return result;
+}
+#elif defined(__aarch64__)
+static long raw_syscall(long number, long a, long b, long c, long d, long e) {
+    register long x8 __asm__("x8") = number;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    register long x4 __asm__("x4") = e;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
+    return x0;
+}
+#else
+static long raw_syscall(long number, long a, long b, long c, long d, long e) {
+    long result = syscall(number, a, b, c, d, e);
+    return result < 0 ? -errno : result;
+}
+#endif
+
+// An exec as libc does it: -1 and errno on failure (it only returns on failure).
+static int exec_call(long number, long a, long b, long c, long d, long e) {
+    long result = raw_syscall(number, a, b, c, d, e);
+    if (result < 0 && result > -4096) {
+        errno = (int)-result;
+        return -1;
+    }
+    return (int)result;
 }
 
 // Whether a colon- or space-separated LD_PRELOAD value names this library.
 static int preload_lists_library(const char *value) {
-    size_t length = strlen(library_path);
+    size_t length = text_length(library_path);
     if (length == 0) return 1;
-    for (const char *cursor = value; (cursor = strstr(cursor, library_path)) != NULL; cursor += length) {
-        int starts = cursor == value || cursor[-1] == ':' || cursor[-1] == ' ';
-        char after = cursor[length];
-        if (starts && (after == '\0' || after == ':' || after == ' ')) return 1;
+    for (const char *cursor = value; *cursor; cursor++) {
+        if (cursor != value && cursor[-1] != ':' && cursor[-1] != ' ') continue;
+        size_t matched = 0;
+        while (matched < length && cursor[matched] == library_path[matched]) matched++;
+        char after = cursor[matched];
+        if (matched == length && (after == '\0' || after == ':' || after == ' ')) return 1;
     }
     return 0;
 }
 
-static void keep_entry(const char *name) {
-    size_t length = strlen(name);
-    for (char **entry = environ; entry && *entry; entry++) {
-        if (entry_has_name(*entry, name, length)) {
-            kept_entries[kept_count++] = *entry;
-            return;
-        }
-    }
+// MARK: The shared connection
+//
+// A fork child finds the connection and the mapping as the parent left them. It writes nothing at fork
+// (a written page is a copied page, in every child that only execs): the connection is dropped the first
+// time the child asks (the pid it was opened by differs), and the lock is only reset when a thread of
+// the parent was using it.
+
+static pthread_mutex_t connection_lock = PTHREAD_MUTEX_INITIALIZER;
+static int lock_users; // threads in or about to take connection_lock
+static int connection_fd = -1;
+static pid_t connection_pid;
+static int unreachable_reported;
+
+static void lock_shared(void) {
+    __atomic_add_fetch(&lock_users, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_lock(&connection_lock);
 }
 
+static void unlock_shared(void) {
+    pthread_mutex_unlock(&connection_lock);
+    __atomic_sub_fetch(&lock_users, 1, __ATOMIC_ACQ_REL);
+}
+
+static void after_fork_in_child(void) {
+    if (__atomic_load_n(&lock_users, __ATOMIC_ACQUIRE) != 0) {
+        pthread_mutex_init(&connection_lock, NULL);
+        lock_users = 0;
+    }
+    // The parent's connection is its own; the child opens one when it first asks.
+    if (connection_fd >= 0) raw_syscall(SYS_close, connection_fd, 0, 0, 0, 0);
+}
+
+// Copies `text` to `*cursor` without its terminator, within `end`; the exec path's snprintf.
+static void append_text(char **cursor, char *end, const char *text) {
+    while (*text && *cursor < end) *(*cursor)++ = *text++;
+}
+
+// "LD_PRELOAD=<library>[:<value>]" in `buffer` of `size` bytes; 0 when it does not fit.
+static int preload_with_library(char *buffer, size_t size, const char *value) {
+    if (size == 0) return 0;
+    char *cursor = buffer, *end = buffer + size - 1;
+    append_text(&cursor, end, "LD_PRELOAD=");
+    append_text(&cursor, end, library_path);
+    if (value && *value) {
+        append_text(&cursor, end, ":");
+        append_text(&cursor, end, value);
+    }
+    *cursor = '\0';
+    return text_length(library_path) + (value && *value ? text_length(value) + 1 : 0) + 11 < size;
+}
+
+#define GUARD_PREFIX "PALISADE_GUARD_"
+
 __attribute__((constructor)) static void guard_start(int argc, char **argv) {
-    const char *path = getenv("PALISADE_GUARD_SOCKET");
-    if (!path || !*path || strlen(path) >= sizeof(socket_path)) return;
-    strcpy(socket_path, path);
-    const char *slash = strrchr(socket_path, '/');
-    if (slash) snprintf(policy_path, sizeof(policy_path), "%.*s/" POLICY_FILE, (int)(slash - socket_path), socket_path);
+    // What getenv would return (the first entry of each name), in one pass.
+    char *socket_entry = NULL, *closed_entry = NULL, *timeout_entry = NULL, *preload = NULL;
+    size_t prefix = sizeof(GUARD_PREFIX) - 1;
+    for (char **entry = environ; entry && *entry; entry++) {
+        char *text = *entry;
+        if (text[0] == 'L') {
+            if (!preload && entry_has_name(text, "LD_PRELOAD", 10)) preload = text;
+        } else if (text[0] == 'P' && entry_has_name(text, GUARD_PREFIX "SOCKET", prefix + 6)) {
+            if (!socket_entry) socket_entry = text;
+        } else if (text[0] == 'P' && entry_has_name(text, GUARD_PREFIX "FAIL_CLOSED", prefix + 11)) {
+            if (!closed_entry) closed_entry = text;
+        } else if (text[0] == 'P' && entry_has_name(text, GUARD_PREFIX "TIMEOUT_MS", prefix + 10)) {
+            if (!timeout_entry) timeout_entry = text;
+        }
+    }
+    // The exec family may run in a vfork child, where dlsym must not be first called (also needed when
+    // the guard is off: execvp goes through this library either way). The other wrappers look their
+    // function up on first use: a process that never calls them pays nothing at start.
+    RESOLVE(execvpe);
+    const char *path = socket_entry ? socket_entry + prefix + 7 : NULL;
+    size_t path_length = path ? text_length(path) : 0;
+    if (path_length == 0 || path_length >= sizeof(socket_path)) return;
+    memcpy(socket_path, path, path_length + 1);
+    size_t directory = path_length;
+    while (directory > 0 && socket_path[directory - 1] != '/') directory--;
+    if (directory > 0) {
+        memcpy(policy_path, socket_path, directory);
+        memcpy(policy_path + directory, POLICY_FILE, sizeof(POLICY_FILE));
+    }
     own_argv = argc > 0 ? argv : NULL;
-    const char *closed = getenv("PALISADE_GUARD_FAIL_CLOSED");
-    fail_closed = closed && strcmp(closed, "1") == 0;
-    const char *timeout = getenv("PALISADE_GUARD_TIMEOUT_MS");
-    if (timeout && *timeout) {
+    kept_entries[kept_count++] = socket_entry;
+    if (closed_entry) {
+        kept_entries[kept_count++] = closed_entry;
+        fail_closed = closed_entry[prefix + 12] == '1' && closed_entry[prefix + 13] == '\0';
+    }
+    if (timeout_entry) {
+        kept_entries[kept_count++] = timeout_entry;
         int value = 0;
-        for (const char *digit = timeout; *digit >= '0' && *digit <= '9' && value < 600000; digit++) value = value * 10 + (*digit - '0');
+        for (const char *digit = timeout_entry + prefix + 11; *digit >= '0' && *digit <= '9' && value < 600000; digit++) value = value * 10 + (*digit - '0');
         if (value > 0) timeout_ms = value;
     }
     Dl_info info;
     if (dladdr((void *)guard_start, &info) && info.dli_fname) library_path = info.dli_fname;
-    const char *preload = getenv("LD_PRELOAD");
-    if (preload && preload_lists_library(preload)) {
-        snprintf(preload_entry, sizeof(preload_entry), "LD_PRELOAD=%s", preload);
+    if (preload && preload_lists_library(preload + 11)) {
+        preload_entry = preload;
     } else {
-        snprintf(preload_entry, sizeof(preload_entry), "LD_PRELOAD=%s%s%s", library_path, preload && *preload ? ":" : "", preload ? preload : "");
+        // Loaded some other way (not through LD_PRELOAD): children get it through LD_PRELOAD.
+        size_t size = text_length(library_path) + (preload ? text_length(preload) : 0) + 16;
+        preload_entry = malloc(size);
+        if (preload_entry && !preload_with_library(preload_entry, size, preload ? preload + 11 : NULL)) preload_entry = NULL;
     }
-    keep_entry("PALISADE_GUARD_SOCKET");
-    keep_entry("PALISADE_GUARD_FAIL_CLOSED");
-    keep_entry("PALISADE_GUARD_TIMEOUT_MS");
-    // The exec family may run in a vfork child, where dlsym must not be first called. The other wrappers
-    // look their function up on first use: a process that never calls them pays nothing at start.
-    RESOLVE(execvpe); RESOLVE(posix_spawn); RESOLVE(posix_spawnp);
-    pthread_atfork(refresh_policy_before_fork, NULL, reset_after_fork);
+    pthread_atfork(refresh_policy_before_fork, NULL, after_fork_in_child);
     active = 1;
 }
 
@@ -312,12 +425,13 @@ static int ask(struct request *request, int own_connection) {
             close(fd);
         }
     } else {
-        pthread_mutex_lock(&connection_lock);
+        lock_shared();
         pid_t pid = (pid_t)syscall(SYS_getpid);
         if (connection_pid != pid) {
-            if (connection_fd >= 0) close(connection_fd);
+            // Opened by the parent (the child closed its copy at fork) or by nobody yet.
             connection_fd = -1;
             connection_pid = pid;
+            unreachable_reported = 0;
         }
         // A connection the agent closed is noticed on first use: one retry on a fresh one.
         for (int attempt = 0; attempt < 2 && status != 0; attempt++) {
@@ -329,7 +443,7 @@ static int ask(struct request *request, int own_connection) {
                 connection_fd = -1;
             }
         }
-        pthread_mutex_unlock(&connection_lock);
+        unlock_shared();
     }
     if (status != 0) {
         if (fail_closed) {
@@ -439,9 +553,9 @@ static void refresh_policy_locked(void) {
 
 static void refresh_policy_before_fork(void) {
     if (!active || policy_fresh(__atomic_load_n(&policy_current, __ATOMIC_ACQUIRE))) return;
-    pthread_mutex_lock(&connection_lock);
+    lock_shared();
     refresh_policy_locked();
-    pthread_mutex_unlock(&connection_lock);
+    unlock_shared();
 }
 
 // A bounds-checked walk over one list of the file.
@@ -594,7 +708,7 @@ static int joined_equals(char *const argv[], const unsigned char *text, size_t l
 static int joined_contains(char *const argv[], const unsigned char *needle, size_t size) {
     if (!argv || size == 0) return 0;
     for (size_t first = 0; argv[first]; first++) {
-        size_t element_length = strlen(argv[first]);
+        size_t element_length = text_length(argv[first]);
         for (size_t start = 0; start <= element_length; start++) {
             if (start == element_length && !argv[first + 1]) break;
             size_t index = first, offset = start, matched = 0;
@@ -800,12 +914,14 @@ static int local_resolve(const struct policy *policy, const char *host, long por
     return LOCAL_ALLOW;
 }
 
-// The mapping the calling process decides by (refreshed under the connection lock), or NULL.
+// The mapping the calling process decides by (refreshed under the connection lock when stale), or NULL.
 static const struct policy *shared_policy(void) {
-    pthread_mutex_lock(&connection_lock);
-    refresh_policy_locked();
-    pthread_mutex_unlock(&connection_lock);
     struct policy *policy = __atomic_load_n(&policy_current, __ATOMIC_ACQUIRE);
+    if (policy_fresh(policy)) return policy;
+    lock_shared();
+    refresh_policy_locked();
+    unlock_shared();
+    policy = __atomic_load_n(&policy_current, __ATOMIC_ACQUIRE);
     return policy_fresh(policy) ? policy : NULL;
 }
 
@@ -872,7 +988,7 @@ static size_t preload_rebuild_size(char *const envp[]) {
     if (!active) return 1;
     for (size_t index = 0; envp && envp[index]; index++) {
         if (entry_has_name(envp[index], "LD_PRELOAD", 10) && !preload_lists_library(envp[index] + 11)) {
-            return strlen(envp[index]) + strlen(library_path) + 2;
+            return text_length(envp[index]) + text_length(library_path) + 16;
         }
     }
     return 1;
@@ -890,18 +1006,19 @@ static char *const *guarded_environment(char *const envp[], char **slots, char *
             if (preload_lists_library(entry + 11)) {
                 has_preload = 1;
             } else {
-                int written = snprintf(preload, preload_size, "LD_PRELOAD=%s%s%s", library_path, entry[11] ? ":" : "", entry + 11);
-                slots[count] = written > 0 && (size_t)written < preload_size ? preload : preload_entry;
+                if (preload_with_library(preload, preload_size, entry + 11)) slots[count] = preload;
+                else if (preload_entry) slots[count] = preload_entry;
                 has_preload = 1;
             }
         }
         for (int kept = 0; kept < kept_count; kept++) {
-            size_t length = (size_t)(strchr(kept_entries[kept], '=') - kept_entries[kept]);
+            size_t length = 0;
+            while (kept_entries[kept][length] != '=') length++;
             if (entry_has_name(entry, kept_entries[kept], length)) has_kept[kept] = 1;
         }
     }
     size_t total = count;
-    if (!has_preload) slots[total++] = preload_entry;
+    if (!has_preload && preload_entry) slots[total++] = preload_entry;
     for (int kept = 0; kept < kept_count; kept++) {
         if (!has_kept[kept]) slots[total++] = kept_entries[kept];
     }
@@ -916,7 +1033,7 @@ int execve(const char *path, char *const argv[], char *const envp[]) {
     }
     char *slots[environment_count(envp) + 8];
     char preload[preload_rebuild_size(envp)];
-    return (int)syscall(SYS_execve, path, argv, guarded_environment(envp, slots, preload, sizeof(preload)));
+    return exec_call(SYS_execve, (long)path, (long)argv, (long)guarded_environment(envp, slots, preload, sizeof(preload)), 0, 0);
 }
 
 int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
@@ -941,7 +1058,7 @@ int execveat(int dirfd, const char *path, char *const argv[], char *const envp[]
     }
     char *slots[environment_count(envp) + 8];
     char preload[preload_rebuild_size(envp)];
-    return (int)syscall(SYS_execveat, dirfd, path, argv, guarded_environment(envp, slots, preload, sizeof(preload)), flags);
+    return exec_call(SYS_execveat, dirfd, (long)path, (long)argv, (long)guarded_environment(envp, slots, preload, sizeof(preload)), flags);
 }
 
 int fexecve(int fd, char *const argv[], char *const envp[]) {
@@ -1223,14 +1340,16 @@ FILE *fopen64(const char *path, const char *mode) {
 // MARK: Network
 
 // Names the process resolved, so that a connect to one of their addresses carries the name.
+// Allocated by the first lookup (most processes make none).
 #define RESOLVED_MAX 32
-static struct { char address[INET6_ADDRSTRLEN]; char host[256]; } resolved[RESOLVED_MAX];
+static struct resolution { char address[INET6_ADDRSTRLEN]; char host[256]; } *resolved;
 static int resolved_next;
 
 static void remember_resolution(const char *host, const struct addrinfo *results) {
     if (strlen(host) >= sizeof(resolved[0].host)) return;
-    pthread_mutex_lock(&connection_lock);
-    for (const struct addrinfo *result = results; result; result = result->ai_next) {
+    lock_shared();
+    if (!resolved) resolved = calloc(RESOLVED_MAX, sizeof(struct resolution));
+    for (const struct addrinfo *result = resolved ? results : NULL; result; result = result->ai_next) {
         char address[INET6_ADDRSTRLEN];
         const void *raw = NULL;
         if (result->ai_family == AF_INET) raw = &((const struct sockaddr_in *)result->ai_addr)->sin_addr;
@@ -1245,17 +1364,17 @@ static void remember_resolution(const char *host, const struct addrinfo *results
         strcpy(resolved[resolved_next].host, host);
         resolved_next = (resolved_next + 1) % RESOLVED_MAX;
     }
-    pthread_mutex_unlock(&connection_lock);
+    unlock_shared();
 }
 
 // The name the process resolved to `address`, or "" (`host` has 256 bytes).
 static void resolved_host(const char *address, char *host) {
     host[0] = '\0';
-    pthread_mutex_lock(&connection_lock);
-    for (int index = 0; index < RESOLVED_MAX; index++) {
+    lock_shared();
+    for (int index = 0; resolved && index < RESOLVED_MAX; index++) {
         if (strcmp(resolved[index].address, address) == 0) strcpy(host, resolved[index].host);
     }
-    pthread_mutex_unlock(&connection_lock);
+    unlock_shared();
 }
 
 static int check_address(const struct sockaddr *address) {

@@ -11,10 +11,14 @@ public enum GuardLibrary {
     /// Newest glibc symbol version the library may need: Amazon Linux 2023 has glibc 2.34.
     public static let newestGlibc = [2, 34]
 
-    /// `-z now` binds the library's own libc calls when it loads (a few µs), not lazily in each forked
-    /// child that execs, where every first call would pay the lookup and a copied page again.
+    /// The library is loaded into every process the function starts and is present in every fork:
+    /// `-z now` binds its libc calls at load (a few µs), not lazily in each forked child that execs;
+    /// `-fno-plt` calls them through the bound table directly; `-fno-semantic-interposition` lets its
+    /// own wrappers call each other without the symbol table; `-z noseparate-code` maps it as three
+    /// segments instead of five (each mapping is copied by every fork and torn down by every exec).
     public static func compileArguments(source: String, output: String) -> [String] {
-        ["cc", "-shared", "-fPIC", "-O2", "-fvisibility=default", "-Wall", "-Wl,-z,now", "-o", output, source]
+        ["cc", "-shared", "-fPIC", "-O2", "-fno-plt", "-fno-semantic-interposition", "-Wall",
+         "-Wl,-z,now", "-Wl,-z,noseparate-code", "-o", output, source]
     }
 
     /// Compiles `source` into `output` (through a temporary file, so concurrent builds never see half a library).
