@@ -773,6 +773,28 @@ static int proc_keeps_name(const char *path) {
     return 1;
 }
 
+// The path of a file that does not exist (yet) in a folder that does, as the agent names it: the
+// folder resolved, the name as written (PathName.resolvingLinks). 0 when it is anything else (a
+// dangling link, a missing folder, a name that is `.` or `..`); `absolute` has no `//` tail.
+static int missing_file_path(const char *absolute, char resolved[PATH_MAX]) {
+    if (errno != ENOENT) return 0;
+    const char *name = strrchr(absolute, '/');
+    if (!name || !name[1] || strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0) return 0;
+    struct stat info;
+    if (syscall(SYS_newfstatat, AT_FDCWD, absolute, &info, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) return 0;
+    char folder[PATH_MAX];
+    size_t folder_length = (size_t)(name - absolute);
+    if (folder_length >= sizeof(folder)) return 0;
+    memcpy(folder, absolute, folder_length);
+    folder[folder_length] = '\0';
+    if (!realpath(folder_length ? folder : "/", resolved)) return 0;
+    size_t length = strlen(resolved);
+    if (length > 0 && resolved[length - 1] == '/') length--;
+    if (length + strlen(name) + 1 > PATH_MAX) return 0;
+    strcpy(resolved + length, name);
+    return 1;
+}
+
 static int local_open(const struct policy *policy, int dirfd, const char *path, int writes) {
     int gate = area_gate(policy, AREA_FILE);
     if (gate != LOCAL_ASK) return gate == LOCAL_ALLOW;
@@ -793,7 +815,7 @@ static int local_open(const struct policy *policy, int dirfd, const char *path, 
     if (strncmp(absolute, "/proc/", 6) == 0) {
         if (!proc_keeps_name(absolute) || strlen(absolute) >= sizeof(resolved)) return LOCAL_ASK;
         strcpy(resolved, absolute);
-    } else if (!realpath(absolute, resolved) || strncmp(resolved, "/proc", 5) == 0) {
+    } else if ((!realpath(absolute, resolved) && !missing_file_path(absolute, resolved)) || strncmp(resolved, "/proc", 5) == 0) {
         return LOCAL_ASK;
     }
     uint32_t count;
