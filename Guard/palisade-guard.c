@@ -191,8 +191,11 @@ static void after_fork_in_child(void) {
         pthread_mutex_init(&connection_lock, NULL);
         lock_users = 0;
     }
-    // The parent's connection is its own; the child opens one when it first asks.
-    if (connection_fd >= 0) raw_syscall(SYS_close, connection_fd, 0, 0, 0, 0);
+    // The parent's connection is its own; the child opens one when it first asks. A descriptor opened
+    // by an earlier ancestor was closed at that fork, and its number may name another file by now.
+    if (connection_fd >= 0 && connection_pid == (pid_t)raw_syscall(SYS_getppid, 0, 0, 0, 0, 0)) {
+        raw_syscall(SYS_close, connection_fd, 0, 0, 0, 0);
+    }
 }
 
 // Copies `text` to `*cursor` without its terminator, within `end`; the exec path's snprintf.
@@ -1370,7 +1373,7 @@ static int resolved_next;
 static void remember_resolution(const char *host, const struct addrinfo *results) {
     if (strlen(host) >= sizeof(resolved[0].host)) return;
     lock_shared();
-    if (!resolved) resolved = calloc(RESOLVED_MAX, sizeof(struct resolution));
+    if (!resolved) __atomic_store_n(&resolved, calloc(RESOLVED_MAX, sizeof(struct resolution)), __ATOMIC_RELEASE);
     for (const struct addrinfo *result = resolved ? results : NULL; result; result = result->ai_next) {
         char address[INET6_ADDRSTRLEN];
         const void *raw = NULL;
@@ -1392,8 +1395,9 @@ static void remember_resolution(const char *host, const struct addrinfo *results
 // The name the process resolved to `address`, or "" (`host` has 256 bytes).
 static void resolved_host(const char *address, char *host) {
     host[0] = '\0';
+    if (!__atomic_load_n(&resolved, __ATOMIC_ACQUIRE)) return;
     lock_shared();
-    for (int index = 0; resolved && index < RESOLVED_MAX; index++) {
+    for (int index = 0; index < RESOLVED_MAX; index++) {
         if (strcmp(resolved[index].address, address) == 0) strcpy(host, resolved[index].host);
     }
     unlock_shared();

@@ -88,9 +88,14 @@ func timedRun(_ command: [String], environment: [String: String]) -> (wall: Doub
 }
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+/// The middle half of `values` (25th to 75th percentile): how much a row moved between alternating pairs.
+func middleHalf(_ values: [Double]) -> (Double, Double) {
+    let sorted = values.sorted()
+    return (sorted[sorted.count / 4], sorted[(sorted.count * 3) / 4])
+}
 func format(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "failed" }
 
-var rows: [(String, String, String, String)] = []
+var rows: [(String, String, String, String, String)] = []
 // Each operation: `rounds` harness runs without and with the guard, alternating, so that a busy moment
 // of the machine hits both; each run's median per operation, then the median of the runs.
 let tiny = option("--tiny", repository + "/.build/guard-bench/exit-static")
@@ -104,14 +109,19 @@ let measured: [(String, [String])] = [
 for (name, arguments) in measured {
     var plain: [Double] = []
     var withGuard: [Double] = []
+    var differences: [Double] = []
     for _ in 0..<rounds {
-        if let value = harnessMedian(arguments, guarded: false) { plain.append(value) }
-        if let value = harnessMedian(arguments, guarded: true) { withGuard.append(value) }
+        let without = harnessMedian(arguments, guarded: false)
+        let with = harnessMedian(arguments, guarded: true)
+        if let without { plain.append(without) }
+        if let with { withGuard.append(with) }
+        if let pair = zip2(without, with) { differences.append(pair.1 - pair.0) }
     }
     let p = plain.isEmpty ? nil : median(plain)
     let g = withGuard.isEmpty ? nil : median(withGuard)
     let added = zip2(p, g).map { String(format: "%+.1f µs", $0.1 - $0.0) } ?? "failed"
-    rows.append(("\(name) (µs/op)", format(p), format(g), added))
+    let spread = differences.isEmpty ? "" : String(format: "%+.1f to %+.1f µs", middleHalf(differences).0, middleHalf(differences).1)
+    rows.append(("\(name) (µs/op)", format(p), format(g), added, spread))
 }
 
 let python = run(["python3", "-c", "import sys; print(sys.executable)"], environment: [:])?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "python3"
@@ -133,12 +143,15 @@ for (name, command) in coldStarts {
         if let time = timedRun(command, environment: guardedEnvironment) { withGuard.append(time) }
     }
     guard !plain.isEmpty, !withGuard.isEmpty else {
-        rows.append(("\(name) cold start (ms)", "failed", "failed", ""))
+        rows.append(("\(name) cold start (ms)", "failed", "failed", "", ""))
         continue
     }
     for (label, value) in [("cold start (ms)", { (time: (wall: Double, cpu: Double)) in time.wall }), ("start CPU (ms)", { $0.cpu })] {
         let (p, g) = (median(plain.map(value)), median(withGuard.map(value)))
-        rows.append(("\(name) \(label)", String(format: "%.1f", p), String(format: "%.1f", g), String(format: "%+.1f %%", (g - p) / p * 100)))
+        let pairs = zip(plain, withGuard).map { (value($0.1) - value($0.0)) / p * 100 }
+        let (low, high) = middleHalf(pairs)
+        let spread = String(format: "%+.1f to %+.1f %%", low, high)
+        rows.append(("\(name) \(label)", String(format: "%.1f", p), String(format: "%.1f", g), String(format: "%+.1f %%", (g - p) / p * 100), spread))
     }
 }
 await local.stop()
@@ -149,8 +162,9 @@ func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 }
 
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-print("Behaviour guard overhead (medians: per operation over \(rounds) alternating runs, \(starts) alternating starts)")
-print(pad("", 32) + pad("without guard", 15) + pad("with guard", 13) + "added")
+print("Behaviour guard overhead (medians: per operation over \(rounds) alternating runs, \(starts) alternating starts;")
+print("spread: the middle half of the differences between a run or start with the guard and the one before it without)")
+print(pad("", 32) + pad("without guard", 15) + pad("with guard", 13) + pad("added", 12) + "spread")
 for row in rows {
-    print(pad(row.0, 32) + pad(row.1, 15) + pad(row.2, 13) + row.3)
+    print(pad(row.0, 32) + pad(row.1, 15) + pad(row.2, 13) + pad(row.3, 12) + row.4)
 }

@@ -114,6 +114,12 @@ import Testing
         let local = try Self.shell("cat /etc/hostname", environment: environment)
         #expect(local.status == 0 && local.output.trimmingCharacters(in: .whitespacesAndNewlines) == hostname, "\(local.errors)")
         #expect(!local.errors.contains("unreachable"), "decided without the agent: \(local.errors)")
+        // A file that does not exist, in a folder that does: named as the agent names it (the folder
+        // resolved, the name as written), so decided here unless the folder is one the policy denies.
+        let missing = try Self.shell(": < /tmp/palisade-missing-\(UUID().uuidString)", environment: environment)
+        #expect(missing.status != 0 && missing.errors.contains("No such file") && !missing.errors.contains("FAIL_CLOSED"), "decided without the agent: \(missing.errors)")
+        let denied = try Self.shell(": < \(directory)/no-such-file", environment: environment)
+        #expect(denied.status != 0 && denied.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"), "a missing file in the read-denied state folder is asked: \(denied.errors)")
         for script in ["cat /etc/shadow", "id", "cat /etc/hostname /etc/hostname"] {
             let asked = try Self.shell(script, environment: environment)
             #expect(asked.status != 0 && asked.errors.contains("PALISADE_GUARD_FAIL_CLOSED=1"), "\(script) is asked: \(asked.errors)")
