@@ -166,9 +166,9 @@ static int preload_lists_library(const char *value) {
 // MARK: The shared connection
 //
 // A fork child finds the connection and the mapping as the parent left them. It writes nothing at fork
-// (a written page is a copied page, in every child that only execs): the connection is dropped the first
-// time the child asks (the pid it was opened by differs), and the lock is only reset when a thread of
-// the parent was using it.
+// (a written page is a copied page, in every child that only execs): it closes its copy of the parent's
+// connection with a system call, forgets it the first time it asks (the pid that opened it differs),
+// and resets the lock only when a thread of the parent was using it.
 
 static pthread_mutex_t connection_lock = PTHREAD_MUTEX_INITIALIZER;
 static int lock_users; // threads in or about to take connection_lock
