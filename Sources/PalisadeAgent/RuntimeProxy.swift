@@ -62,7 +62,9 @@ public final class RuntimeProxy: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // No pipelining assistance: a runtime sends one request at a time, and the
+                    // assistant's pause of reading until each answer cost two epoll_ctl per request.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(proxy: self))
                 }
             }
@@ -101,13 +103,13 @@ public final class RuntimeProxy: Sendable {
     func inspect(_ event: [UInt8], requestID: String, detector: Detector?) -> InvocationDecision {
         guard let detector else { return passUnread(event, requestID: requestID) }
         let verdict: Verdict
+        let document: JSONDocument
         do {
-            verdict = try detector.inspect(event: event)
+            (verdict, document) = try detector.inspectDocument(event: event)
         } catch {
             reporter.log("warn", "request \(requestID): event not inspected (\(error.code.rawValue)); passed to the function")
             return passUnread(event, requestID: requestID)
         }
-        let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
         invocations.withLock { $0[requestID] = facts }
         invocationCount.add(1, ordering: .relaxed)
