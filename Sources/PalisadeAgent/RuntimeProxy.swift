@@ -80,19 +80,24 @@ public final class RuntimeProxy: Sendable {
         case error(requestID: String)
         case other
 
+        /// Read on the URI's UTF-8 bytes: every request of every invocation passes here.
         init(_ head: HTTPRequestHead) {
-            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-            guard path.hasPrefix(RuntimeProxy.runtimePrefix) else {
+            let uri = head.uri.utf8
+            let path = uri[..<(uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex)]
+            let prefix = RuntimeProxy.runtimePrefix.utf8
+            guard path.starts(with: prefix) else {
                 self = .other
                 return
             }
-            let segments = path.dropFirst(RuntimeProxy.runtimePrefix.count).split(separator: "/").map(String.init)
-            switch (head.method, segments.count, segments.last) {
-            case (.GET, 1, "next"): self = .next
-            case (.POST, 2, "response"):
+            let segments = path.dropFirst(prefix.count).split(separator: UInt8(ascii: "/"))
+            func requestID() -> String { String(head.uri[segments[0].startIndex..<segments[0].endIndex]) }
+            func last(is name: String) -> Bool { segments.last?.elementsEqual(name.utf8) == true }
+            switch (head.method, segments.count) {
+            case (.GET, 1) where last(is: "next"): self = .next
+            case (.POST, 2) where last(is: "response"):
                 let streaming = head.headers["Lambda-Runtime-Function-Response-Mode"].first?.lowercased() == "streaming"
-                self = streaming ? .streamedResponse(requestID: segments[0]) : .response(requestID: segments[0])
-            case (.POST, 2, "error"): self = .error(requestID: segments[0])
+                self = streaming ? .streamedResponse(requestID: requestID()) : .response(requestID: requestID())
+            case (.POST, 2) where last(is: "error"): self = .error(requestID: requestID())
             default: self = .other
             }
         }
