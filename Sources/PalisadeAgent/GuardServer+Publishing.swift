@@ -11,6 +11,9 @@ import PalisadeBehaviour
 extension GuardServer {
     func invalidatePublication() {
         publication.withLock { publication in
+            // Still due: the file in place was marked stale then and nothing was published since
+            // (most invocations ask nothing), so no write for this invocation.
+            guard !publication.due else { return }
             publication.due = true
             policyFile.withLock { $0 }?.markStale()
         }

@@ -42,7 +42,7 @@ final class GuardServer: Sendable {
         self.context = context
         self.reporter = reporter
         self.functionName = functionName
-        context.beginObserver.withLock { $0 = { [weak self] in self?.invalidatePublication() } }
+        context.beginObserver.withLock { $0 = InvocationContext.BeginObserver { [weak self] in self?.invalidatePublication() } }
     }
 
     /// What happened, for people: the operation, what it touched, and the input behind it.

@@ -19,16 +19,23 @@ final class InvocationContext: Sendable {
         var current: Current?
     }
 
-    let state = Mutex(State())
     /// Told when an event is handed out (the guard's published policy no longer holds).
-    let beginObserver = Mutex<(@Sendable () -> Void)?>(nil)
+    struct BeginObserver: Sendable {
+        let notify: @Sendable () -> Void
+    }
+
+    let state = Mutex(State())
+    /// A struct, not a bare closure: `withLock { $0 }` on a `Mutex` of a closure writes the closure
+    /// back wrapped in two more reabstraction thunks, so every invocation made the next one's call
+    /// longer (a chain of thousands of thunks after a few thousand invocations, and a stack overflow later).
+    let beginObserver = Mutex<BeginObserver?>(nil)
 
     func begin(_ facts: InvocationFacts, event: [UInt8], detector: Detector?) {
         state.withLock { state in
             state.invoking = true
             state.current = Current(facts: facts, event: event, detector: detector, inputs: nil)
         }
-        beginObserver.withLock { $0 }?()
+        beginObserver.withLock { $0 }?.notify()
     }
 
     func end(_ requestID: String) {

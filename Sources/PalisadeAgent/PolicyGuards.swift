@@ -1,8 +1,9 @@
 import PalisadePolicy
 
 /// The parts of the proxy that follow the policy. A policy from the console replaces them whole, so an
-/// invocation is judged by one policy from its event to its response.
-struct PolicyGuards: Sendable {
+/// invocation is judged by one policy from its event to its response. A class: the proxy reads it out
+/// of its lock several times per invocation, one retain instead of a copy of every policy field.
+final class PolicyGuards: Sendable {
     let policy: EffectivePolicy
     let invocationGuard: InvocationGuard
     let responseGuard: ResponseGuard

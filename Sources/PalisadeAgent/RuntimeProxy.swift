@@ -62,7 +62,9 @@ public final class RuntimeProxy: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // No pipelining assistance: a runtime sends one request at a time, and the
+                    // assistant's pause of reading until each answer cost two epoll_ctl per request.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(proxy: self))
                 }
             }
@@ -78,19 +80,24 @@ public final class RuntimeProxy: Sendable {
         case error(requestID: String)
         case other
 
+        /// Read on the URI's UTF-8 bytes: every request of every invocation passes here.
         init(_ head: HTTPRequestHead) {
-            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-            guard path.hasPrefix(RuntimeProxy.runtimePrefix) else {
+            let uri = head.uri.utf8
+            let path = uri[..<(uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex)]
+            let prefix = RuntimeProxy.runtimePrefix.utf8
+            guard path.starts(with: prefix) else {
                 self = .other
                 return
             }
-            let segments = path.dropFirst(RuntimeProxy.runtimePrefix.count).split(separator: "/").map(String.init)
-            switch (head.method, segments.count, segments.last) {
-            case (.GET, 1, "next"): self = .next
-            case (.POST, 2, "response"):
+            let segments = path.dropFirst(prefix.count).split(separator: UInt8(ascii: "/"))
+            func requestID() -> String { String(head.uri[segments[0].startIndex..<segments[0].endIndex]) }
+            func last(is name: String) -> Bool { segments.last?.elementsEqual(name.utf8) == true }
+            switch (head.method, segments.count) {
+            case (.GET, 1) where last(is: "next"): self = .next
+            case (.POST, 2) where last(is: "response"):
                 let streaming = head.headers["Lambda-Runtime-Function-Response-Mode"].first?.lowercased() == "streaming"
-                self = streaming ? .streamedResponse(requestID: segments[0]) : .response(requestID: segments[0])
-            case (.POST, 2, "error"): self = .error(requestID: segments[0])
+                self = streaming ? .streamedResponse(requestID: requestID()) : .response(requestID: requestID())
+            case (.POST, 2) where last(is: "error"): self = .error(requestID: requestID())
             default: self = .other
             }
         }
@@ -101,13 +108,13 @@ public final class RuntimeProxy: Sendable {
     func inspect(_ event: [UInt8], requestID: String, detector: Detector?) -> InvocationDecision {
         guard let detector else { return passUnread(event, requestID: requestID) }
         let verdict: Verdict
+        let document: JSONDocument
         do {
-            verdict = try detector.inspect(event: event)
+            (verdict, document) = try detector.inspectDocument(event: event)
         } catch {
             reporter.log("warn", "request \(requestID): event not inspected (\(error.code.rawValue)); passed to the function")
             return passUnread(event, requestID: requestID)
         }
-        let document = verdict.trigger.isHTTP ? try? JSONDocument(bytes: event) : nil
         let facts = InvocationFacts(requestID: requestID, function: functionName, verdict: verdict, event: document)
         invocations.withLock { $0[requestID] = facts }
         invocationCount.add(1, ordering: .relaxed)

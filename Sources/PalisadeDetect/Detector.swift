@@ -14,13 +14,19 @@ public final class Detector: Sendable {
 
     /// Inspects one event. Throws only when the bytes are not JSON; every limit is applied, not thrown.
     public func inspect(event bytes: [UInt8]) throws(DetectError) -> Verdict {
+        try inspectDocument(event: bytes).verdict
+    }
+
+    /// Inspects one event and hands back the document it parsed, for callers that read more of the
+    /// event (the agent reads the caller's address): one parse per event.
+    public func inspectDocument(event bytes: [UInt8]) throws(DetectError) -> (verdict: Verdict, document: JSONDocument) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: bytes, limits: options.jsonLimits)
         } catch {
             throw DetectError(code: .invalidJSON, message: error.description)
         }
-        return engine.inspect(document)
+        return (engine.inspect(document), document)
     }
 
     /// Every attacker-controllable input of the event with its location and decoded value, in event
