@@ -28,23 +28,48 @@ enum CRSCommandStart {
     /// What the evasion part allows between a prefix word's letters when there is no `$`.
     static let evasion = ByteSet("\"')[\\")
     static let prefixWords: [[UInt8]] = ["busybox", "command", "env", "eval", "watch", "ltrace", "strace", "nohup", "time"].map { Array($0.utf8) }
+    /// Each word's letters: a word whose letters are not all in the input is not searched for.
+    static let prefixWordLetters = prefixWords.map(ByteSet.init)
     /// Past this many separators one search over the whole input is cheaper than anchored tries.
     static let maxCandidates = 16
 
+    /// `search`'s answers for rules with and without the start alternative, worked out once per input.
+    struct Answer: Equatable {
+        let withStart: Search
+        let withoutStart: Search
+
+        func search(hasStartAlternative: Bool) -> Search {
+            hasStartAlternative ? withStart : withoutStart
+        }
+    }
+
     /// Where the rule's pattern must search `input` (its variant is the input itself: the rules have no transformation).
     static func search(_ input: ScanInput, hasStartAlternative: Bool) -> Search {
-        if input.present.contains(UInt8(ascii: "$")) { return .everywhere }
+        answer(input).search(hasStartAlternative: hasStartAlternative)
+    }
+
+    static func answer(_ input: ScanInput) -> Answer {
+        let everywhere = Answer(withStart: .everywhere, withoutStart: .everywhere)
+        if input.present.contains(UInt8(ascii: "$")) { return everywhere }
         // The patterns are caseless; removing the evasion bytes can only make more words appear.
-        var text = input.lower
-        if input.present.intersects(evasion) { text.removeAll { evasion.contains($0) } }
-        for word in prefixWords where ByteScan.find(word, in: text) != nil { return .everywhere }
-        let start = hasStartAlternative || input.bytes.first == UInt8(ascii: "\\")
-        guard input.present.intersects(separators) else { return start ? .candidates(start: true) : .nowhere }
+        let lowerPresent = input.present.addingLowercase
+        var text: [UInt8]? = nil
+        for (word, letters) in zip(prefixWords, prefixWordLetters) where letters.isSubset(of: lowerPresent) {
+            if text == nil {
+                text = input.lower
+                if input.present.intersects(evasion) { text!.removeAll { evasion.contains($0) } }
+            }
+            if ByteScan.find(word, in: text!) != nil { return everywhere }
+        }
+        let leadingBackslash = input.bytes.first == UInt8(ascii: "\\")
+        guard input.present.intersects(separators) else {
+            return Answer(withStart: .candidates(start: true), withoutStart: leadingBackslash ? .candidates(start: true) : .nowhere)
+        }
         var count = 0
         for byte in input.bytes where separators.contains(byte) {
             count += 1
-            if count > maxCandidates { return .everywhere }
+            if count > maxCandidates { return everywhere }
         }
-        return .candidates(start: start)
+        return Answer(withStart: .candidates(start: true), withoutStart: .candidates(start: leadingBackslash))
     }
 }

@@ -252,6 +252,14 @@ final class CRSRulePack: Sendable {
         if candidates.count > direct, candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         scratch.candidates = candidates
         guard !scratch.candidates.isEmpty else { return true }
+        // Worked out for the first command rule that runs on this input, then shared by the others.
+        var commandStarts: CRSCommandStart.Answer?
+        func commandSearch(_ rule: CRSRule) -> CRSCommandStart.Search {
+            guard let hasStartAlternative = rule.commandStart else { return .everywhere }
+            let answer = commandStarts ?? CRSCommandStart.answer(input)
+            commandStarts = answer
+            return answer.search(hasStartAlternative: hasStartAlternative)
+        }
         for candidate in scratch.candidates {
             let rule = rules[candidate.rule]
             let phraseStart = candidate.phraseStart
@@ -261,7 +269,7 @@ final class CRSRulePack: Sendable {
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, scratch: scratch.match) {
+            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: commandSearch(rule), scratch: scratch.match) {
                 range = found
             } else {
                 continue
@@ -452,8 +460,8 @@ final class CRSRule: Sendable {
     var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
 
     /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
-    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, scratch: MatchScratch) -> Range<Int>? {
-        let search = commandStart.map { CRSCommandStart.search(input, hasStartAlternative: $0) } ?? .everywhere
+    /// `search` is where a match can begin (`.everywhere` but for the rules of `CRSCommandStart`).
+    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, scratch: MatchScratch) -> Range<Int>? {
         guard var found = firstMatch(in: subject, scratch: scratch, search: search) else { return nil }
         for _ in 0..<8 {
             if CRSExclusions.accepts(self, found, in: subject, input: input) { return found }
