@@ -82,6 +82,14 @@ struct ShortInputKey: Hashable {
         isKey = view.isKey
         source = view.source
     }
+
+    /// The bytes in one call: the synthesized hash feeds the hasher a byte at a time.
+    func hash(into hasher: inout Hasher) {
+        value.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(value.count)
+        hasher.combine(isKey)
+        hasher.combine(source)
+    }
 }
 
 /// One rule's hit inside one input.

@@ -6,6 +6,7 @@ struct ScanInput {
     /// `bytes` with ASCII letters lowercased (same length and offsets).
     let lower: [UInt8]
     let present: ByteSet
+    let transformTraits: TransformSet.InputTraits
     let isKey: Bool
     let source: InputSource
     /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
@@ -20,6 +21,7 @@ struct ScanInput {
         present = ByteSet(bytes)
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
+        transformTraits = TransformSet.InputTraits(bytes, present: present)
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey

@@ -198,10 +198,11 @@ final class CRSRulePack: Sendable {
         func addCandidate(_ rule: Int, set: Int, phraseStart: Int? = nil) {
             candidates.append((rule, set, candidates.count, phraseStart))
         }
+        let shellBytes = Self.shellBytes
         for (setIndex, transforms) in selection.transformSets.enumerated() {
             let effective = transforms.effective(for: input)
             let present = effective.presentBytes(of: input)
-            let isPlain = !present.intersects(Self.shellBytes)
+            let isPlain = !present.intersects(shellBytes)
             var waiting = false
             selection.gatesByTransform[setIndex].withUnsafeBufferPointer { gates in
                 for index in gates.indices {
@@ -251,6 +252,14 @@ final class CRSRulePack: Sendable {
         if candidates.count > direct, candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         scratch.candidates = candidates
         guard !scratch.candidates.isEmpty else { return true }
+        // Worked out for the first command rule that runs on this input, then shared by the others.
+        var commandStarts: CRSCommandStart.Answer?
+        func commandSearch(_ rule: CRSRule) -> CRSCommandStart.Search {
+            guard let hasStartAlternative = rule.commandStart else { return .everywhere }
+            let answer = commandStarts ?? CRSCommandStart.answer(input)
+            commandStarts = answer
+            return answer.search(hasStartAlternative: hasStartAlternative)
+        }
         for candidate in scratch.candidates {
             let rule = rules[candidate.rule]
             let phraseStart = candidate.phraseStart
@@ -260,7 +269,7 @@ final class CRSRulePack: Sendable {
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
-            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, scratch: scratch.match) {
+            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: commandSearch(rule), scratch: scratch.match) {
                 range = found
             } else {
                 continue
@@ -440,6 +449,10 @@ final class CRSRule: Sendable {
     let requiredBytes: [ByteSet]
     /// The pattern begins with `\b` (after its flags), so a match needs a word boundary before it.
     let startsWithWordBoundary: Bool
+    /// For the command rules of `CRSCommandStart`, whether the pattern has its `^` alternative; nil for the others.
+    let commandStart: Bool?
+    /// The pattern compiled anchored, for inputs on which `CRSCommandStart` finds few offsets that can begin a match.
+    let anchoredCondition: LazyRegex?
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -447,8 +460,9 @@ final class CRSRule: Sendable {
     var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
 
     /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
-    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, scratch: MatchScratch) -> Range<Int>? {
-        guard var found = firstMatch(in: subject, scratch: scratch) else { return nil }
+    /// `search` is where a match can begin (`.everywhere` but for the rules of `CRSCommandStart`).
+    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, scratch: MatchScratch) -> Range<Int>? {
+        guard var found = firstMatch(in: subject, scratch: scratch, search: search) else { return nil }
         for _ in 0..<8 {
             if CRSExclusions.accepts(self, found, in: subject, input: input) { return found }
             guard subject.count <= window, case .regex(let regex) = condition.matcher, found.lowerBound + 1 < subject.count,
@@ -460,7 +474,22 @@ final class CRSRule: Sendable {
     static let quadratic: Set<Int> = [932125]
     static let windowOverlap = 128
 
-    func firstMatch(in subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
+    /// `search` says where a match can begin (see `CRSCommandStart`); the anchored twin tries those offsets in order.
+    func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
+        switch search {
+        case .everywhere:
+            break
+        case .nowhere:
+            return nil
+        case .candidates(let start):
+            guard let anchoredCondition, subject.count <= window else { break }
+            if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
+            let separators = CRSCommandStart.separators
+            for offset in subject.indices where separators.contains(subject[offset]) && !(start && offset == 0) {
+                if let found = anchoredCondition.firstMatch(in: subject, from: offset, scratch: scratch) { return found }
+            }
+            return nil
+        }
         guard subject.count > window else { return condition.match(subject, scratch: scratch) }
         guard window < 64 << 10 else { return condition.match(Array(subject[..<window]), scratch: scratch) }
         var start = 0
@@ -499,6 +528,9 @@ final class CRSRule: Sendable {
         self.atoms = atoms
         requiredBytes = definition.requiredBytes.map { ByteSet(words: $0) }
         startsWithWordBoundary = definition.kind == .regex && (definition.argument.hasPrefix("\\b") || definition.argument.hasPrefix("(?i)\\b"))
+        // The gate reasons about the input itself, so only for rules that search it untransformed.
+        commandStart = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0 ? CRSCommandStart.rules[definition.id] : nil
+        anchoredCondition = commandStart != nil ? LazyRegex(definition.argument, anchored: true) : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
@@ -602,13 +634,18 @@ public final class CompiledRegex: @unchecked Sendable {
         firstMatch(in: subject, scratch: MatchScratch()) != nil
     }
 
-    public init?(_ pattern: String) {
+    public convenience init?(_ pattern: String) {
+        self.init(pattern, anchored: false)
+    }
+
+    /// `anchored` compiles with `PCRE2_ANCHORED` (a match must start at the search's start offset).
+    init?(_ pattern: String, anchored: Bool) {
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let bytes = Array(pattern.utf8)
         // Byte mode is much faster than UTF mode; only patterns that name code points above 0xFF need UTF.
         let needsUTF = pattern.contains("\\x{") && pattern.split(separator: "\\x{").dropFirst().contains { $0.prefix { $0 != "}" }.count > 2 }
-        let options = needsUTF ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0
+        let options = (needsUTF ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0) | (anchored ? PCRE2_ANCHORED : 0)
         guard let code = bytes.withUnsafeBufferPointer({ buffer in
             pcre2_compile_8(buffer.baseAddress, buffer.count, options, &errorCode, &errorOffset, nil)
         }) else { return nil }

@@ -122,18 +122,33 @@ struct TransformSet: Sendable, Hashable {
     /// The transformations that would change this input; the rest are dropped so that most inputs
     /// share one variant (and one automaton pass).
     func effective(for input: ScanInput) -> TransformSet {
-        var bits = self.bits & ~Self.lowercase
-        let present = input.present
-        if !present.intersects(Self.spaceBytes) { bits &= ~(Self.removeWhitespace | Self.compressWhitespace) }
-        if !present.intersects(Self.commandLineBytes) && !present.hasUppercase { bits &= ~Self.commandLine }
-        if !present.contains(UInt8(ascii: "*")) { bits &= ~Self.replaceComments }
-        if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && input.bytes.count > 1) { bits &= ~Self.normalizePath }
+        let traits = input.transformTraits
+        var bits = self.bits & ~Self.lowercase & ~traits.unchanging
         // A name such as `12.99` or `a.b/c` is already normal; only the input itself can be judged, so
         // not when an earlier transformation changes it first.
-        if bits & (Self.commandLine | Self.replaceComments) == 0, bits & Self.normalizePath != 0, !Self.normalizePathChanges(input.bytes) { bits &= ~Self.normalizePath }
-        // `Base64.decode` fails on any other byte, and the variant is then the input itself.
-        if input.bytes.count < 8 || !present.isSubset(of: Self.base64Bytes) { bits &= ~Self.base64Decode }
+        if bits & (Self.commandLine | Self.replaceComments) == 0, traits.pathIsNormal { bits &= ~Self.normalizePath }
         return TransformSet(bits: bits | (self.bits & Self.lowercase))
+    }
+
+    /// What `effective(for:)` needs to know of an input, worked out once when the input is decoded
+    /// rather than for each of the pack's transformation sets.
+    struct InputTraits {
+        /// The transformations that cannot change the input.
+        let unchanging: UInt16
+        /// `normalizePath` would leave the input itself as it is.
+        let pathIsNormal: Bool
+
+        init(_ bytes: [UInt8], present: ByteSet) {
+            var bits: UInt16 = 0
+            if !present.intersects(TransformSet.spaceBytes) { bits |= TransformSet.removeWhitespace | TransformSet.compressWhitespace }
+            if !present.intersects(TransformSet.commandLineBytes) && !present.hasUppercase { bits |= TransformSet.commandLine }
+            if !present.contains(UInt8(ascii: "*")) { bits |= TransformSet.replaceComments }
+            if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && bytes.count > 1) { bits |= TransformSet.normalizePath }
+            // `Base64.decode` fails on any other byte, and the variant is then the input itself.
+            if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes) { bits |= TransformSet.base64Decode }
+            unchanging = bits
+            pathIsNormal = bits & TransformSet.normalizePath != 0 || !TransformSet.normalizePathChanges(bytes)
+        }
     }
 
     /// The text the automaton reads for this variant: the variant lowercased (the input's own

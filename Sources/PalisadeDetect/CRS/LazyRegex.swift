@@ -3,27 +3,31 @@ import Synchronization
 /// A CRS pattern compiled (with the JIT) the first time a scan needs it. The prefilters keep most
 /// rules from ever running on honest traffic, so a process compiles the few it uses: start-up costs
 /// no compilation and the JIT code held is a fraction of the pack's (1.3 MB at paranoia level 1).
+/// Once compiled, a match reads the pattern without taking the lock.
 final class LazyRegex: Sendable {
-    enum State {
-        case pending
-        case compiled(CompiledRegex)
-        /// PCRE2 rejected the pattern: the rule never matches (the tests require no such rule).
-        case rejected
-    }
-
     let pattern: String
-    private let state = Mutex(State.pending)
+    /// Compiled with `PCRE2_ANCHORED`: a match must start where the search starts.
+    let anchored: Bool
+    /// Held for the one compilation; `compiledRegex` is written under it, before `isCompiled` is set.
+    private let compiling = Mutex(())
+    private let isCompiled = Atomic<Bool>(false)
+    /// After compilation: nil when PCRE2 rejected the pattern (the rule never matches; the tests require no such rule).
+    private nonisolated(unsafe) var compiledRegex: CompiledRegex?
 
-    init(_ pattern: String) {
+    init(_ pattern: String, anchored: Bool = false) {
         self.pattern = pattern
+        self.anchored = anchored
     }
 
     /// The compiled pattern; the first caller compiles it while later ones wait for it.
     var compiled: CompiledRegex? {
-        state.withLock { state in
-            if case .pending = state { state = CompiledRegex(pattern).map(State.compiled) ?? .rejected }
-            guard case .compiled(let regex) = state else { return nil }
-            return regex
+        if isCompiled.load(ordering: .acquiring) { return compiledRegex }
+        return compiling.withLock { _ in
+            if !isCompiled.load(ordering: .acquiring) {
+                compiledRegex = CompiledRegex(pattern, anchored: anchored)
+                isCompiled.store(true, ordering: .releasing)
+            }
+            return compiledRegex
         }
     }
 
