@@ -40,8 +40,9 @@ public struct SecurityEvent: Sendable, Equatable {
     /// For the behaviour guard's events: what the process did, and which input made it do that.
     public var behaviour: BehaviourDetails?
 
-    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, message: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, behaviour: BehaviourDetails? = nil, id: String = RandomID.uuid()) {
-        self.id = id
+    public init(timeMs: Int64, requestID: String, function: String, trigger: Trigger, sourceIP: String?, protection: Protection, rule: String, message: String, location: String, evidence: String, record: Int?, action: SecurityAction, incident: String, behaviour: BehaviourDetails? = nil, id: String? = nil) {
+        // Time-ordered (UUIDv7), so the console files it at the end of its id index.
+        self.id = id ?? RandomID.uuidV7(millisecondsSinceEpoch: timeMs)
         self.timeMs = timeMs
         self.requestID = requestID
         self.function = function

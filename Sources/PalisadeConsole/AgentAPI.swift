@@ -50,9 +50,8 @@ struct AgentAPI: Sendable {
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         )
         if siem.isEnabled { await siem.enqueue(events.filter { outcome.acceptedIds.contains($0.id) }) }
-        do {
-            return try Reply.json(IngestReceipt(accepted: outcome.accepted, duplicates: outcome.duplicates))
-        } catch { throw ConsoleError(.internalServerError, .malformedBody, "the receipt could not be encoded") }
+        // Two integers: written directly, as JSONEncoder's setup costs more than the answer.
+        return Reply.rawJSON(#"{"accepted":\#(outcome.accepted),"duplicates":\#(outcome.duplicates)}"#, headers: [.cacheControl: "no-store"])
     }
 
     func policy(_ request: Request) async throws(ConsoleError) -> Response {
@@ -67,11 +66,6 @@ struct AgentAPI: Sendable {
         }
         return Reply.rawJSON(effective.text, headers: headers)
     }
-}
-
-struct IngestReceipt: Codable {
-    var accepted: Int
-    var duplicates: Int
 }
 
 /// The policy for one function of one group, with an ETag that changes whenever its text does.

@@ -110,12 +110,23 @@ extension IngestBatch.Counter {
 /// One JSON value of the batch with its path (`events[3]`), so that every refusal names the field.
 struct MemberReader {
     let value: JSONValue
-    let path: String
+    private let parent: String
+    private let index: Int?
 
     init(_ value: JSONValue, path: String) {
         self.value = value
-        self.path = path
+        parent = path
+        index = nil
     }
+
+    private init(_ value: JSONValue, parent: String, index: Int) {
+        self.value = value
+        self.parent = parent
+        self.index = index
+    }
+
+    /// Spelled out only for a refusal: an array's elements are read for every event.
+    var path: String { index.map { "\(parent)[\($0)]" } ?? parent }
 
     func check(kind: JSONKind) throws(ConsoleError) {
         guard value.kind == kind else {
@@ -129,7 +140,7 @@ struct MemberReader {
         var out: [Element] = []
         out.reserveCapacity(value.count)
         for (index, item) in value.elements.enumerated() {
-            out.append(try element(MemberReader(item, path: "\(path)[\(index)]")))
+            out.append(try element(MemberReader(item, parent: path, index: index)))
         }
         return out
     }

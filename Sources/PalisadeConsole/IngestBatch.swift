@@ -61,16 +61,20 @@ struct IngestBatch {
         var stored: [StoredEvent] = []
         stored.reserveCapacity(events.count)
         for (index, event) in events.enumerated() {
-            let at = "events[\(index)]"
-            guard Self.isUUID(event.id) else { throw invalid("\(at).id", "must be a UUID") }
-            guard let time = RFC3339.parse(event.time) else { throw invalid("\(at).time", "must be an RFC 3339 time, e.g. 2026-11-23T07:00:00Z") }
-            guard Self.kinds.contains(event.kind) else { throw invalid("\(at).kind", "must be attack, behaviour or response") }
-            guard Self.actions.contains(event.action) else { throw invalid("\(at).action", "must be reported or blocked") }
-            for (name, value) in [("requestId", event.requestId), ("function", event.function), ("category", event.category), ("rule", event.rule), ("location", event.location), ("message", event.message)] {
-                try Self.check(value, "\(at).\(name)")
-            }
+            // Field names are spelled out only for a refusal: this loop runs for every event.
+            let at = { (name: String) in "events[\(index)].\(name)" }
+            guard Self.isUUID(event.id) else { throw invalid(at("id"), "must be a UUID") }
+            guard let time = RFC3339.parse(event.time) else { throw invalid(at("time"), "must be an RFC 3339 time, e.g. 2026-11-23T07:00:00Z") }
+            guard Self.kinds.contains(event.kind) else { throw invalid(at("kind"), "must be attack, behaviour or response") }
+            guard Self.actions.contains(event.action) else { throw invalid(at("action"), "must be reported or blocked") }
+            try Self.check(event.requestId, at("requestId"))
+            try Self.check(event.function, at("function"))
+            try Self.check(event.category, at("category"))
+            try Self.check(event.rule, at("rule"))
+            try Self.check(event.location, at("location"))
+            try Self.check(event.message, at("message"))
             for (name, value) in [("region", event.region), ("runtime", event.runtime), ("layerVersion", event.layerVersion), ("trigger", event.trigger), ("sourceIp", event.sourceIp), ("incidentId", event.incidentId), ("command", event.command), ("path", event.path), ("host", event.host)] {
-                if let value { try Self.check(value, "\(at).\(name)", allowEmpty: true) }
+                if let value { try Self.check(value, at(name), allowEmpty: true) }
             }
             stored.append(StoredEvent(
                 id: event.id.lowercased(), timeMs: time, kind: event.kind, requestId: event.requestId, function: event.function,
@@ -98,9 +102,9 @@ struct IngestBatch {
         ConsoleError(.badRequest, .invalidField, "\(field) \(reason)")
     }
 
-    private static func check(_ value: String, _ field: String, allowEmpty: Bool = false) throws(ConsoleError) {
-        guard allowEmpty || !value.isEmpty else { throw ConsoleError(.badRequest, .invalidField, "\(field) must not be empty") }
-        guard value.utf8.count <= maxFieldBytes else { throw ConsoleError(.badRequest, .invalidField, "\(field) is longer than \(maxFieldBytes) bytes") }
+    private static func check(_ value: String, _ field: @autoclosure () -> String, allowEmpty: Bool = false) throws(ConsoleError) {
+        guard allowEmpty || !value.isEmpty else { throw ConsoleError(.badRequest, .invalidField, "\(field()) must not be empty") }
+        guard value.utf8.count <= maxFieldBytes else { throw ConsoleError(.badRequest, .invalidField, "\(field()) is longer than \(maxFieldBytes) bytes") }
     }
 
     static func isUUID(_ text: String) -> Bool {
