@@ -68,7 +68,7 @@ public final class LocalEnvironment: @unchecked Sendable {
     var runtimeProcess: Process?
     let log: FileHandle
 
-    /// Time from the start of `start` until the function's runtime first asked for an invocation.
+    /// Time from the launch (the agent's, or the runtime's without one) until the runtime first asked for an invocation.
     public private(set) var timeToFirstNext: Duration?
     /// Time from the agent's launch until it registered as an extension.
     public private(set) var agentRegistration: Duration?
@@ -79,9 +79,12 @@ public final class LocalEnvironment: @unchecked Sendable {
     }
 
     public static func start(_ function: LocalFunction, options: Options) async throws -> LocalEnvironment {
-        let started = ContinuousClock.now
         let emulator = try await LambdaEmulator.start(function: FunctionIdentity(name: function.name, handler: function.handler))
         let environment = try LocalEnvironment(emulator: emulator, options: options)
+        // Counted from here, as Lambda counts init from the sandbox's start: the emulator and the
+        // layer's files (the Python hook compiled for each installed interpreter, about half a
+        // second) are this machine's set-up, which a real layer ships done.
+        let started = ContinuousClock.now
         do {
             try await environment.launch(function)
             let state = emulator.state
@@ -112,6 +115,8 @@ public final class LocalEnvironment: @unchecked Sendable {
         } else {
             log = FileHandle.standardError
         }
+        try LayerFiles.wrapperScript.write(toFile: workDirectory + "/" + LayerFiles.wrapperPath, atomically: true, encoding: .utf8)
+        try LayerFiles.writeInProcessHooks(under: workDirectory + "/layer")
     }
 
     func launch(_ function: LocalFunction) async throws {
@@ -161,8 +166,6 @@ public final class LocalEnvironment: @unchecked Sendable {
             command = [function.directory + "/bootstrap"]
         }
         let wrapper = workDirectory + "/" + LayerFiles.wrapperPath
-        try LayerFiles.wrapperScript.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        try LayerFiles.writeInProcessHooks(under: workDirectory + "/layer")
         runtime["PALISADE_LAYER_DIR"] = workDirectory + "/layer"
         let launcher = options.agent == nil ? ["/usr/bin/env"] + command : ["/bin/sh", wrapper] + command
         runtimeProcess = try spawn(launcher[0], Array(launcher.dropFirst()), environment: runtime, directory: function.directory)
