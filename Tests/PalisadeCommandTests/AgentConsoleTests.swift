@@ -26,14 +26,15 @@ import Testing
         }
 
         func get(_ url: String, _ path: String) async throws -> [String: Any] {
-            let reply = try await HTTPExchange.send(to: try HTTPEndpoint(url: url), method: "GET", path: "/api/v1/groups/\(group)\(path)", headers: [("Authorization", "Bearer \(token)")], body: [])
+            let reply = try await HTTPExchange.send(to: try HTTPEndpoint(url: url), method: "GET", path: "/api/v1/groups/\(group)\(path)", headers: [("Authorization", "Bearer \(token)")], body: [], timeout: PalisadeBinary.answerTimeout)
             return try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
         }
 
         func putPolicy(_ url: String, _ policy: String) async throws {
             let reply = try await HTTPExchange.send(
                 to: try HTTPEndpoint(url: url), method: "PUT", path: "/api/v1/groups/\(group)/policy",
-                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(policy.utf8)
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(policy.utf8),
+                timeout: PalisadeBinary.answerTimeout
             )
             #expect(reply.status == 200)
         }

@@ -25,7 +25,8 @@ struct ConsoleCommandTests {
         let policy = #"{"mode":"report","protections":{"sqli":"mitigate"},"functions":[{"name":"orders-*","mode":"mitigate"}]}"#
         let saved = try await HTTPExchange.send(
             to: try HTTPEndpoint(url: url), method: "PUT", path: "/api/v1/groups/\(group)/policy",
-            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(policy.utf8)
+            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(policy.utf8),
+            timeout: PalisadeBinary.answerTimeout
         )
         #expect(saved.status == 200)
 
@@ -76,6 +77,11 @@ enum PalisadeBinary {
         }
         return directory.appendingPathComponent("palisade")
     }
+
+    /// Deadline for the tests' own requests to a console. Tests that wait for a child process block a
+    /// thread of the shared pool; on a 2-core machine running the whole suite that can hold a reply
+    /// back for longer than a client's usual 10 s.
+    static let answerTimeout: Duration = .seconds(60)
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()

@@ -64,7 +64,7 @@ struct CrashTests {
         repeat {
             let reply = try await HTTPExchange.send(
                 to: endpoint, method: "GET", path: "/api/v1/groups/\(group)/events?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""),
-                headers: [("Authorization", "Bearer \(token)")]
+                headers: [("Authorization", "Bearer \(token)")], timeout: PalisadeBinary.answerTimeout
             )
             let page = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
             for event in page?["events"] as? [[String: Any]] ?? [] { if let id = event["id"] as? String { stored.insert(id) } }
