@@ -57,8 +57,13 @@ public enum LayerFiles {
     status=$?
     # A trapped signal interrupts wait: wait again for the runtime's own status.
     while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
-    agent_running && exit "$status"
-    unprotected "$@"
+    # A killed agent closes its sockets before it is gone: the runtime can fail on the proxy and exit
+    # while the agent still shows as running, so look again a few times before trusting it.
+    for attempt in 1 2 3 4 5; do
+        agent_running || unprotected "$@"
+        sleep 0.05
+    done
+    exit "$status"
 
     """#
 
