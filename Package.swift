@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(name: "guard-overhead", dependencies: ["PalisadeLocal"], path: "Benchmarks/guard", exclude: ["guard-bench.c", "exit-static.c"], swiftSettings: strict),
         .executableTarget(
             name: "palisade-console-bench",
-            dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeJSON", "PalisadeStore", "PalisadeSystem"],
+            dependencies: ["PalisadeConsoleClient", "PalisadeConsoleProtocol", "PalisadeStore", "PalisadeSystem"],
             swiftSettings: strict
         ),
         .testTarget(name: "PalisadeJSONTests", dependencies: ["PalisadeJSON"], swiftSettings: strict),

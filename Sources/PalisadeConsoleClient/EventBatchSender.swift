@@ -40,6 +40,18 @@ public struct BatchReceipt: Sendable, Equatable {
         self.accepted = accepted
         self.duplicates = duplicates
     }
+
+    /// Reads the console's answer to an ingest request: `{"accepted": N, "duplicates": N}`.
+    public init(reply body: [UInt8]) throws(ConsoleClientError) {
+        guard let root = try? JSONDocument(bytes: body).root, let accepted = root["accepted"].flatMap(Self.integer),
+              let duplicates = root["duplicates"].flatMap(Self.integer)
+        else { throw ConsoleClientError.malformedResponse("the ingest answer has no accepted/duplicates counts") }
+        self.init(accepted: accepted, duplicates: duplicates)
+    }
+
+    private static func integer(_ value: JSONValue) -> Int? {
+        value.kind == .number ? Int(String(decoding: value.stringBytes, as: UTF8.self)) : nil
+    }
 }
 
 /// Sends batches of security events (each already a JSON object, as the agent logs it) gzip-compressed,
@@ -56,6 +68,10 @@ public struct EventBatchSender: Sendable {
         self.maxAttempts = maxAttempts
         self.firstBackoff = firstBackoff
     }
+
+    public static let ingestPath = "/api/v1/ingest"
+    /// A batch's body is JSON, gzip-compressed.
+    public static let bodyHeaders = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
 
     /// The uncompressed batch: `{"agent": {...}, "events": [...], "counters": [...]}`.
     public func body(events: [[UInt8]], counters: [InvocationCounter]) -> [UInt8] {
@@ -88,28 +104,16 @@ public struct EventBatchSender: Sendable {
         var attempt = 1
         var backoff = firstBackoff
         while true {
-            do {
-                let reply = try await client.send(
-                    method: "POST", path: "/api/v1/ingest",
-                    headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: compressed
-                )
-                guard let root = try? JSONDocument(bytes: reply.body).root, let accepted = root["accepted"].flatMap(Self.integer),
-                      let duplicates = root["duplicates"].flatMap(Self.integer)
-                else { throw ConsoleClientError.malformedResponse("the ingest answer has no accepted/duplicates counts") }
-                return BatchReceipt(accepted: accepted, duplicates: duplicates)
-            } catch let error as ConsoleClientError {
-                guard error.isTransient, attempt < maxAttempts else { throw error }
+            do throws(ConsoleClientError) {
+                let reply = try await client.send(method: "POST", path: Self.ingestPath, headers: Self.bodyHeaders, body: compressed)
+                return try BatchReceipt(reply: reply.body)
             } catch {
-                throw .malformedResponse("\(error)")
+                guard error.isTransient, attempt < maxAttempts else { throw error }
             }
             try? await Task.sleep(for: backoff)
             attempt += 1
             backoff *= 2
         }
-    }
-
-    private static func integer(_ value: JSONValue) -> Int? {
-        value.kind == .number ? Int(String(decoding: value.stringBytes, as: UTF8.self)) : nil
     }
 
     private static func quoted(_ text: String) -> [UInt8] {

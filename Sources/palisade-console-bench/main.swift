@@ -5,7 +5,6 @@
 import Foundation
 import PalisadeConsoleClient
 import PalisadeConsoleProtocol
-import PalisadeJSON
 import PalisadeStore
 import PalisadeSystem
 
@@ -42,10 +41,6 @@ func startServer() throws -> (Process, String) {
     }
     guard let range = text.range(of: #"http://[0-9.]+:[0-9]+"#, options: .regularExpression) else { throw BenchFailure("no listening line: \(text)") }
     return (process, String(text[range]))
-}
-
-func integer(_ value: JSONValue) -> Int? {
-    value.kind == .number ? Int(String(decoding: value.stringBytes, as: UTF8.self)) : nil
 }
 
 func percentile(_ values: [Double], _ p: Double) -> Double {
@@ -99,8 +94,8 @@ for senders in senderCounts {
         return (0..<batches).map { batch -> (headers: [(String, String)], body: [UInt8]) in
             let lines = (0..<100).map { eventLine(function: "bench-\(sender)", index: batch * 100 + $0) }
             let body = Gzip.compress(batchSender.body(events: lines, counters: []))
-            let signed = batchSender.client.signatureHeaders(method: "POST", path: credentials.endpoint.pathPrefix + "/api/v1/ingest", body: body)
-            return (signed + [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body)
+            let signed = batchSender.client.signatureHeaders(method: "POST", path: credentials.endpoint.pathPrefix + EventBatchSender.ingestPath, body: body)
+            return (signed + EventBatchSender.bodyHeaders, body)
         }
     }
     let clock = ContinuousClock()
@@ -111,9 +106,8 @@ for senders in senderCounts {
                 var times: [Double] = []
                 for request in requests[sender] {
                     let begin = clock.now
-                    let reply = try await HTTPExchange.send(to: credentials.endpoint, method: "POST", path: "/api/v1/ingest", headers: request.headers, body: request.body)
-                    guard reply.status == 200, let receipt = try? JSONDocument(bytes: reply.body).root,
-                          let accepted = receipt["accepted"].flatMap(integer), let duplicates = receipt["duplicates"].flatMap(integer), accepted + duplicates == 100
+                    let reply = try await HTTPExchange.send(to: credentials.endpoint, method: "POST", path: EventBatchSender.ingestPath, headers: request.headers, body: request.body)
+                    guard reply.status == 200, let receipt = try? BatchReceipt(reply: reply.body), receipt.accepted + receipt.duplicates == 100
                     else { throw BenchFailure("batch not fully filed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))") }
                     times.append(milliseconds(clock.now - begin))
                 }
