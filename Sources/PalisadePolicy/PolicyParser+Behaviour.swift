@@ -27,19 +27,18 @@ extension PolicyReader {
             switch name {
             case "mode": rules.mode = mode(member, at: "\(path).mode")
             case "allow":
-                var patterns: [String] = []
-                guard expect(member, .array, at: "\(path).allow") else { continue }
-                for (index, element) in member.elements.enumerated() where expect(element, .string, at: "\(path).allow[\(index)]") {
+                rules.allow = elements(member, at: "\(path).allow") { reader, element, elementPath in
+                    guard reader.expect(element, .string, at: elementPath) else { return nil }
                     let pattern = element.string ?? ""
                     if let problem = CompiledRegex.problem(in: pattern) {
-                        note(.invalidRegex, "\(path).allow[\(index)]", "PCRE2 rejects the pattern: \(problem)")
+                        reader.note(.invalidRegex, elementPath, "PCRE2 rejects the pattern: \(problem)")
                     } else if pattern.isEmpty {
-                        note(.emptyPattern, "\(path).allow[\(index)]", "an empty pattern matches every command; use \".*\" to allow all")
+                        reader.note(.emptyPattern, elementPath, "an empty pattern matches every command; use \".*\" to allow all")
                     } else {
-                        patterns.append(pattern)
+                        return pattern
                     }
+                    return nil
                 }
-                rules.allow = patterns
             default: note(.unknownKey, "\(path).\(name)", "not a processes key (known: allow, mode)")
             }
         }
@@ -57,12 +56,7 @@ extension PolicyReader {
             case "readDeny": rules.readDeny = globs(member, at: memberPath)
             case "writeProtect": rules.writeProtect = globs(member, at: memberPath)
             case "rules":
-                guard expect(member, .array, at: memberPath) else { continue }
-                var fileRules: [FileRule] = []
-                for (index, element) in member.elements.enumerated() {
-                    if let rule = fileRule(element, at: "\(memberPath)[\(index)]") { fileRules.append(rule) }
-                }
-                rules.rules = fileRules
+                rules.rules = elements(member, at: memberPath) { $0.fileRule($1, at: $2) }
             default: note(.unknownKey, memberPath, "not a files key (known: mode, readDeny, rules, writeProtect)")
             }
         }
@@ -89,11 +83,7 @@ extension PolicyReader {
             switch name {
             case "mode": rules.mode = mode(member, at: memberPath)
             case "allow", "deny":
-                guard expect(member, .array, at: memberPath) else { continue }
-                var destinations: [NetworkRule] = []
-                for (index, element) in member.elements.enumerated() {
-                    if let rule = networkRule(element, at: "\(memberPath)[\(index)]") { destinations.append(rule) }
-                }
+                let destinations = elements(member, at: memberPath) { $0.networkRule($1, at: $2) }
                 if name == "allow" { rules.allow = destinations } else { rules.deny = destinations }
             default: note(.unknownKey, memberPath, "not a network key (known: allow, deny, mode)")
             }
@@ -139,11 +129,6 @@ extension PolicyReader {
     }
 
     mutating func globs(_ value: JSONValue, at path: String) -> [Glob] {
-        guard expect(value, .array, at: path) else { return [] }
-        var result: [Glob] = []
-        for (index, element) in value.elements.enumerated() {
-            if let glob = pattern(element, at: "\(path)[\(index)]") { result.append(glob) }
-        }
-        return result
+        elements(value, at: path) { $0.pattern($1, at: $2) } ?? []
     }
 }

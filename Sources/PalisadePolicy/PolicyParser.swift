@@ -63,10 +63,7 @@ struct PolicyReader {
                     note(.unsupportedVersion, "version", "only version \(Policy.currentVersion) is known")
                 }
             case "functions":
-                guard expect(value, .array, at: "functions") else { continue }
-                for (index, element) in value.elements.enumerated() {
-                    if let rule = functionRule(element, at: "functions[\(index)]") { functions.append(rule) }
-                }
+                functions = elements(value, at: "functions") { $0.functionRule($1, at: $2) } ?? []
             case _ where Self.settingKeys.contains(name): break
             default: note(.unknownKey, name, "not a policy key (known: version, functions, \(Self.settingKeys.sorted().joined(separator: ", ")))")
             }
@@ -106,10 +103,8 @@ struct PolicyReader {
                 if let mode = mode(modeValue, at: path) { settings.protections[protection] = mode }
             }
         }
-        if let value = object["exceptions"], expect(value, .array, at: prefix + "exceptions") {
-            for (index, element) in value.elements.enumerated() {
-                if let exception = exception(element, at: "\(prefix)exceptions[\(index)]") { settings.exceptions.append(exception) }
-            }
+        if let value = object["exceptions"] {
+            settings.exceptions = elements(value, at: prefix + "exceptions") { $0.exception($1, at: $2) } ?? []
         }
         if let value = object["secrets"] {
             settings.secrets = strings(value, at: prefix + "secrets")
@@ -194,10 +189,21 @@ struct PolicyReader {
     }
 
     mutating func strings(_ value: JSONValue, at path: String) -> [String] {
-        guard expect(value, .array, at: path) else { return [] }
-        var result: [String] = []
-        for (index, element) in value.elements.enumerated() where expect(element, .string, at: "\(path)[\(index)]") {
-            result.append(element.string ?? "")
+        elements(value, at: path) { reader, element, elementPath in
+            reader.expect(element, .string, at: elementPath) ? element.string ?? "" : nil
+        } ?? []
+    }
+
+    /// Reads each element of an array with `read`, which notes its own problems and returns nil to
+    /// leave an element out; nil when `value` is not an array.
+    mutating func elements<Element>(
+        _ value: JSONValue, at path: String,
+        _ read: (inout PolicyReader, JSONValue, String) -> Element?
+    ) -> [Element]? {
+        guard expect(value, .array, at: path) else { return nil }
+        var result: [Element] = []
+        for (index, element) in value.elements.enumerated() {
+            if let item = read(&self, element, "\(path)[\(index)]") { result.append(item) }
         }
         return result
     }
