@@ -6,6 +6,9 @@ struct IngestWork: Sendable {
     var counts: [InvocationCount]
     var receivedMs: Int64
     var nonce: NonceClaim?
+    /// SQLite: the batch's event inserts, made on the request's own task (``IngestFiling/sqliteInserts(_:)``)
+    /// while an earlier commit runs, so that a commit's filing waits for no per-event work.
+    var sqliteInserts: [SQLQuery] = []
 }
 
 /// Files the batches of one group commit in one transaction: first their nonces (a batch whose nonce
@@ -89,10 +92,10 @@ enum IngestFiling {
 
     private static let insertColumns = "group_id, received_ms, " + SQLConsoleStore.eventColumns
     private static let onConflict = " ON CONFLICT (group_id, id) DO NOTHING"
-    /// SQLite: multi-row inserts of 128, 64, …, 1 rows, so a commit of any size takes few statements
+    /// SQLite: multi-row inserts of 128, 64, …, 1 rows, so a batch of any size takes few statements
     /// and the statement cache holds eight texts only.
     private static let sqliteChunkSizes = [128, 64, 32, 16, 8, 4, 2, 1]
-    private static let sqliteInserts = Dictionary(uniqueKeysWithValues: sqliteChunkSizes.map { rows in
+    private static let sqliteInsertTexts = Dictionary(uniqueKeysWithValues: sqliteChunkSizes.map { rows in
         (rows, "INSERT INTO events (\(insertColumns)) VALUES \(placeholders(rows: rows, columns: 23))" + onConflict)
     })
     /// PostgreSQL: one statement for the whole commit, each column one array parameter.
@@ -103,17 +106,7 @@ enum IngestFiling {
     private static func eventStatements(_ batches: [IngestWork], dialect: SQLDialect) -> [SQLQuery] {
         switch dialect {
         case .sqlite:
-            let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }
-            var statements: [SQLQuery] = []
-            var start = 0
-            while start < rows.count {
-                let size = sqliteChunkSizes.first { $0 <= rows.count - start }!
-                var bindings = SQLBindings(values: size * 23, textBytes: size * 400)
-                for (batch, event) in rows[start..<start + size] { bind(event, groupId: batch.groupId, receivedMs: batch.receivedMs, to: &bindings) }
-                statements.append(SQLQuery(sqliteInserts[size]!, bindings: bindings))
-                start += size
-            }
-            return statements
+            return batches.flatMap(\.sqliteInserts)
         case .postgres:
             // In key order, so that consoles filing overlapping retries at once cannot deadlock.
             let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }.sorted { ($0.0.groupId, $0.1.id) < ($1.0.groupId, $1.1.id) }
@@ -128,6 +121,20 @@ enum IngestFiling {
             }
             return [SQLQuery(postgresInsert, columns.map { .text(arrayLiteral($0)) })]
         }
+    }
+
+    /// SQLite: the inserts of one batch's events, in statements of 128, 64, …, 1 rows.
+    static func sqliteInserts(_ batch: IngestWork) -> [SQLQuery] {
+        var statements: [SQLQuery] = []
+        var start = 0
+        while start < batch.events.count {
+            let size = sqliteChunkSizes.first { $0 <= batch.events.count - start }!
+            var bindings = SQLBindings(values: size * 23, textBytes: size * 400)
+            for event in batch.events[start..<start + size] { bind(event, groupId: batch.groupId, receivedMs: batch.receivedMs, to: &bindings) }
+            statements.append(SQLQuery(sqliteInsertTexts[size]!, bindings: bindings))
+            start += size
+        }
+        return statements
     }
 
     /// The 23 values of `insertColumns`, in order.
