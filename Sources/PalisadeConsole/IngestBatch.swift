@@ -83,8 +83,10 @@ struct IngestBatch {
             try Self.check(optional: event.command, at("command"))
             try Self.check(optional: event.path, at("path"))
             try Self.check(optional: event.host, at("host"))
+            // Ids are kept in lower case; most arrive so, and lowercased() would copy every one.
+            let id = event.id.utf8.contains { (65...90).contains($0) } ? event.id.lowercased() : event.id
             stored.append(StoredEvent(
-                id: event.id.lowercased(), timeMs: time, kind: event.kind, requestId: event.requestId, function: event.function,
+                id: id, timeMs: time, kind: event.kind, requestId: event.requestId, function: event.function,
                 region: event.region ?? agent.region, runtime: event.runtime ?? agent.runtime,
                 layerVersion: event.layerVersion ?? agent.layerVersion, trigger: event.trigger, sourceIp: event.sourceIp,
                 category: event.category, rule: event.rule, message: event.message, location: event.location,
