@@ -73,11 +73,20 @@ struct IngestBatch {
             try Self.check(event.rule, at("rule"))
             try Self.check(event.location, at("location"))
             try Self.check(event.message, at("message"))
-            for (name, value) in [("region", event.region), ("runtime", event.runtime), ("layerVersion", event.layerVersion), ("trigger", event.trigger), ("sourceIp", event.sourceIp), ("incidentId", event.incidentId), ("command", event.command), ("path", event.path), ("host", event.host)] {
-                if let value { try Self.check(value, at(name), allowEmpty: true) }
-            }
+            // One call per field, not a loop over a list of them: that list cost an allocation per event.
+            try Self.check(optional: event.region, at("region"))
+            try Self.check(optional: event.runtime, at("runtime"))
+            try Self.check(optional: event.layerVersion, at("layerVersion"))
+            try Self.check(optional: event.trigger, at("trigger"))
+            try Self.check(optional: event.sourceIp, at("sourceIp"))
+            try Self.check(optional: event.incidentId, at("incidentId"))
+            try Self.check(optional: event.command, at("command"))
+            try Self.check(optional: event.path, at("path"))
+            try Self.check(optional: event.host, at("host"))
+            // Ids are kept in lower case; most arrive so, and lowercased() would copy every one.
+            let id = event.id.utf8.contains { (65...90).contains($0) } ? event.id.lowercased() : event.id
             stored.append(StoredEvent(
-                id: event.id.lowercased(), timeMs: time, kind: event.kind, requestId: event.requestId, function: event.function,
+                id: id, timeMs: time, kind: event.kind, requestId: event.requestId, function: event.function,
                 region: event.region ?? agent.region, runtime: event.runtime ?? agent.runtime,
                 layerVersion: event.layerVersion ?? agent.layerVersion, trigger: event.trigger, sourceIp: event.sourceIp,
                 category: event.category, rule: event.rule, message: event.message, location: event.location,
@@ -107,11 +116,15 @@ struct IngestBatch {
         guard value.utf8.count <= maxFieldBytes else { throw ConsoleError(.badRequest, .invalidField, "\(field()) is longer than \(maxFieldBytes) bytes") }
     }
 
+    private static func check(optional value: String?, _ field: @autoclosure () -> String) throws(ConsoleError) {
+        if let value { try check(value, field(), allowEmpty: true) }
+    }
+
     static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        let bytes = text.utf8
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
                 guard (48...57).contains(byte) || (97...102).contains(byte | 0x20) else { return false }

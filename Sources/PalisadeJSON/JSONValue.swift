@@ -37,8 +37,11 @@ public struct JSONValue: Sendable {
     }
 
     public var string: String? {
-        guard kind == .string else { return nil }
-        return String(decoding: stringBytes, as: UTF8.self)
+        let node = self.node
+        guard node.kind == .string else { return nil }
+        if node.hasEscapes { return String(decoding: stringBytes, as: UTF8.self) }
+        // Straight from the document's bytes: no intermediate array (a console ingest reads ~15 a event).
+        return document.bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), as: UTF8.self) }
     }
 
     /// True when this string's decoded text equals `text`; compares in place when there are no escapes.

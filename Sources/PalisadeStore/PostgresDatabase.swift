@@ -69,8 +69,8 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     private static func postgresQuery(_ query: SQLQuery) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: query.binds.count)
-        for value in query.binds {
+        var bindings = PostgresBindings(capacity: query.bindings.count)
+        for value in query.bindings.values {
             switch value {
             case .int(let number): bindings.append(number)
             case .text(let text): bindings.append(text)

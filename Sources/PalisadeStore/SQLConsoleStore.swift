@@ -14,7 +14,9 @@ final class SQLConsoleStore: ConsoleStore {
     func ingest(
         groupId: String, agent: AgentIdentity, events: [StoredEvent], counts: [InvocationCount], receivedMs: Int64, nonce: NonceClaim?
     ) async throws(StoreError) -> IngestOutcome {
-        try await ingestCommits.submit(IngestWork(groupId: groupId, agent: agent, events: events, counts: counts, receivedMs: receivedMs, nonce: nonce))
+        var work = IngestWork(groupId: groupId, agent: agent, events: events, counts: counts, receivedMs: receivedMs, nonce: nonce)
+        if database.dialect == .sqlite { work.sqliteInserts = IngestFiling.sqliteInserts(work) }
+        return try await ingestCommits.submit(work)
     }
 
     func migrate() async throws(StoreError) { try await database.migrate() }

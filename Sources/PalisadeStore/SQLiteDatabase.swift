@@ -136,42 +136,48 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs one statement (prepared once and cached by its text) and returns its rows.
+    /// Runs one statement (prepared once and cached by its text) and returns its rows. Texts are bound
+    /// in place (SQLITE_STATIC): the statement is reset, and its bindings cleared, before their buffer
+    /// may go away.
     func rows(_ query: SQLQuery) throws(StoreError) -> SQLRows {
         let (statement, cached) = try prepared(query.sql)
-        defer {
-            if cached {
+        defer { if !cached { sqlite3_finalize(statement) } }
+        let bindings = query.bindings
+        let outcome = bindings.bytes.withUnsafeBufferPointer { bytes -> Result<SQLRows, StoreError> in
+            defer {
                 sqlite3_reset(statement)
                 sqlite3_clear_bindings(statement)
-            } else {
-                sqlite3_finalize(statement)
             }
-        }
-        for (offset, value) in query.binds.enumerated() {
-            let index = Int32(offset + 1)
-            switch value {
-            case .int(let number): sqlite3_bind_int64(statement, index, number)
-            case .text(let text): sqlite3_bind_text(statement, index, text, -1, sqliteTransient)
-            case .null: sqlite3_bind_null(statement, index)
-            }
-        }
-        var rows: SQLRows = []
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { return rows }
-            guard status == SQLITE_ROW else { throw failure(status) }
-            let count = sqlite3_column_count(statement)
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(count))
-            for column in 0..<count {
-                switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, column)))
-                case SQLITE_NULL: row.append(.null)
-                default: row.append(.text(String(cString: sqlite3_column_text(statement, column))))
+            for (offset, slot) in bindings.slots.enumerated() {
+                let index = Int32(offset + 1)
+                switch slot {
+                case .int(let number): sqlite3_bind_int64(statement, index, number)
+                case .text(let start, let count):
+                    // An empty text still needs a pointer: SQLite reads a null one as NULL.
+                    let pointer = count == 0 ? UnsafeRawPointer(StaticString("").utf8Start) : UnsafeRawPointer(bytes.baseAddress! + start)
+                    sqlite3_bind_text(statement, index, pointer.assumingMemoryBound(to: CChar.self), Int32(count), sqliteStatic)
+                case .null: sqlite3_bind_null(statement, index)
                 }
             }
-            rows.append(row)
+            var rows: SQLRows = []
+            while true {
+                let status = sqlite3_step(statement)
+                if status == SQLITE_DONE { return .success(rows) }
+                guard status == SQLITE_ROW else { return .failure(failure(status)) }
+                let count = sqlite3_column_count(statement)
+                var row: [SQLValue] = []
+                row.reserveCapacity(Int(count))
+                for column in 0..<count {
+                    switch sqlite3_column_type(statement, column) {
+                    case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, column)))
+                    case SQLITE_NULL: row.append(.null)
+                    default: row.append(.text(String(cString: sqlite3_column_text(statement, column))))
+                    }
+                }
+                rows.append(row)
+            }
         }
+        return try outcome.get()
     }
 
     private func prepared(_ sql: String) throws(StoreError) -> (OpaquePointer, cached: Bool) {
@@ -192,5 +198,5 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 }
 
-/// SQLITE_TRANSIENT: SQLite copies the bound text before the Swift string goes away.
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// SQLITE_STATIC (a null destructor): SQLite reads the bound text where it lies, without a copy.
+private let sqliteStatic: sqlite3_destructor_type? = nil

@@ -82,6 +82,17 @@ struct StoreTests {
             let retry = try await store.ingest(groupId: "a", agent: agent, events: Array(events.prefix(100)) + [sample(id: "new", timeMs: 1)], counts: counts, receivedMs: 21_000)
             #expect(retry.acceptedIds == ["new"])
             #expect(retry.duplicates == 100)
+            // A whole batch again: nothing is new (SQLite tells by counting the rows added).
+            let again = try await store.ingest(groupId: "a", agent: agent, events: Array(events.prefix(100)), counts: [], receivedMs: 21_000)
+            #expect(again.accepted == 0)
+            #expect(again.duplicates == 100)
+            // The same new event twice in one batch is filed once; an empty text stays empty, not NULL.
+            var twice = sample(id: "twice", timeMs: 2)
+            twice.path = ""
+            let doubled = try await store.ingest(groupId: "a", agent: agent, events: [twice, twice], counts: [], receivedMs: 21_000)
+            #expect(doubled.acceptedIds == ["twice"])
+            #expect(doubled.duplicates == 1)
+            #expect(try await store.event(groupId: "a", id: "twice")?.path == "")
             // The same event id in another group is that group's own event.
             #expect(try await store.ingest(groupId: "b", agent: agent, events: [events[0]], counts: [], receivedMs: 1).accepted == 1)
 
