@@ -41,6 +41,8 @@ final class RuntimeRelay {
             case .next:
                 try handOverEvent(for: head)
             case .response(let requestID):
+                // The body is read here before anything goes upstream: the runtime may send it now.
+                if head.expectsContinue { try runtime.socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)[...]) }
                 let framing = try head.requestFraming
                 let body = try runtime.readBody(framing, limit: RuntimeProxy.maxBufferedBody)
                 switch proxy.guardedResponse(body, requestID: requestID) {

@@ -81,6 +81,12 @@ public struct WireHead: Sendable {
         }
     }
 
+    /// A client that sent `Expect: 100-continue` waits (curl: a second) for an interim answer
+    /// before it sends a body of over a megabyte.
+    public var expectsContinue: Bool {
+        value("Expect").map { Self.namesMatch($0, "100-continue") } ?? false
+    }
+
     /// Whether the last transfer coding is `chunked` (read on bytes: every message passes here).
     var isChunked: Bool {
         guard let codings = value("Transfer-Encoding") else { return false }
