@@ -6,38 +6,38 @@ public struct WireHead: Sendable {
     let startLine: (Range<Int>, Range<Int>, Range<Int>)
     let fields: [(name: Range<Int>, value: Range<Int>)]
 
-    /// Parses a head that ends with its blank line.
+    /// Parses a head that ends with its blank line, in one pass over its bytes.
     public init(bytes: [UInt8]) throws(HTTPExchangeError) {
         self.bytes = bytes
-        var lines: [Range<Int>] = []
-        var lineStart = 0
+        let count = bytes.count
         var index = 0
-        while index + 1 < bytes.count {
-            if bytes[index] == 13, bytes[index + 1] == 10 {
-                lines.append(lineStart..<index)
-                index += 2
-                lineStart = index
-            } else {
+        // Start line: up to the first CRLF, split at its first two spaces.
+        var spaces: [Int] = []
+        while index + 1 < count, !(bytes[index] == 13 && bytes[index + 1] == 10) {
+            if bytes[index] == 32, spaces.count < 2 { spaces.append(index) }
+            index += 1
+        }
+        guard index + 1 < count, let firstSpace = spaces.first else { throw HTTPExchangeError(.malformed, "no start line") }
+        let lineEnd = index
+        let secondSpace = spaces.count > 1 ? spaces[1] : lineEnd
+        startLine = (0..<firstSpace, firstSpace + 1..<secondSpace, min(secondSpace + 1, lineEnd)..<lineEnd)
+        index += 2
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(12)
+        while index + 1 < count, !(bytes[index] == 13 && bytes[index + 1] == 10) {
+            let lineStart = index
+            var colon = -1
+            while index + 1 < count, !(bytes[index] == 13 && bytes[index + 1] == 10) {
+                if colon < 0, bytes[index] == UInt8(ascii: ":") { colon = index }
                 index += 1
             }
-        }
-        guard let first = lines.first, let firstSpace = bytes[first].firstIndex(of: 32) else {
-            throw HTTPExchangeError(.malformed, "no start line")
-        }
-        let rest = firstSpace + 1..<first.upperBound
-        let secondSpace = bytes[rest].firstIndex(of: 32) ?? first.upperBound
-        startLine = (first.lowerBound..<firstSpace, rest.lowerBound..<secondSpace, min(secondSpace + 1, first.upperBound)..<first.upperBound)
-        var fields: [(name: Range<Int>, value: Range<Int>)] = []
-        fields.reserveCapacity(lines.count)
-        for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = bytes[line].firstIndex(of: UInt8(ascii: ":")), colon > line.lowerBound else {
-                throw HTTPExchangeError(.malformed, "header line without a name")
-            }
+            guard colon > lineStart else { throw HTTPExchangeError(.malformed, "header line without a name") }
             var valueStart = colon + 1
-            var valueEnd = line.upperBound
+            var valueEnd = index
             while valueStart < valueEnd, bytes[valueStart] == 32 || bytes[valueStart] == 9 { valueStart += 1 }
             while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 9 { valueEnd -= 1 }
-            fields.append((line.lowerBound..<colon, valueStart..<valueEnd))
+            fields.append((lineStart..<colon, valueStart..<valueEnd))
+            index += 2
         }
         self.fields = fields
     }
