@@ -19,11 +19,11 @@ import Glibc
 public enum Agent {
     public static let refuseFlag = "--refuse-invocations"
 
-    /// One event loop thread carries the proxy and all its connections: an invocation never waits
-    /// for a thread switch (the latency budget is a fraction of a millisecond). Call before any I/O.
+    /// One event loop thread carries the extension client, the console link and the guard socket (the
+    /// proxy relays each runtime connection on a thread of its own). Call before any I/O.
     public static func runOnOneEventLoop() {
         NIOSingletons.groupLoopCountSuggestion = 1
-        // Two arenas are plenty for an event loop and a compiling thread.
+        // Two arenas are plenty for an event loop, a relay and a compiling thread.
         Malloc.limitArenas(to: 2)
     }
 
@@ -65,20 +65,20 @@ public enum Agent {
         // CPU with the start of the agent; the runtime's own start overlaps it (see DetectorBuild).
         let group = MultiThreadedEventLoopGroup.singleton
         let detector = DetectorBuild(eventLoop: group.next())
-        let proxy: (RuntimeProxy, any Channel)?
+        let proxy: (RuntimeProxy, WireListener)?
         let context = InvocationContext()
         do {
-            proxy = try await startProxy(configuration, policy: loaded.policy, detector: detector, reporter: reporter, context: context)
+            proxy = try startProxy(configuration, policy: loaded.policy, detector: detector, reporter: reporter, context: context)
         } catch {
             proxy = nil
             reporter.log("error", "proxy did not start (\(error)); the function runs without protection")
         }
         let runtimeProxy = proxy?.0
-        let guardServer = await startGuard(configuration, policy: loaded.policy, proxyPort: proxy?.1.localAddress?.port, context: context, reporter: reporter)
-        if let (_, channel) = proxy {
+        let guardServer = await startGuard(configuration, policy: loaded.policy, proxyPort: proxy?.1.port, context: context, reporter: reporter)
+        if let (_, listener) = proxy {
             do {
-                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(channel.localAddress?.port ?? 0)\n".utf8))
-                reporter.log("info", "protecting \(configuration.functionName): proxy on 127.0.0.1:\(channel.localAddress?.port ?? 0), policy from \(loaded.source)")
+                try Files.replace(configuration.stateFile, with: Array("\(getpid()) \(listener.port)\n".utf8))
+                reporter.log("info", "protecting \(configuration.functionName): proxy on 127.0.0.1:\(listener.port), policy from \(loaded.source)")
             } catch {
                 reporter.log("error", "cannot tell the wrapper where the proxy is (\(error)); the function runs without protection")
             }
@@ -137,7 +137,7 @@ public enum Agent {
         if let fileQueue, let path = configuration.eventsOut {
             write(fileQueue, to: path, reporter: reporter)
         }
-        try? await proxy?.1.close()
+        proxy?.1.close()
         guardServer?.1.withdrawPublication()
         try? await guardServer?.0.close()
         return 0
@@ -167,7 +167,7 @@ public enum Agent {
         }
     }
 
-    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) async throws -> (RuntimeProxy, any Channel) {
+    static func startProxy(_ configuration: AgentConfiguration, policy: EffectivePolicy, detector: DetectorBuild, reporter: Reporter, context: InvocationContext) throws(HTTPExchangeError) -> (RuntimeProxy, WireListener) {
         let proxy = RuntimeProxy(
             upstream: configuration.upstream,
             detector: detector,
@@ -176,7 +176,7 @@ public enum Agent {
             functionName: configuration.functionName,
             context: context
         )
-        return (proxy, try await proxy.start(port: configuration.proxyPort, group: MultiThreadedEventLoopGroup.singleton))
+        return (proxy, try proxy.start(port: configuration.proxyPort))
     }
 
     /// Writes queued events to the local events file (`palisade run --events-out`).

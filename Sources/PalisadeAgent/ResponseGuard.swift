@@ -52,8 +52,10 @@ public struct ResponseGuard: Sendable {
             events.append(self.event(protection, rule: rule, message: message, location: location, evidence: evidence, mode: mode, facts: facts, incident: incident))
         }
 
+        // Parsed once, when a check needs it, for both checks of an HTTP trigger's response.
+        lazy var document = facts.trigger.isHTTP ? try? JSONDocument(bytes: response) : nil
         let leakMode = policy.mode(for: .credentialLeak)
-        if leakMode != .off, let leak = firstLeak(in: response) ?? (facts.trigger.isHTTP ? Self.decodedBody(response).flatMap(firstLeak) : nil) {
+        if leakMode != .off, let leak = firstLeak(in: response) ?? document.flatMap(Self.decodedBody).flatMap(firstLeak) {
             event(.credentialLeak, leak.rule, "a secret of the function in its response", "response", leak.evidence, leakMode)
             if leakMode == .mitigate {
                 if facts.trigger.isHTTP {
@@ -66,7 +68,7 @@ public struct ResponseGuard: Sendable {
         }
 
         let errorMode = policy.mode(for: .verboseErrors)
-        if errorMode != .off, facts.trigger.isHTTP, let trace = Self.stackTrace(inServerError: response) {
+        if errorMode != .off, let trace = document.flatMap(Self.stackTrace(inServerError:)) {
             event(.verboseErrors, trace.rule, "a stack trace in a 5xx response body", "response.body", trace.evidence, errorMode)
             if errorMode == .mitigate {
                 let body = #"{"message":"Internal Server Error","incidentId":\#(JSONEscapes.quoted(incident))}"#
@@ -114,8 +116,8 @@ public struct ResponseGuard: Sendable {
 
     /// The body of a proxy-integration response as the caller receives it (unescaped, base64 undone),
     /// so that secrets encoded twice, or in base64, are found as well.
-    static func decodedBody(_ response: [UInt8]) -> [UInt8]? {
-        guard let document = try? JSONDocument(bytes: response), let body = document.root["body"], body.kind == .string else { return nil }
+    static func decodedBody(_ document: JSONDocument) -> [UInt8]? {
+        guard let body = document.root["body"], body.kind == .string else { return nil }
         let bytes = body.stringBytes
         return document.root["isBase64Encoded"]?.isTrue == true ? Base64.decode(bytes) : bytes
     }
@@ -153,8 +155,8 @@ public struct ResponseGuard: Sendable {
     ]
 
     /// A stack trace in the body of a proxy-integration response whose status is 5xx.
-    static func stackTrace(inServerError response: [UInt8]) -> (rule: String, evidence: String, status: Int)? {
-        guard let document = try? JSONDocument(bytes: response), let statusValue = document.root["statusCode"],
+    static func stackTrace(inServerError document: JSONDocument) -> (rule: String, evidence: String, status: Int)? {
+        guard let statusValue = document.root["statusCode"],
               let status = Int(String(decoding: statusValue.stringBytes, as: UTF8.self)), (500...599).contains(status),
               let body = document.root["body"]?.stringBytes else { return nil }
         for (rule, marker) in traceMarkers {

@@ -51,6 +51,8 @@ public enum HTTPExchangeErrorCode: String, Sendable {
     case connectionClosed = "http.connection_closed"
     case unexpectedPart = "http.unexpected_part"
     case bodyTooLarge = "http.body_too_large"
+    case malformed = "http.malformed"
+    case socket = "http.socket"
 }
 
 /// `host:port` as in `AWS_LAMBDA_RUNTIME_API`.

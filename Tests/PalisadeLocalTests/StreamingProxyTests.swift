@@ -83,4 +83,21 @@ import Testing
             #expect(await invocation.value.outcome == .response(Array("ok".utf8)))
         }
     }
+
+    @Test func aRuntimeThatExpectsContinueIsToldToGoOn() async throws {
+        try await Self.withAgent { emulator, port in
+            let invocation = Task { await emulator.invoke(Array(#"{"n": 1}"#.utf8)) }
+            let runtime = WireReader(try WireSocket.connect(to: LoopbackAddress(host: "127.0.0.1", port: port)))
+            try runtime.socket.write(Array("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n".utf8)[...])
+            let next = try #require(try runtime.readHead())
+            _ = try runtime.readBody(try next.responseFraming, limit: 1 << 20)
+            let id = try #require(next.string("Lambda-Runtime-Aws-Request-Id"))
+            // As curl does for large bodies: the head, then the body only once told to continue.
+            try runtime.socket.write(Array("POST /2018-06-01/runtime/invocation/\(id)/response HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".utf8)[...])
+            #expect(try runtime.readHead()?.status == 100)
+            try runtime.socket.write(Array("ok".utf8)[...])
+            #expect(try runtime.readHead()?.status == 202)
+            #expect(await invocation.value.outcome == .response(Array("ok".utf8)))
+        }
+    }
 }
