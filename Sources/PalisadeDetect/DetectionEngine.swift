@@ -26,7 +26,7 @@ struct DetectionEngine: Sendable {
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
         var regexLimitHit = false
-        let scratch = crs.map { CRSScratch(ruleCount: $0.rules.count, patternCount: $0.automaton.patternCount) }
+        let scratch = crs.map { CRSScratch(patternCount: $0.automaton.patternCount) }
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)
