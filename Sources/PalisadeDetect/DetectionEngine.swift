@@ -25,6 +25,8 @@ struct DetectionEngine: Sendable {
         var matches: [Match] = []
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
+        // Sized for a typical event up front rather than grown through a series of copies.
+        verdicts.reserveCapacity(64)
         var regexLimitHit = false
         let scratch = crs.map { CRSScratch(patternCount: $0.automaton.patternCount) }
         let limits = reader.forEachInput { view in
