@@ -25,8 +25,10 @@ struct DetectionEngine: Sendable {
         var matches: [Match] = []
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
+        // Sized for a typical event up front rather than grown through a series of copies.
+        verdicts.reserveCapacity(64)
         var regexLimitHit = false
-        let scratch = crs.map { CRSScratch(ruleCount: $0.rules.count, patternCount: $0.automaton.patternCount) }
+        let scratch = crs.map { CRSScratch(patternCount: $0.automaton.patternCount) }
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)

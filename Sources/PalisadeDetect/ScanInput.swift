@@ -17,8 +17,7 @@ struct ScanInput {
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
-        bytes = Canonicalizer.canonical(raw)
-        present = ByteSet(bytes)
+        (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
         transformTraits = TransformSet.InputTraits(bytes, present: present)
@@ -41,19 +40,27 @@ enum Canonicalizer {
     static let overlongLeads = ByteSet(Array(0xC0...0xEF))
 
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
+        canonicalWithByteSet(raw).value
+    }
+
+    /// The canonical value with its byte set, which the decoding loop computes anyway: most inputs
+    /// are already canonical and cost one pass over their bytes.
+    static func canonicalWithByteSet(_ raw: [UInt8]) -> (value: [UInt8], present: ByteSet) {
         var value = raw
+        var present = ByteSet(value)
         for _ in 0..<3 {
+            guard present.intersects(decodable) else { break }
             var next = value
-            var set = ByteSet(next)
-            guard set.intersects(decodable) else { break }
+            var set = present
             if set.contains(UInt8(ascii: "%")) { next = Decoding.percentDecode(next, plusIsSpace: false); set = ByteSet(next) }
             if set.contains(UInt8(ascii: "&")) { next = Decoding.htmlEntityDecode(next); set = ByteSet(next) }
             if set.contains(UInt8(ascii: "\\")) { next = Decoding.backslashDecode(next); set = ByteSet(next) }
-            if set.contains(0) || set.intersects(overlongLeads) { next = Decoding.normalizeBytes(next) }
+            if set.contains(0) || set.intersects(overlongLeads) { next = Decoding.normalizeBytes(next); set = ByteSet(next) }
             if next == value { break }
             value = next
+            present = set
         }
-        return value
+        return (value, present)
     }
 }
 
@@ -136,5 +143,23 @@ struct ByteSet {
 
     func intersects(_ other: ByteSet) -> Bool {
         words.0 & other.words.0 != 0 || words.1 & other.words.1 != 0 || words.2 & other.words.2 != 0 || words.3 & other.words.3 != 0
+    }
+}
+
+extension ByteSet {
+    /// Calls `body` with each byte of the set, in ascending order.
+    @inline(__always)
+    func forEachByte(_ body: (UInt8) -> Void) {
+        @inline(__always) func visit(_ word: UInt64, from base: Int) {
+            var rest = word
+            while rest != 0 {
+                body(UInt8(truncatingIfNeeded: base &+ rest.trailingZeroBitCount))
+                rest &= rest &- 1
+            }
+        }
+        visit(words.0, from: 0)
+        visit(words.1, from: 64)
+        visit(words.2, from: 128)
+        visit(words.3, from: 192)
     }
 }

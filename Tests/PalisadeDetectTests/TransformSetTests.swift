@@ -1,4 +1,5 @@
 @testable import PalisadeDetect
+import PalisadeJSON
 import Testing
 
 /// The CRS pack's transformations, which the scan also skips when they would leave an input unchanged.
@@ -39,5 +40,33 @@ import Testing
         let base64 = TransformSet(["base64Decode"])
         #expect(base64.effective(for: ScanInput(Array("Hello, world!".utf8))).bits == 0)
         #expect(base64.effective(for: ScanInput(Array("PHNjcmlwdD4=".utf8))).bits == TransformSet.base64Decode)
+    }
+
+    /// Dropping a transformation (or reading `cmdLine` as lowercasing) must give the same bytes as
+    /// applying every one, on every corpus input and on crafted ones, for each set of the pack
+    /// (base64 sets aside: the traits describe the input, not what it decodes to).
+    @Test func effectiveTransformsGiveTheSameVariant() throws {
+        var values: [[UInt8]] = [
+            "Ring twice; if nobody answers", "Please deliver after 5pm.", "a  b", "a /b", "a (b", "A B", "web; Safari 18.1 / macOS 14.6",
+            "Gift for Mum - please don't", "x\ty", "a\u{0B}b", "voil\u{E0} tout", "Voil\u{E0}", "SELECT * FROM t", "a\tb", " lead", "trail ",
+        ].map { Array($0.utf8) }
+        for line in try Fixture.bytes("crs/crs-regression.jsonl").split(separator: 0x0A) {
+            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
+            }
+        }
+        let sets = Set(CRSRulePack.shared.rules.map(\.transforms)).filter { $0.bits & TransformSet.base64Decode == 0 }
+        var shared = 0
+        for value in values {
+            let input = ScanInput(value)
+            for set in sets {
+                var variants = TransformCache(input: input)
+                let effective = set.effective(for: input)
+                #expect(variants.value(for: effective) == set.apply(to: input.bytes), "\(set.bits) on \(String(decoding: value, as: UTF8.self))")
+                if effective.automatonText.bits == 0, set.bits & ~TransformSet.lowercase != 0 { shared += 1 }
+            }
+        }
+        #expect(shared > 10000)
     }
 }

@@ -105,74 +105,10 @@ final class CRSRulePack: Sendable {
         self.selections = selections
     }
 
-    /// The rules one detector configuration runs, chosen once at start-up and grouped by their
-    /// transformations, so each input variant is built and searched at most once.
-    struct Selection: Sendable {
-        let active: [Bool]
-        let transformSets: [TransformSet]
-        /// For each entry of `transformSets`, the gates of the active rules that use it.
-        let gatesByTransform: [[RuleGate]]
-        /// For each rule, its entry in `transformSets` (-1 when inactive).
-        let transformIndex: [Int]
-    }
-
-    /// A rule's cheap necessary conditions, copied out of `CRSRule` into plain values so the loop that
-    /// runs them for every rule and input touches no reference counts.
-    struct RuleGate: Sendable {
-        static let maxRequired = 4
-
-        let rule: Int
-        /// `requiredBytes`, padded with `.all` (which every non-empty variant intersects).
-        let required: (ByteSet, ByteSet, ByteSet, ByteSet)
-        let atomBytes: ByteSet
-        let plainAtomBytes: ByteSet
-        let isUnfiltered: Bool
-        let hasPlainAtoms: Bool
-        let hasPlainLongAtoms: Bool
-        /// The input sources the rule's targets cover, as `CRSTargets.bit(for:)` bits; header values
-        /// are checked against the rule's header names instead.
-        let sources: UInt16
-
-        init(rule index: Int, _ rule: CRSRule) {
-            precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
-            let padded = rule.requiredBytes + [ByteSet](repeating: .all, count: Self.maxRequired - rule.requiredBytes.count)
-            self.rule = index
-            required = (padded[0], padded[1], padded[2], padded[3])
-            atomBytes = rule.atomBytes
-            plainAtomBytes = rule.plainAtomBytes
-            isUnfiltered = rule.isUnfiltered
-            hasPlainAtoms = rule.hasPlainAtoms
-            hasPlainLongAtoms = !rule.plainLongAtoms.isEmpty
-            sources = rule.targets.sourceBits
-        }
-
-        func admits(_ present: ByteSet) -> Bool {
-            present.intersects(required.0) && present.intersects(required.1) && present.intersects(required.2) && present.intersects(required.3)
-        }
-    }
-
-    func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
-        let active = rules.map { $0.paranoiaLevel <= paranoiaLevel && categories.contains($0.category) }
-        var transformSets: [TransformSet] = []
-        var gatesByTransform: [[RuleGate]] = []
-        var transformIndex = [Int](repeating: -1, count: rules.count)
-        for (index, rule) in rules.enumerated() where active[index] {
-            if let existing = transformSets.firstIndex(of: rule.transforms) {
-                gatesByTransform[existing].append(RuleGate(rule: index, rule))
-                transformIndex[index] = existing
-            } else {
-                transformIndex[index] = transformSets.count
-                transformSets.append(rule.transforms)
-                gatesByTransform.append([RuleGate(rule: index, rule)])
-            }
-        }
-        return Selection(active: active, transformSets: transformSets, gatesByTransform: gatesByTransform, transformIndex: transformIndex)
-    }
-
     /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, into matches: inout [Match]) -> Bool {
-        let scratch = CRSScratch(ruleCount: rules.count, patternCount: automaton.patternCount)
+        let scratch = CRSScratch(patternCount: automaton.patternCount)
         return scan(input, selection: selection, scratch: scratch, into: &matches)
     }
 
@@ -183,73 +119,38 @@ final class CRSRulePack: Sendable {
         let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache(input: input)
         scratch.prepare(setCount: selection.transformSets.count)
-        let generation = scratch.generation
-        let sourceBit = CRSTargets.bit(for: input.source)
-        // The working arrays are moved out of the scratch object for the loops below, so writing them
-        // costs no exclusivity checks; they go back (with their capacity) before returning.
-        var marks = scratch.marks, plainMarks = scratch.plainMarks, candidates = scratch.candidates
-        scratch.marks = []
-        scratch.plainMarks = []
+        var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
+        // The working array is moved out of the scratch object for the loops below, so writing it
+        // costs no exclusivity checks; it goes back (with its capacity) before returning.
+        var candidates = scratch.candidates
         scratch.candidates = []
-        defer {
-            scratch.marks = marks
-            scratch.plainMarks = plainMarks
-        }
-        func addCandidate(_ rule: Int, set: Int, phraseStart: Int? = nil) {
-            candidates.append((rule, set, candidates.count, phraseStart))
-        }
-        let shellBytes = Self.shellBytes
-        for (setIndex, transforms) in selection.transformSets.enumerated() {
-            let effective = transforms.effective(for: input)
-            let present = effective.presentBytes(of: input)
-            let isPlain = !present.intersects(shellBytes)
-            var waiting = false
-            selection.gatesByTransform[setIndex].withUnsafeBufferPointer { gates in
-                for index in gates.indices {
-                    let rule = gates[index].rule
-                    if gates[index].sources & sourceBit == 0 {
-                        guard sourceBit == CRSTargets.headerBit, rules[rule].targets.covers(input) else { continue }
-                    }
-                    guard gates[index].admits(present) else { continue }
-                    if isPlain, gates[index].hasPlainAtoms {
-                        if present.intersects(gates[index].plainAtomBytes) {
-                            addCandidate(rule, set: setIndex)
-                        } else if gates[index].hasPlainLongAtoms {
-                            plainMarks[rule] = generation
-                            waiting = true
-                        }
-                    } else if gates[index].isUnfiltered || present.intersects(gates[index].atomBytes) {
-                        addCandidate(rule, set: setIndex)
-                    } else {
-                        // Waits for the automaton: one of its longer atoms or phrases must occur in the variant.
-                        marks[rule] = generation
-                        waiting = true
+        let transformIndex = selection.transformIndex
+        // Rules run in the order of their transformation sets, as if each set were scanned in turn:
+        // within a set, those the bytes select in rule order, then those the automaton selects.
+        gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
+        let waiting = gate.waiting | gate.waitingPlain
+        if !waiting.isEmpty {
+            for (setIndex, rules) in selection.rulesOfSet.enumerated() where !(rules & waiting).isEmpty {
+                // Sets whose variants of this input are the same text share one automaton pass.
+                let text = selection.transformSets[setIndex].effective(for: input).automatonText
+                scratch.textOfSet[setIndex] = text
+                if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
+            }
+            for text in scratch.pendingTexts {
+                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
+                for (position, id) in scratch.hits.ids.enumerated() {
+                    for selected in selections[Int(id)] {
+                        let index = Int(selected.rule)
+                        let setIndex = transformIndex[index]
+                        guard (selected.isPlain ? gate.waitingPlain : gate.waiting).contains(index), scratch.textOfSet[setIndex] == text else { continue }
+                        gate.waiting.remove(index)
+                        gate.waitingPlain.remove(index)
+                        candidates.append((index, setIndex, RuleBits.capacity + candidates.count, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
                     }
                 }
             }
-            guard waiting else { continue }
-            // Sets whose variants of this input are the same text share one automaton pass.
-            let text = effective.automatonText
-            scratch.textOfSet[setIndex] = text
-            if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
         }
-        let direct = candidates.count
-        for text in scratch.pendingTexts {
-            automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
-            for (position, id) in scratch.hits.ids.enumerated() {
-                for selected in selections[Int(id)] {
-                    let index = Int(selected.rule)
-                    let stamp = selected.isPlain ? plainMarks[index] : marks[index]
-                    let setIndex = selection.transformIndex[index]
-                    guard stamp == generation, scratch.textOfSet[setIndex] == text else { continue }
-                    marks[index] = 0
-                    plainMarks[index] = 0
-                    addCandidate(index, set: setIndex, phraseStart: selected.isMatch ? Int(scratch.hits.starts[position]) : nil)
-                }
-            }
-        }
-        // Rules run in the order of their transformation sets, as if each set were scanned in turn.
-        if candidates.count > direct, candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
+        if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         scratch.candidates = candidates
         guard !scratch.candidates.isEmpty else { return true }
         // Worked out for the first command rule that runs on this input, then shared by the others.
@@ -294,21 +195,17 @@ final class CRSRulePack: Sendable {
 final class CRSScratch {
     let match = MatchScratch()
     var hits: NeedleHits
-    /// Rules waiting for the automaton, stamped with the input's generation (for their plain atoms in `plainMarks`).
-    var marks: [UInt32]
-    var plainMarks: [UInt32]
-    var generation: UInt32 = 0
-    /// Rules to run on this input, with their transformation set and the order they were found in.
+    /// Rules to run on this input, with their transformation set and their rank within it.
     var candidates: [(rule: Int, set: Int, order: Int, phraseStart: Int?)] = []
     /// For each transformation set with rules waiting on this input, the variant the automaton reads.
     var textOfSet: [TransformSet] = []
     /// The distinct variants the automaton reads for this input.
     var pendingTexts: [TransformSet] = []
+    /// The rules that read a header value, by the header's name (`CRSRulePack.sources`).
+    var headerCoverage: [[UInt8]: RuleBits] = [:]
 
-    init(ruleCount: Int, patternCount: Int) {
+    init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
-        marks = [UInt32](repeating: 0, count: ruleCount)
-        plainMarks = [UInt32](repeating: 0, count: ruleCount)
     }
 
     /// Starts a new input.
@@ -316,7 +213,6 @@ final class CRSScratch {
         candidates.removeAll(keepingCapacity: true)
         pendingTexts.removeAll(keepingCapacity: true)
         if textOfSet.count != setCount { textOfSet = [TransformSet](repeating: TransformSet(bits: 0), count: setCount) }
-        generation &+= 1
     }
 }
 

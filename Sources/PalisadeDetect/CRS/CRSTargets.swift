@@ -124,10 +124,18 @@ struct TransformSet: Sendable, Hashable {
     func effective(for input: ScanInput) -> TransformSet {
         let traits = input.transformTraits
         var bits = self.bits & ~Self.lowercase & ~traits.unchanging
+        // `cmdLine` that would only lowercase the input gives the input's lowercase copy, shared with other sets.
+        var lowercase = self.bits & Self.lowercase
+        if bits & Self.commandLine != 0, bits & Self.base64Decode == 0, traits.commandLineOnlyLowercases {
+            bits &= ~Self.commandLine
+            lowercase = Self.lowercase
+        }
+        // The input's whitespace traits do not hold after `replaceComments` puts a space where a comment was.
+        if bits & Self.replaceComments != 0 { bits |= self.bits & (Self.removeWhitespace | Self.compressWhitespace) }
         // A name such as `12.99` or `a.b/c` is already normal; only the input itself can be judged, so
         // not when an earlier transformation changes it first.
         if bits & (Self.commandLine | Self.replaceComments) == 0, traits.pathIsNormal { bits &= ~Self.normalizePath }
-        return TransformSet(bits: bits | (self.bits & Self.lowercase))
+        return TransformSet(bits: bits | lowercase)
     }
 
     /// What `effective(for:)` needs to know of an input, worked out once when the input is decoded
@@ -137,11 +145,32 @@ struct TransformSet: Sendable, Hashable {
         let unchanging: UInt16
         /// `normalizePath` would leave the input itself as it is.
         let pathIsNormal: Bool
+        /// `cmdLine` would only lowercase the input: none of the bytes it drops or turns into a space,
+        /// and spaces only one at a time and not before `/` or `(`.
+        let commandLineOnlyLowercases: Bool
 
         init(_ bytes: [UInt8], present: ByteSet) {
             var bits: UInt16 = 0
-            if !present.intersects(TransformSet.spaceBytes) { bits |= TransformSet.removeWhitespace | TransformSet.compressWhitespace }
-            if !present.intersects(TransformSet.commandLineBytes) && !present.hasUppercase { bits |= TransformSet.commandLine }
+            let spaced = present.intersects(TransformSet.spaceBytes)
+            // Whether the only whitespace is single spaces, and whether one comes before `/` or `(`
+            // (not judged with a `*`: `replaceComments`, which runs first, turns a comment into a space).
+            var singleSpaces = !spaced
+            var spaceBeforeSlashOrParen = false
+            if spaced, !present.intersects(TransformSet.otherSpaceBytes), !present.contains(UInt8(ascii: "*")) {
+                singleSpaces = true
+                var previous: UInt8 = 0
+                for byte in bytes {
+                    if previous == 0x20 {
+                        if byte == 0x20 { singleSpaces = false; break }
+                        if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "(") { spaceBeforeSlashOrParen = true }
+                    }
+                    previous = byte
+                }
+            }
+            if !spaced { bits |= TransformSet.removeWhitespace }
+            if singleSpaces { bits |= TransformSet.compressWhitespace }
+            commandLineOnlyLowercases = !present.intersects(TransformSet.commandLineDropBytes) && singleSpaces && !spaceBeforeSlashOrParen
+            if commandLineOnlyLowercases && !present.hasUppercase { bits |= TransformSet.commandLine }
             if !present.contains(UInt8(ascii: "*")) { bits |= TransformSet.replaceComments }
             if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && bytes.count > 1) { bits |= TransformSet.normalizePath }
             // `Base64.decode` fails on any other byte, and the variant is then the input itself.
@@ -157,8 +186,12 @@ struct TransformSet: Sendable, Hashable {
         bits & ~Self.lowercase == 0 ? TransformSet(bits: 0) : TransformSet(bits: bits | Self.lowercase)
     }
 
-    static let commandLineBytes = ByteSet("\\\"'^,; \t\n\r")
-    static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C)
+    /// Bytes `cmdLine` drops or turns into a space (it also folds runs of whitespace and drops a space before `/` or `(`).
+    static let commandLineDropBytes = ByteSet("\\\"'^,;\t\n\r")
+    /// Whitespace as `ByteScan.isSpace` (and so the whitespace transformations) sees it, 0xA0 included.
+    static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
+    /// Whitespace other than the space (0xA0 too, which `ByteScan.isSpace` counts), for the single-space check.
+    static let otherSpaceBytes = ByteSet("\t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
     static let base64Bytes = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),

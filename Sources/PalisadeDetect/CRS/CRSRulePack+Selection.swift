@@ -1,0 +1,188 @@
+extension CRSRulePack {
+    /// The rules one detector configuration runs, chosen once at start-up, with their cheap necessary
+    /// conditions turned around into per-byte tables of rule sets: an input's candidate rules come
+    /// from OR-ing the tables' rows for the bytes it has (a few dozen distinct bytes) and AND-ing the
+    /// results, not from a loop over the rules.
+    struct Selection: Sendable {
+        let active: RuleBits
+        /// The active rules' distinct transformation sets, so each input variant is built and searched at most once.
+        let transformSets: [TransformSet]
+        /// For each entry of `transformSets`, its active rules.
+        let rulesOfSet: [RuleBits]
+        /// For each rule, its entry in `transformSets` (-1 when inactive).
+        let transformIndex: [Int]
+        /// Rows of rule sets by byte, `Table.count` tables of 256 rows one after the other.
+        let tables: [RuleBits]
+        /// For each required byte set slot, the rules with fewer sets than that (the slot always holds for them).
+        let unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)
+        /// For each `CRSTargets.bit(for:)` bit position, the rules whose targets cover that source.
+        let bySource: [RuleBits]
+        /// Active rules that read some header values: a header value's rules depend on its name.
+        let headerRules: [Int]
+        /// For each `TransformSet` bit position, the active rules whose transformations have it.
+        let withTransform: [RuleBits]
+        let unfiltered: RuleBits
+        let withAtomBytes: RuleBits
+        let withPlainAtoms: RuleBits
+        let withPlainLongAtoms: RuleBits
+
+        enum Table: Int, CaseIterable {
+            case required0, required1, required2, required3, atomBytes, plainAtomBytes
+        }
+
+        static let maxRequired = 4
+
+        init(rules: [CRSRule], categories: Set<AttackCategory>, paranoiaLevel: Int) {
+            precondition(rules.count <= RuleBits.capacity, "the CRS pack holds \(rules.count) rules, more than \(RuleBits.capacity)")
+            var active = RuleBits.empty
+            var transformSets: [TransformSet] = []
+            var rulesOfSet: [RuleBits] = []
+            var transformIndex = [Int](repeating: -1, count: rules.count)
+            var tables = [RuleBits](repeating: .empty, count: Table.allCases.count * 256)
+            var unconstrained = [RuleBits](repeating: .empty, count: Self.maxRequired)
+            var bySource = [RuleBits](repeating: .empty, count: 16)
+            var headerRules: [Int] = []
+            var withTransform = [RuleBits](repeating: .empty, count: 16)
+            var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
+            func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
+                bytes.forEachByte { tables[table.rawValue * 256 + Int($0)].insert(index) }
+            }
+            for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) {
+                precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
+                active.insert(index)
+                if let existing = transformSets.firstIndex(of: rule.transforms) {
+                    transformIndex[index] = existing
+                } else {
+                    transformIndex[index] = transformSets.count
+                    transformSets.append(rule.transforms)
+                    rulesOfSet.append(.empty)
+                }
+                rulesOfSet[transformIndex[index]].insert(index)
+                for slot in 0..<Self.maxRequired {
+                    if slot < rule.requiredBytes.count {
+                        mark(Table(rawValue: slot)!, rule.requiredBytes[slot], index)
+                    } else {
+                        unconstrained[slot].insert(index)
+                    }
+                }
+                mark(.atomBytes, rule.atomBytes, index)
+                mark(.plainAtomBytes, rule.plainAtomBytes, index)
+                let sources = rule.targets.sourceBits
+                for position in 0..<16 where sources & (1 << position) != 0 { bySource[position].insert(index) }
+                if rule.targets.allHeaders || !rule.targets.namedHeaders.isEmpty { headerRules.append(index) }
+                for position in 0..<16 where rule.transforms.bits & (1 << position) != 0 { withTransform[position].insert(index) }
+                if rule.isUnfiltered { unfiltered.insert(index) }
+                if !rule.atomBytes.isEmpty { withAtomBytes.insert(index) }
+                if rule.hasPlainAtoms { withPlainAtoms.insert(index) }
+                if !rule.plainLongAtoms.isEmpty { withPlainLongAtoms.insert(index) }
+            }
+            self.active = active
+            self.transformSets = transformSets
+            self.rulesOfSet = rulesOfSet
+            self.transformIndex = transformIndex
+            self.tables = tables
+            self.unconstrained = (unconstrained[0], unconstrained[1], unconstrained[2], unconstrained[3])
+            self.bySource = bySource
+            self.headerRules = headerRules
+            self.withTransform = withTransform
+            self.unfiltered = unfiltered
+            self.withAtomBytes = withAtomBytes
+            self.withPlainAtoms = withPlainAtoms
+            self.withPlainLongAtoms = withPlainLongAtoms
+        }
+
+        /// The active rules with transformation `bit` that can change `input` (`TransformSet.effective(for:)`).
+        @inline(__always)
+        func changing(_ bit: UInt16, _ input: ScanInput) -> RuleBits {
+            input.transformTraits.unchanging & bit == 0 ? withTransform[bit.trailingZeroBitCount] : .empty
+        }
+
+        /// What `gate` decided for one input.
+        struct Gate {
+            /// Rules whose regex (or phrase list) runs: their byte conditions hold and an atom byte occurs.
+            var candidates: RuleBits
+            /// Rules that run only if the automaton finds one of their longer atoms (`waitingPlain`: plain atoms).
+            var waiting: RuleBits
+            var waitingPlain: RuleBits
+        }
+
+        /// The rules whose necessary conditions `input` meets, as `CRSRulePack`'s overview describes:
+        /// the input's sources, a byte of each required set, an atom byte (or else a longer atom, for
+        /// the automaton), with plain atoms for inputs without shell bytes. The bytes are those of
+        /// each rule's variant of the input, estimated as `TransformSet.presentBytes` does without
+        /// building it: transformations that can change the input add lowercase letters, a space or `/`.
+        func gate(_ input: ScanInput, sources: RuleBits) -> Gate {
+            let present = input.present
+            let commandLine = changing(TransformSet.commandLine, input)
+            let comments = changing(TransformSet.replaceComments, input)
+            let addsLowercase = withTransform[TransformSet.lowercase.trailingZeroBitCount] | commandLine
+            let addsSpace = commandLine | changing(TransformSet.compressWhitespace, input) | comments
+            // `normalizePath` is dropped for a path that is already normal, unless an earlier transformation changes it first.
+            let normalizing = changing(TransformSet.normalizePath, input)
+            let addsSlash = input.transformTraits.pathIsNormal ? normalizing & (commandLine | comments) : normalizing
+            // A base64 variant can hold any byte.
+            let decoded = changing(TransformSet.base64Decode, input)
+            var required0 = unconstrained.0, required1 = unconstrained.1, required2 = unconstrained.2, required3 = unconstrained.3
+            var atoms = RuleBits.empty, plainAtoms = RuleBits.empty
+            tables.withUnsafeBufferPointer { rows in
+                @inline(__always) func add(_ byte: Int, _ mask: RuleBits) {
+                    required0 |= rows[byte] & mask
+                    required1 |= rows[256 &+ byte] & mask
+                    required2 |= rows[512 &+ byte] & mask
+                    required3 |= rows[768 &+ byte] & mask
+                    atoms |= rows[1024 &+ byte] & mask
+                    plainAtoms |= rows[1280 &+ byte] & mask
+                }
+                present.forEachByte { byte in
+                    let row = Int(byte)
+                    required0 |= rows[row]
+                    required1 |= rows[256 &+ row]
+                    required2 |= rows[512 &+ row]
+                    required3 |= rows[768 &+ row]
+                    atoms |= rows[1024 &+ row]
+                    plainAtoms |= rows[1280 &+ row]
+                }
+                if present.hasUppercase, !addsLowercase.isEmpty {
+                    present.forEachByte { byte in
+                        guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
+                        add(Int(byte | 0x20), addsLowercase)
+                    }
+                }
+                if !addsSpace.isEmpty, !present.contains(0x20) { add(0x20, addsSpace) }
+                if !addsSlash.isEmpty, !present.contains(UInt8(ascii: "/")) { add(Int(UInt8(ascii: "/")), addsSlash) }
+            }
+            required0 |= decoded
+            required1 |= decoded
+            required2 |= decoded
+            required3 |= decoded
+            atoms |= decoded & withAtomBytes
+            let admitted = active & sources & required0 & required1 & required2 & required3
+            // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
+            let notPlain = present.intersects(CRSRulePack.shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded
+            let plain = admitted & ~notPlain & withPlainAtoms
+            let general = admitted & ~plain
+            let direct = unfiltered | atoms
+            return Gate(
+                candidates: (plain & plainAtoms) | (general & direct),
+                waiting: general & ~direct,
+                waitingPlain: plain & ~plainAtoms & withPlainLongAtoms
+            )
+        }
+    }
+
+    func select(categories: Set<AttackCategory>, paranoiaLevel: Int) -> Selection {
+        Selection(rules: rules, categories: categories, paranoiaLevel: paranoiaLevel)
+    }
+
+    /// The active rules whose targets cover where `input` came from; a header value's depend on the
+    /// header's name, worked out once per name and kept in `scratch`.
+    func sources(of input: ScanInput, selection: Selection, scratch: CRSScratch) -> RuleBits {
+        let bit = CRSTargets.bit(for: input.source)
+        var covered = selection.bySource[bit.trailingZeroBitCount]
+        guard case .header(let name) = input.source else { return covered }
+        if let known = scratch.headerCoverage[name] { return known }
+        for index in selection.headerRules where rules[index].targets.covers(input) { covered.insert(index) }
+        scratch.headerCoverage[name] = covered
+        return covered
+    }
+}
