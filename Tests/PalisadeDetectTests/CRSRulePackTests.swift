@@ -99,3 +99,12 @@ import Testing
         }
     }
 }
+
+@Suite struct LowercasingTests {
+    @Test func lowercasesExactlyTheASCIICapitals() {
+        let bytes = (0...255).map(UInt8.init)
+        let expected = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        #expect(bytes.lowercasedASCII() == expected)
+        #expect([UInt8]().lowercasedASCII().isEmpty)
+    }
+}
