@@ -287,12 +287,47 @@ def required_node(op, av, utf):
     return []
 
 
+# Letters and digits: most patterns need one (a keyword, a tag or function name, a command word) while
+# their rarer required sets are punctuation, so an input with none (a megabyte of quotes, brackets and
+# backslashes) would still run them. Every honest input has one, so the set filters only such inputs.
+ALNUM_BYTES = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def needs_alnum(seq, utf):
+    """Whether every match holds a letter or digit (in UTF mode a caseless letter may match a non-ASCII one: never)."""
+    return not utf and any(needs_alnum_node(op, av) for op, av in seq)
+
+
+def needs_alnum_node(op, av):
+    if op == C.LITERAL:
+        f = folded([av], False)
+        return f is not None and f <= ALNUM_BYTES
+    if op == C.IN:
+        return class_bytes(av, False) <= ALNUM_BYTES
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op == getattr(C, "POSSESSIVE_REPEAT", None):
+        lo, hi, sub = av
+        return lo >= 1 and needs_alnum(list(sub), False)
+    if op == C.SUBPATTERN:
+        return needs_alnum(list(av[-1]), False)
+    if op == getattr(C, "ATOMIC_GROUP", None):
+        return needs_alnum(list(av), False)
+    if op == C.ASSERT:
+        return needs_alnum(list(av[1]), False)
+    if op == C.BRANCH:
+        return all(needs_alnum(list(branch), False) for branch in av[1])
+    return False
+
+
 def required_sets(pattern, utf):
     try:
         parsed = sre_parse.parse(pre(pattern))
     except Exception:
         return []
-    return [b for b in required(list(parsed), utf) if chance(b) < 0.9][:MAX_REQUIRED]
+    sets = [b for b in required(list(parsed), utf) if chance(b) < 0.9][:MAX_REQUIRED]
+    if needs_alnum(list(parsed), utf) and not any(b <= ALNUM_BYTES for b in sets):
+        # In place of the most common set when every slot is taken.
+        sets = sets[:MAX_REQUIRED - 1] + [ALNUM_BYTES]
+    return sets
 
 
 def needs_utf(pattern):

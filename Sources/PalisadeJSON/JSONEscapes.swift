@@ -3,47 +3,84 @@ public enum JSONEscapes {
     /// Decodes backslash escapes; `\uXXXX` pairs become UTF-8, a lone surrogate becomes U+FFFD, and an
     /// unknown escape keeps its character (lenient, because attackers rely on strict decoders differing).
     public static func unescape(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            guard byte == UInt8(ascii: "\\"), index + 1 < input.count else {
-                output.append(byte)
-                index += 1
-                continue
-            }
-            let escape = input[index + 1]
-            index += 2
-            switch escape {
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "u"):
-                guard let high = hex4(input, at: index) else {
-                    output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+        // No escape is longer decoded than written, so the output fits in the input's length; it is
+        // written through a pointer, as `append` costs a uniqueness check per byte.
+        [UInt8](unsafeUninitializedCapacity: input.count) { output, count in
+            var written = 0
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte != UInt8(ascii: "\\") {
+                    output[written] = byte
+                    written += 1
+                    index += 1
                     continue
                 }
-                index += 4
-                var scalar = high
-                if (0xD800...0xDBFF).contains(high) {
-                    if index + 6 <= input.count, input[index] == UInt8(ascii: "\\"), input[index + 1] == UInt8(ascii: "u"),
-                       let low = hex4(input, at: index + 2), (0xDC00...0xDFFF).contains(low) {
-                        scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                        index += 6
-                    } else {
+                guard index + 1 < input.count else {
+                    output[written] = UInt8(ascii: "\\")
+                    written += 1
+                    break
+                }
+                let escape = input[index + 1]
+                index += 2
+                switch escape {
+                case UInt8(ascii: "n"): output[written] = 0x0A
+                case UInt8(ascii: "t"): output[written] = 0x09
+                case UInt8(ascii: "r"): output[written] = 0x0D
+                case UInt8(ascii: "b"): output[written] = 0x08
+                case UInt8(ascii: "f"): output[written] = 0x0C
+                case UInt8(ascii: "u"):
+                    guard let high = hex4(input, at: index) else {
+                        output[written] = UInt8(ascii: "\\")
+                        output[written + 1] = UInt8(ascii: "u")
+                        written += 2
+                        continue
+                    }
+                    index += 4
+                    var scalar = high
+                    if (0xD800...0xDBFF).contains(high) {
+                        if index + 6 <= input.count, input[index] == UInt8(ascii: "\\"), input[index + 1] == UInt8(ascii: "u"),
+                           let low = hex4(input, at: index + 2), (0xDC00...0xDFFF).contains(low) {
+                            scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                            index += 6
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else if (0xDC00...0xDFFF).contains(high) {
                         scalar = 0xFFFD
                     }
-                } else if (0xDC00...0xDFFF).contains(high) {
-                    scalar = 0xFFFD
+                    written += writeUTF8(scalar, to: output.baseAddress! + written)
+                    continue
+                default: output[written] = escape
                 }
-                appendUTF8(scalar, to: &output)
-            default: output.append(escape)
+                written += 1
             }
+            count = written
         }
-        return output
+    }
+
+    /// Writes `scalar` as UTF-8 at `target`; returns the bytes written (1 to 4).
+    static func writeUTF8(_ scalar: UInt32, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            target[0] = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            target[0] = UInt8(0xC0 | scalar >> 6)
+            target[1] = UInt8(0x80 | scalar & 0x3F)
+            return 2
+        case 0x800..<0x10000:
+            target[0] = UInt8(0xE0 | scalar >> 12)
+            target[1] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            target[2] = UInt8(0x80 | scalar & 0x3F)
+            return 3
+        default:
+            target[0] = UInt8(0xF0 | scalar >> 18 & 0x07)
+            target[1] = UInt8(0x80 | scalar >> 12 & 0x3F)
+            target[2] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            target[3] = UInt8(0x80 | scalar & 0x3F)
+            return 4
+        }
     }
 
     static func hex4(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32? {

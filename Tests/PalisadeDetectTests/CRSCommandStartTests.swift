@@ -1,3 +1,4 @@
+import CPCRE2
 @testable import PalisadeDetect
 import PalisadeJSON
 import Testing
@@ -85,6 +86,75 @@ import Testing
         #expect(search("c'o'mm\\and ls", start: false) == .everywhere)
         #expect(search("Time to go", start: false) == .everywhere)
         #expect(search(String(repeating: "a=1&", count: 20), start: false) == .everywhere)
+    }
+
+    /// What the Unix and the Windows patterns allow between their start group and the command word.
+    static let gaps = [
+        #"[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[\"'-\+\--9\?A-\]_a-z\|]+/)?[\"'\x5c]*"#,
+    ] + [#"[^\x5c]*"#, ".*"].map { colonTail in
+        #"[\s\x0b]*[\s\x0b\"'\(,@]*(?:[\"'\.-9A-Z_a-z]+/|(?:[\"'\x5c\^]*[0-9A-Z_a-z][\"'\x5c\^]*:"# + colonTail + #"|[ \"'\.-9A-Z\x5c\^_a-z]*)\x5c)?[\"\^]*"#
+    }
+
+    /// Letters and digits, which the generator requires of most rules, these among them.
+    static let alphanumerics = ByteSet("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    /// The command rules that search long runs of separators, quotes and brackets for a place to start.
+    static let commandRules: Set<Int> = [932230, 932235, 932250, 932260, 932370, 932380, 932125]
+
+    /// The generator's letter-or-digit requirement holds for the command rules, checked here with PCRE2
+    /// itself: each pattern is its start group, then a gap, then a command word that PCRE2 says can only
+    /// begin with a letter or digit.
+    @Test func everyCommandMatchHoldsALetterOrDigit() throws {
+        let rules = CRSRulePack.shared.rules.filter { Self.commandRules.contains($0.id) }
+        #expect(rules.count == Self.commandRules.count)
+        for rule in rules {
+            #expect(rule.requiredBytes.contains { $0.isSubset(of: Self.alphanumerics) }, "crs.\(rule.id)")
+            let pattern = try #require(rule.condition.regex?.pattern)
+            #expect(pattern.hasPrefix("(?i)(?:") && Self.topLevelAlternations(in: String(pattern.dropFirst(4))) == 0, "crs.\(rule.id)")
+            let bytes = Array(pattern.utf8)
+            let groupEnd = try #require(Self.endOfGroup(in: bytes, at: 4), "crs.\(rule.id)")
+            let rest = String(decoding: bytes[groupEnd...], as: UTF8.self)
+            let gap = try #require(Self.gaps.first { rest.hasPrefix($0) }, "crs.\(rule.id) has another gap: \(rest.prefix(200))")
+            let word = try #require(CompiledRegex("(?i)" + rest.dropFirst(gap.count)), "crs.\(rule.id)")
+            let first = try #require(Self.firstBytes(word), "crs.\(rule.id): PCRE2 knows no first bytes for the word part")
+            #expect(first.isSubset(of: Self.alphanumerics), "crs.\(rule.id)")
+        }
+    }
+
+    /// The bytes PCRE2 says a match of `regex` can begin with; nil when it cannot tell.
+    static func firstBytes(_ regex: CompiledRegex) -> ByteSet? {
+        var type: UInt32 = 0
+        guard pcre2_pattern_info_8(regex.code, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type) == 0 else { return nil }
+        if type == 1 {
+            var unit: UInt32 = 0
+            guard pcre2_pattern_info_8(regex.code, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit) == 0, unit < 0x80 else { return nil }
+            let byte = UInt8(unit)
+            return ByteSet([byte, byte.isLetterOrDigit && byte > 0x40 ? byte ^ 0x20 : byte])
+        }
+        var bitmap: UnsafePointer<UInt8>?
+        guard pcre2_pattern_info_8(regex.code, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap) == 0, let bitmap else { return nil }
+        return ByteSet((0...255).filter { bitmap[$0 >> 3] & (1 << ($0 & 7)) != 0 }.map(UInt8.init))
+    }
+
+    /// The index just past the group that opens at `start`.
+    static func endOfGroup(in bytes: [UInt8], at start: Int) -> Int? {
+        var depth = 0, index = start, inClass = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") { index += 2; continue }
+            if inClass {
+                if byte == UInt8(ascii: "]") { inClass = false }
+            } else if byte == UInt8(ascii: "[") {
+                inClass = true
+                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "]") { index += 1 }
+            } else if byte == UInt8(ascii: "(") {
+                depth += 1
+            } else if byte == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 { return index + 1 }
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// `|` at the pattern's top level (outside groups and classes), which would offer another place to start.

@@ -25,6 +25,25 @@ import Testing
         #expect(root.elements.first { _ in true }?.stringEquals("' OR 1=1\n") == true)
     }
 
+    /// Unescaping writes into a buffer of the input's length: every escape must decode to no more bytes than it takes.
+    @Test func unescapeIsLenientAndNeverLonger() {
+        func unescape(_ text: String) -> String {
+            let bytes = Array(text.utf8)
+            return String(decoding: bytes.withUnsafeBufferPointer { JSONEscapes.unescape($0) }, as: UTF8.self)
+        }
+        #expect(unescape(#"\uZZ"#) == #"\uZZ"#)
+        #expect(unescape(#"ab\"#) == #"ab\"#)
+        #expect(unescape(#"\q\t"#) == "q\t")
+        #expect(unescape(#"\u00e9\u20ac\udc00\ud83d\ude00\ud800"#) == "é€\u{FFFD}😀\u{FFFD}")
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(#"\u0123456789abcdefABCDEFdDxq"n"#.utf8)
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            let decoded = bytes.withUnsafeBufferPointer { JSONEscapes.unescape($0) }
+            #expect(decoded.count <= bytes.count, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
     @Test(arguments: [
         ("", JSONError.Code.empty), ("{", .unexpectedEnd), ("[1,]", .unexpectedByte), ("{\"a\" 1}", .unexpectedByte),
         ("01", .trailingBytes), ("-", .invalidNumber), ("1.", .invalidNumber), ("tru", .unexpectedEnd), ("nul!", .invalidLiteral),

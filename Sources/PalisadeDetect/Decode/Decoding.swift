@@ -5,49 +5,47 @@ import PalisadeJSON
 enum Decoding {
     /// `%XX`, and `%uXXXX` as IIS accepted it; `+` becomes a space only where the format says so.
     static func percentDecode(_ input: [UInt8], plusIsSpace: Bool) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            if byte == UInt8(ascii: "%") {
-                if index + 2 < input.count, let high = JSONEscapes.hexValue(input[index + 1]), let low = JSONEscapes.hexValue(input[index + 2]) {
-                    output.append(high << 4 | low)
-                    index += 3
+        shrinking(input) { output in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte == UInt8(ascii: "%") {
+                    if index + 2 < input.count, let high = JSONEscapes.hexValue(input[index + 1]), let low = JSONEscapes.hexValue(input[index + 2]) {
+                        output.append(high << 4 | low)
+                        index += 3
+                        continue
+                    }
+                    if index + 5 < input.count, input[index + 1] | 0x20 == UInt8(ascii: "u"), let scalar = hex(input, from: index + 2, count: 4) {
+                        output.appendUTF8(fullWidthToASCII(scalar))
+                        index += 6
+                        continue
+                    }
+                } else if byte == UInt8(ascii: "+"), plusIsSpace {
+                    output.append(0x20)
+                    index += 1
                     continue
                 }
-                if index + 5 < input.count, input[index + 1] | 0x20 == UInt8(ascii: "u"), let scalar = hex(input, from: index + 2, count: 4) {
-                    JSONEscapes.appendUTF8(fullWidthToASCII(scalar), to: &output)
-                    index += 6
-                    continue
-                }
-            } else if byte == UInt8(ascii: "+"), plusIsSpace {
-                output.append(0x20)
+                output.append(byte)
                 index += 1
-                continue
             }
-            output.append(byte)
-            index += 1
         }
-        return output
     }
 
     /// HTML character references: named ones that matter for markup and scripts, decimal and hex.
     static func htmlEntityDecode(_ input: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            guard byte == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
-                output.append(byte)
-                index += 1
-                continue
+        shrinking(input) { output in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                guard byte == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
+                    output.append(byte)
+                    index += 1
+                    continue
+                }
+                output.appendUTF8(scalar)
+                index += length
             }
-            JSONEscapes.appendUTF8(scalar, to: &output)
-            index += length
         }
-        return output
     }
 
     private static let namedEntities: [(name: [UInt8], scalar: UInt32)] = [
@@ -101,71 +99,111 @@ enum Decoding {
 
     /// JavaScript, Python and C style escapes inside a string: `\xNN`, `\uXXXX`, `\u{…}`, octal `\NNN`.
     static func backslashDecode(_ input: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            guard byte == UInt8(ascii: "\\"), index + 1 < input.count else {
-                output.append(byte)
-                index += 1
-                continue
-            }
-            let kind = input[index + 1]
-            if kind | 0x20 == UInt8(ascii: "x"), let value = hex(input, from: index + 2, count: 2) {
-                output.append(UInt8(value))
-                index += 4
-            } else if kind | 0x20 == UInt8(ascii: "u"), let value = hex(input, from: index + 2, count: 4) {
-                JSONEscapes.appendUTF8(fullWidthToASCII(value), to: &output)
-                index += 6
-            } else if kind >= UInt8(ascii: "0"), kind <= UInt8(ascii: "3"), index + 3 < input.count,
-                      (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 2]),
-                      (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 3]) {
-                output.append((kind - 48) << 6 | (input[index + 2] - 48) << 3 | (input[index + 3] - 48))
-                index += 4
-            } else {
-                output.append(byte)
-                index += 1
+        shrinking(input) { output in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                guard byte == UInt8(ascii: "\\"), index + 1 < input.count else {
+                    output.append(byte)
+                    index += 1
+                    continue
+                }
+                let kind = input[index + 1]
+                if kind | 0x20 == UInt8(ascii: "x"), let value = hex(input, from: index + 2, count: 2) {
+                    output.append(UInt8(value))
+                    index += 4
+                } else if kind | 0x20 == UInt8(ascii: "u"), let value = hex(input, from: index + 2, count: 4) {
+                    output.appendUTF8(fullWidthToASCII(value))
+                    index += 6
+                } else if kind >= UInt8(ascii: "0"), kind <= UInt8(ascii: "3"), index + 3 < input.count,
+                          (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 2]),
+                          (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(input[index + 3]) {
+                    output.append((kind - 48) << 6 | (input[index + 2] - 48) << 3 | (input[index + 3] - 48))
+                    index += 4
+                } else {
+                    output.append(byte)
+                    index += 1
+                }
             }
         }
-        return output
     }
 
     /// Over-long UTF-8 forms of ASCII (`C0 AF` for `/`) and full-width forms (`％`, `／`) folded to ASCII,
     /// null bytes dropped: decoders downstream of a WAF often accept all three.
     static func normalizeBytes(_ input: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            if byte == 0 {
-                index += 1
-                continue
-            }
-            if byte == 0xC0 || byte == 0xC1, index + 1 < input.count, input[index + 1] & 0xC0 == 0x80 {
-                output.append((byte & 0x01) << 6 | input[index + 1] & 0x3F)
-                index += 2
-                continue
-            }
-            if byte == 0xE0, index + 2 < input.count, input[index + 1] & 0xE0 == 0x80, input[index + 2] & 0xC0 == 0x80 {
-                output.append((input[index + 1] & 0x01) << 6 | input[index + 2] & 0x3F)
-                index += 3
-                continue
-            }
-            if byte == 0xEF, index + 2 < input.count, input[index + 1] == 0xBC || input[index + 1] == 0xBD, input[index + 2] & 0xC0 == 0x80 {
-                let scalar = UInt32(byte & 0x0F) << 12 | UInt32(input[index + 1] & 0x3F) << 6 | UInt32(input[index + 2] & 0x3F)
-                let folded = fullWidthToASCII(scalar)
-                if folded < 0x80 {
-                    output.append(UInt8(folded))
+        shrinking(input) { output in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte == 0 {
+                    index += 1
+                    continue
+                }
+                if byte == 0xC0 || byte == 0xC1, index + 1 < input.count, input[index + 1] & 0xC0 == 0x80 {
+                    output.append((byte & 0x01) << 6 | input[index + 1] & 0x3F)
+                    index += 2
+                    continue
+                }
+                if byte == 0xE0, index + 2 < input.count, input[index + 1] & 0xE0 == 0x80, input[index + 2] & 0xC0 == 0x80 {
+                    output.append((input[index + 1] & 0x01) << 6 | input[index + 2] & 0x3F)
                     index += 3
                     continue
                 }
+                if byte == 0xEF, index + 2 < input.count, input[index + 1] == 0xBC || input[index + 1] == 0xBD, input[index + 2] & 0xC0 == 0x80 {
+                    let scalar = UInt32(byte & 0x0F) << 12 | UInt32(input[index + 1] & 0x3F) << 6 | UInt32(input[index + 2] & 0x3F)
+                    let folded = fullWidthToASCII(scalar)
+                    if folded < 0x80 {
+                        output.append(UInt8(folded))
+                        index += 3
+                        continue
+                    }
+                }
+                output.append(byte)
+                index += 1
             }
-            output.append(byte)
-            index += 1
         }
-        return output
+    }
+
+    /// A decoder's output, written straight into a buffer of the input's length: no decoder here
+    /// writes more bytes than it reads, so appending needs no reallocation or uniqueness check.
+    struct ShrinkingOutput {
+        let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count = 0
+
+        mutating func append(_ byte: UInt8) {
+            precondition(count < capacity, "a decoder wrote more bytes than it read")
+            base[count] = byte
+            count += 1
+        }
+
+        mutating func appendUTF8(_ scalar: UInt32) {
+            switch scalar {
+            case 0..<0x80:
+                append(UInt8(scalar))
+            case 0x80..<0x800:
+                append(UInt8(0xC0 | scalar >> 6))
+                append(UInt8(0x80 | scalar & 0x3F))
+            case 0x800..<0x10000:
+                append(UInt8(0xE0 | scalar >> 12))
+                append(UInt8(0x80 | scalar >> 6 & 0x3F))
+                append(UInt8(0x80 | scalar & 0x3F))
+            default:
+                append(UInt8(0xF0 | scalar >> 18 & 0x07))
+                append(UInt8(0x80 | scalar >> 12 & 0x3F))
+                append(UInt8(0x80 | scalar >> 6 & 0x3F))
+                append(UInt8(0x80 | scalar & 0x3F))
+            }
+        }
+    }
+
+    static func shrinking(_ input: [UInt8], _ decode: (inout ShrinkingOutput) -> Void) -> [UInt8] {
+        guard !input.isEmpty else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: input.count) { buffer, count in
+            var output = ShrinkingOutput(base: buffer.baseAddress!, capacity: input.count)
+            decode(&output)
+            count = output.count
+        }
     }
 
     static func fullWidthToASCII(_ scalar: UInt32) -> UInt32 {

@@ -424,8 +424,17 @@ func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<U
 }
 
 extension Array where Element == UInt8 {
+    /// Written without a branch per byte, which the compiler turns into vector code.
     func lowercasedASCII() -> [UInt8] {
-        map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            withUnsafeBufferPointer { source in
+                for index in source.indices {
+                    let byte = source[index]
+                    buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
+                }
+            }
+            initialized = count
+        }
     }
 }
 
