@@ -257,11 +257,24 @@ struct NeedleHits {
 struct NeedleSet: Sendable {
     let needles: [[UInt8]]
     let automaton: AhoCorasick
+    /// The bytes of each needle: a needle whose bytes are not all in an input cannot occur in it.
+    let needleBytes: [ByteSet]
 
     init(_ needles: [String]) {
         self.needles = needles.map { Array($0.utf8).lowercasedASCII() }
         self.automaton = AhoCorasick(self.needles)
+        self.needleBytes = self.needles.map { ByteSet($0) }
     }
 
     func scan(_ lower: [UInt8]) -> NeedleHits { automaton.firstOccurrences(in: lower) }
+
+    /// The hits in `input.lower`; most inputs lack a byte of every needle and skip the automaton.
+    func scan(_ input: ScanInput) -> NeedleHits {
+        // `lower` holds only bytes of `present` and the lowercase forms of its capitals.
+        let present = input.present.addingLowercase
+        guard needleBytes.contains(where: { $0.isSubset(of: present) }) else {
+            return NeedleHits(patternCount: needles.count)
+        }
+        return scan(input.lower)
+    }
 }
