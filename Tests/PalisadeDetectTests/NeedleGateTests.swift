@@ -1,7 +1,7 @@
 @testable import PalisadeDetect
 import Testing
 
-/// `NeedleSet.scan(_: ScanInput)` skips the automaton when the input lacks a byte of every needle;
+/// `NeedleSet.scan(_: ScanInput)` skips the automaton when the input lacks the rarest byte of every needle;
 /// on every input of the CRS corpus it must find exactly what the ungated scan finds.
 @Suite struct NeedleGateTests {
     static let sets: [(String, NeedleSet)] = [
@@ -23,7 +23,7 @@ import Testing
                     for (name, set) in Self.sets {
                         let gated = set.scan(input), ungated = set.scan(input.lower)
                         #expect(gated.ids == ungated.ids && gated.starts == ungated.starts, "\(name) on \(record.id)")
-                        if ungated.isEmpty, set.needleBytes.allSatisfy({ !$0.isSubset(of: input.present.addingLowercase) }) { skipped += 1 }
+                        if ungated.isEmpty, !input.present.addingLowercase.intersects(set.gate) { skipped += 1 }
                         hits += ungated.ids.count
                     }
                 }
