@@ -33,3 +33,17 @@ import Testing
         #expect(inputs > 1000 && skipped > 0 && hits > 0)
     }
 }
+
+/// The prototype-pollution gate asks for the letters of `proto` in either case: a key in capitals
+/// reaches the rules, which read the lowercased text.
+@Suite struct PrototypePollutionGateTests {
+    @Test func capitalisedKeysAreSeen() {
+        var matches: [Match] = []
+        PrototypePollutionDetector().scan(ScanInput(Array("CONSTRUCTOR.PROTOTYPE.ADMIN".utf8), isKey: true), into: &matches)
+        PrototypePollutionDetector().scan(ScanInput(Array("__PROTO__".utf8), isKey: true), into: &matches)
+        #expect(matches.map(\.rule) == ["proto.constructor-prototype", "proto.proto-key"])
+        matches.removeAll()
+        PrototypePollutionDetector().scan(ScanInput(Array("__typename".utf8), isKey: true), into: &matches)
+        #expect(matches.isEmpty)
+    }
+}
