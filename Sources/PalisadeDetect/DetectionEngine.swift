@@ -6,6 +6,7 @@ struct DetectionEngine: Sendable {
     let detectors: [any InputDetector]
     let crs: CRSRulePack?
     let crsSelection: CRSRulePack.Selection?
+    let scratches: CRSScratchPool?
 
     /// Findings kept per event; past this an event is an attack many times over already.
     static let maxFindings = 64
@@ -16,9 +17,15 @@ struct DetectionEngine: Sendable {
         // With every category off (the agent's `off` mode) the pack would never match: not compiled.
         self.crs = options.crsRules && !options.categories.isEmpty ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
         self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
+        self.scratches = crs.map { CRSScratchPool(patternCount: $0.automaton.patternCount) }
     }
 
     func inspect(_ document: JSONDocument) -> Verdict {
+        guard let scratches else { return inspect(document, scratch: nil) }
+        return scratches.withScratch { inspect(document, scratch: $0) }
+    }
+
+    private func inspect(_ document: JSONDocument, scratch: CRSScratch?) -> Verdict {
         let reader = EventReader(document: document, options: options)
         var findings: [Finding] = []
         var seen = Set<String>()
@@ -28,7 +35,6 @@ struct DetectionEngine: Sendable {
         // Sized for a typical event up front rather than grown through a series of copies.
         verdicts.reserveCapacity(64)
         var regexLimitHit = false
-        let scratch = crs.map { CRSScratch(patternCount: $0.automaton.patternCount) }
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)

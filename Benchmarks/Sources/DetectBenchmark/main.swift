@@ -21,9 +21,9 @@ func consume<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
-func run(quick: Bool, palisadeOnly: Bool, only: String?) throws(BenchmarkError) {
+func run(quick: Bool, palisadeOnly: Bool, withoutCRS: Bool, only: String?) throws(BenchmarkError) {
     let loadAtStart = Environment.loadAverage
-    let detector = Detector(options: DetectorOptions())
+    let detector = Detector(options: withoutCRS ? withoutCRSRules() : DetectorOptions())
     progress("compiling ModSecurity + CRS rules…")
     let modSecurity = try ModSecurity()
     var rows: [Row] = []
@@ -119,19 +119,20 @@ func sanityWarnings(_ workload: Workload, engine: String, blocked: Bool, detail:
 }
 
 // `--palisade-only` skips ModSecurity and `--only TEXT` keeps the rows whose name contains TEXT:
-// both are for profiling and quick iteration, not for the published table.
+// `--no-crs` measures Palisade with the CRS pack off (its own detectors' cost). All three are for
+// profiling and quick iteration, not for the published table.
 var arguments = Array(CommandLine.arguments.dropFirst())
 var only: String?
 if let flag = arguments.firstIndex(of: "--only"), flag + 1 < arguments.count {
     only = arguments[flag + 1]
     arguments.removeSubrange(flag...(flag + 1))
 }
-if let unknown = arguments.first(where: { $0 != "--quick" && $0 != "--palisade-only" }) {
-    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--only TEXT]   (unknown argument \(unknown))")
+if let unknown = arguments.first(where: { !["--quick", "--palisade-only", "--no-crs"].contains($0) }) {
+    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--no-crs] [--only TEXT]   (unknown argument \(unknown))")
     exit(2)
 }
 do {
-    try run(quick: arguments.contains("--quick"), palisadeOnly: arguments.contains("--palisade-only"), only: only)
+    try run(quick: arguments.contains("--quick"), palisadeOnly: arguments.contains("--palisade-only"), withoutCRS: arguments.contains("--no-crs"), only: only)
 } catch {
     progress("error: \(error)")
     exit(1)

@@ -90,7 +90,7 @@ struct CodeInjectionDetector: InputDetector {
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(text)
+        let hits = Self.needles.scan(input)
         guard !hits.isEmpty else { return }
         for (index, signature) in Self.signatures.enumerated() where hits.contains(index) {
             let needle = Self.needles.needles[index]

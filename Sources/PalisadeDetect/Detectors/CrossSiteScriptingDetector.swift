@@ -24,7 +24,7 @@ struct CrossSiteScriptingDetector: InputDetector {
                 }
             }
         }
-        if input.present.contains(UInt8(ascii: ":")), !Self.schemeTails.scan(text).isEmpty, let match = scriptURL(text) {
+        if input.present.contains(UInt8(ascii: ":")), !Self.schemeTails.scan(input).isEmpty, let match = scriptURL(text) {
             matches.append(match)
             return
         }

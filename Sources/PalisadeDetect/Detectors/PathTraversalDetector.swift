@@ -21,7 +21,7 @@ struct PathTraversalDetector: InputDetector {
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(text)
+        let hits = Self.needles.scan(input)
         if hits.isEmpty {
             if let match = remoteInclude(text) { matches.append(match) }
             return

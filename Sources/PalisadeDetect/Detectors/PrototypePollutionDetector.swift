@@ -3,10 +3,15 @@
 struct PrototypePollutionDetector: InputDetector {
     let category = AttackCategory.proto
 
+    /// Letters every rule's text holds (`__proto__`, `prototype`), in either case.
+    static let needed = ByteSet("prot")
+    static let protoKey = Array("__proto__".utf8)
+    static let constructorPaths = [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)]
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard input.present.contains(UInt8(ascii: "_")) || input.present.contains(UInt8(ascii: "p")) else { return }
+        guard Self.needed.isSubset(of: input.present.addingLowercase) else { return }
         let text = input.lower
-        if let offset = ByteScan.find(Array("__proto__".utf8), in: text) {
+        if let offset = ByteScan.find(Self.protoKey, in: text) {
             // As a key, or inside a path expression that a merge or `set` helper will follow.
             let boundedBefore = offset == 0 || [UInt8(ascii: "["), UInt8(ascii: "."), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(text[offset - 1])
             let end = offset + 9
@@ -20,7 +25,7 @@ struct PrototypePollutionDetector: InputDetector {
             matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: 0..<text.count))
             return
         }
-        for pattern in [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)] {
+        for pattern in Self.constructorPaths {
             if let offset = ByteScan.find(pattern, in: text), input.isKey || text.count > pattern.count {
                 matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: offset..<min(text.count, offset + pattern.count + 30)))
                 return

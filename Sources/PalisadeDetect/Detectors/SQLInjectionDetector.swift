@@ -13,7 +13,7 @@ struct SQLInjectionDetector: InputDetector {
     ])
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard input.present.intersects(Self.quotes) || !Self.needles.scan(input.lower).isEmpty else { return }
+        guard input.present.intersects(Self.quotes) || !Self.needles.scan(input).isEmpty else { return }
         var contexts: [UInt8?] = [nil]
         if input.present.contains(UInt8(ascii: "'")) { contexts.append(UInt8(ascii: "'")) }
         if input.present.contains(UInt8(ascii: "\"")) { contexts.append(UInt8(ascii: "\"")) }

@@ -21,7 +21,7 @@ struct TemplateInjectionDetector: InputDetector {
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(text)
+        let hits = Self.needles.scan(input)
         guard !hits.isEmpty else { return }
         for index in Self.directives.indices {
             if let offset = hits.start(of: index) {

@@ -257,11 +257,35 @@ struct NeedleHits {
 struct NeedleSet: Sendable {
     let needles: [[UInt8]]
     let automaton: AhoCorasick
+    /// The rarest byte of each needle: an input with none of them holds no needle, and one test of
+    /// the input's byte set says so without running the automaton.
+    let gate: ByteSet
 
     init(_ needles: [String]) {
         self.needles = needles.map { Array($0.utf8).lowercasedASCII() }
         self.automaton = AhoCorasick(self.needles)
+        var gate = ByteSet()
+        for needle in self.needles {
+            if let rarest = needle.min(by: { Self.commonness($0) < Self.commonness($1) }) { gate = gate.adding(rarest) }
+        }
+        self.gate = gate
     }
 
     func scan(_ lower: [UInt8]) -> NeedleHits { automaton.firstOccurrences(in: lower) }
+
+    /// The hits in `input.lower`, skipping the automaton when the input has no needle's rarest byte.
+    func scan(_ input: ScanInput) -> NeedleHits {
+        // `lower` holds only bytes of `present` and the lowercase forms of its capitals.
+        guard input.present.addingLowercase.intersects(gate) else { return NeedleHits(patternCount: needles.count) }
+        return scan(input.lower)
+    }
+
+    /// How often a byte turns up in honest text, roughly: punctuation rarest, then letters by their
+    /// English frequency, digits, and the space most common.
+    static func commonness(_ byte: UInt8) -> Int {
+        let letters = Array("zqxjkvbpygfwmucldrhsnioate".utf8)
+        if let rank = letters.firstIndex(of: byte) { return 1 + rank }
+        if byte >= 0x30 && byte <= 0x39 { return 30 }
+        return ByteScan.isSpace(byte) ? 40 : 0
+    }
 }
