@@ -30,7 +30,7 @@ struct CrashTests {
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { tasks in
             for sender in 0..<4 {
                 tasks.addTask {
-                    let client = EventBatchSender(client: ConsoleClient(credentials: credentials, timeout: .seconds(30)), agent: AgentDescription(function: "crash-\(sender)"), maxAttempts: 1)
+                    let client = EventBatchSender(client: ConsoleClient(credentials: credentials, timeout: PalisadeBinary.answerTimeout), agent: AgentDescription(function: "crash-\(sender)"), maxAttempts: 1)
                     var ids: [String] = []
                     while true {
                         let batch = (0..<100).map { _ in UUID().uuidString.lowercased() }
@@ -40,14 +40,19 @@ struct CrashTests {
                             ids += batch
                             progress.add(batch.count)
                         } catch {
-                            return ids  // the console is gone: what was acknowledged so far must survive
+                            // Once the console is gone, what was acknowledged so far must survive. A
+                            // failure before the kill (a reply held up while the whole suite loads the
+                            // machine) is only a batch that was not acknowledged: send the next one.
+                            if progress.killed { return ids }
+                            try? await Task.sleep(for: .milliseconds(100))
                         }
                     }
                 }
             }
             // Kill while batches are in flight, once some have been acknowledged (slow machines take longer).
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(180)
             while progress.value < 2_000, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            progress.markKilled()
             kill(first.process.processIdentifier, SIGKILL)
             first.process.waitUntilExit()
             var all: [String] = []
@@ -87,11 +92,13 @@ struct CrashTests {
     }
 }
 
-/// Events acknowledged so far, across the senders.
+/// Events acknowledged so far, across the senders, and whether the console has been killed.
 private final class AcknowledgedCount: Sendable {
-    private let count = Mutex(0)
-    func add(_ events: Int) { count.withLock { $0 += events } }
-    var value: Int { count.withLock { $0 } }
+    private let state = Mutex((count: 0, killed: false))
+    func add(_ events: Int) { state.withLock { $0.count += events } }
+    func markKilled() { state.withLock { $0.killed = true } }
+    var value: Int { state.withLock { $0.count } }
+    var killed: Bool { state.withLock { $0.killed } }
 }
 
 private func crashEvent(id: String, function: String) -> [UInt8] {

@@ -137,6 +137,28 @@ import Testing
 
     /// The index just past the group that opens at `start`.
     static func endOfGroup(in bytes: [UInt8], at start: Int) -> Int? {
+        var end: Int?
+        walkStructure(of: bytes, from: start) { byte, index, depth in
+            guard byte == UInt8(ascii: ")"), depth == 0 else { return true }
+            end = index + 1
+            return false
+        }
+        return end
+    }
+
+    /// `|` at the pattern's top level (outside groups and classes), which would offer another place to start.
+    static func topLevelAlternations(in pattern: String) -> Int {
+        var count = 0
+        walkStructure(of: Array(pattern.utf8), from: 0) { byte, _, depth in
+            if byte == UInt8(ascii: "|"), depth == 0 { count += 1 }
+            return true
+        }
+        return count
+    }
+
+    /// Visits a pattern's bytes outside escapes and character classes with the group depth after
+    /// each one, until `visit` returns false.
+    static func walkStructure(of bytes: [UInt8], from start: Int, _ visit: (_ byte: UInt8, _ index: Int, _ depth: Int) -> Bool) {
         var depth = 0, index = start, inClass = false
         while index < bytes.count {
             let byte = bytes[index]
@@ -146,39 +168,12 @@ import Testing
             } else if byte == UInt8(ascii: "[") {
                 inClass = true
                 if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "]") { index += 1 }
-            } else if byte == UInt8(ascii: "(") {
-                depth += 1
-            } else if byte == UInt8(ascii: ")") {
-                depth -= 1
-                if depth == 0 { return index + 1 }
+            } else {
+                if byte == UInt8(ascii: "(") { depth += 1 } else if byte == UInt8(ascii: ")") { depth -= 1 }
+                if !visit(byte, index, depth) { return }
             }
             index += 1
         }
-        return nil
-    }
-
-    /// `|` at the pattern's top level (outside groups and classes), which would offer another place to start.
-    static func topLevelAlternations(in pattern: String) -> Int {
-        let bytes = Array(pattern.utf8)
-        var depth = 0, index = 0, inClass = false, count = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\") { index += 2; continue }
-            if inClass {
-                if byte == UInt8(ascii: "]") { inClass = false }
-            } else if byte == UInt8(ascii: "[") {
-                inClass = true
-                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "]") { index += 1 }
-            } else if byte == UInt8(ascii: "(") {
-                depth += 1
-            } else if byte == UInt8(ascii: ")") {
-                depth -= 1
-            } else if byte == UInt8(ascii: "|"), depth == 0 {
-                count += 1
-            }
-            index += 1
-        }
-        return count
     }
 }
 
