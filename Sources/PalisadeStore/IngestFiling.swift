@@ -111,15 +111,9 @@ enum IngestFiling {
             // In key order, so that consoles filing overlapping retries at once cannot deadlock.
             let rows = batches.flatMap { batch in batch.events.map { (batch, $0) } }.sorted { ($0.0.groupId, $0.1.id) < ($1.0.groupId, $1.1.id) }
             guard !rows.isEmpty else { return [] }
-            var columns = Array(repeating: [SQLValue](), count: postgresTypes.count)
-            for (batch, event) in rows {
-                var one = SQLBindings(values: 23)
-                bind(event, groupId: batch.groupId, receivedMs: batch.receivedMs, to: &one)
-                for (index, value) in one.values.enumerated() {
-                    columns[index].append(value)
-                }
-            }
-            return [SQLQuery(postgresInsert, columns.map { .text(arrayLiteral($0)) })]
+            var values = ColumnArrays()
+            for (batch, event) in rows { bind(event, groupId: batch.groupId, receivedMs: batch.receivedMs, to: &values) }
+            return [SQLQuery(postgresInsert, values.columns.map { .text(arrayLiteral($0)) })]
         }
     }
 
@@ -137,8 +131,22 @@ enum IngestFiling {
         return statements
     }
 
+    /// PostgreSQL: a commit's values, one array per column of `insertColumns`.
+    private struct ColumnArrays: SQLValueSink {
+        private(set) var columns = Array(repeating: [SQLValue](), count: IngestFiling.postgresTypes.count)
+        private var next = 0
+
+        mutating func append(_ text: String?) { add(text.map(SQLValue.text) ?? .null) }
+        mutating func append(_ number: Int64?) { add(number.map(SQLValue.int) ?? .null) }
+
+        private mutating func add(_ value: SQLValue) {
+            columns[next].append(value)
+            next = (next + 1) % columns.count
+        }
+    }
+
     /// The 23 values of `insertColumns`, in order.
-    private static func bind(_ event: StoredEvent, groupId: String, receivedMs: Int64, to bindings: inout SQLBindings) {
+    private static func bind(_ event: StoredEvent, groupId: String, receivedMs: Int64, to bindings: inout some SQLValueSink) {
         bindings.append(groupId)
         bindings.append(receivedMs)
         bindings.append(event.id)

@@ -69,6 +69,15 @@ struct SQLBindings: Sendable {
     }
 }
 
+/// Where a row's values go, in column order: packed for SQLite (``SQLBindings``), or into one array
+/// per column for PostgreSQL's `UNNEST` insert.
+protocol SQLValueSink {
+    mutating func append(_ text: String?)
+    mutating func append(_ number: Int64?)
+}
+
+extension SQLBindings: SQLValueSink {}
+
 /// A statement with `?` placeholders, written once for both SQLite and PostgreSQL.
 struct SQLQuery: Sendable {
     var sql: String
