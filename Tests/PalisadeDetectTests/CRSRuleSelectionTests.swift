@@ -22,6 +22,11 @@ import Testing
         "eval(base64_decode('x'))", "Runtime.getRuntime().exec", "java.lang.Runtime", "__proto__", "constructor[prototype]",
         "x;CAT /ETC/PASSWD", "A\tB\tC", "a  b", "/bin/ba\\sh", "c^md /c dir", "POWERSHELL -enc abc", "http://169.254.169.254/latest/",
         "gopher://127.0.0.1:6379/_", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+        // Base64 of Node.js code (934100, 934101, 934160 decode it), also URL-safe and unpadded, and of
+        // text that canonical decoding changes; then short words whose decoded bytes are noise.
+        "d2hpbGUodHJ1ZSl7fQ==", "d2hpbGUodHJ1ZSl7fQ", "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLmV4ZWMoJ2lkJyk=",
+        "Y29uc29sZS5sb2coZG9jdW1lbnQuY29va2llKQ==", "cHJvY2Vzcy5tYWluTW9kdWxlLnJlcXVpcmUoImZzIikucmVhZEZpbGVTeW5jKCIvZXRjL3Bhc3N3ZCIp",
+        "Zm9yKDs7KXt9IHdoaWxlKDEpe3goKX0=", "JTNDc2NyaXB0JTNF", "currency", "quantity", "postcode", "createdAt", "experiments",
     ]
 
     static func sources(_ location: String, name: String?) -> [InputSource] {
@@ -76,6 +81,66 @@ import Testing
         return inputs
     }
 
+    /// The gate reads a base64 input's decoded bytes: code that decodes to a Node.js attack still runs the rules.
+    @Test func base64RulesSeeWhatTheInputDecodesTo() {
+        let pack = CRSRulePack.shared
+        let selection = pack.select(categories: Set(AttackCategory.allCases), paranoiaLevel: 4)
+        for (text, rule) in [("d2hpbGUodHJ1ZSl7fQ==", "crs.934160"), ("cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLmV4ZWMoJ2lkJyk=", "crs.934100")] {
+            var matches: [Match] = []
+            pack.scan(ScanInput(Array(text.utf8)), selection: selection, into: &matches)
+            #expect(matches.contains { $0.rule == rule }, "\(text)")
+        }
+        // A key that decodes to noise without the base64 rules' bytes leaves none of them to run or wait for.
+        let gate = selection.gate(ScanInput(Array("currency".utf8), isKey: true, source: .argumentName), sources: .all)
+        let base64Rules = selection.withTransform[TransformSet.base64Decode.trailingZeroBitCount]
+        #expect(!base64Rules.isEmpty)
+        #expect((base64Rules & (gate.candidates | gate.waiting | gate.waitingPlain)).isEmpty)
+        let decoded = TransformSet.base64DecodedBytes(of: ScanInput(Array("currency".utf8)))
+        guard case .exactly = decoded else { Issue.record("currency decodes to bytes canonical decoding keeps"); return }
+    }
+
+    /// Every automaton pattern of a rule holds a byte of the rule's rarest-byte set, in both cases:
+    /// the gate leaves a rule waiting for the automaton only when its variant has one of them.
+    @Test func everyAutomatonPatternHoldsOneOfItsRulesRarestBytes() {
+        for rule in CRSRulePack.shared.rules {
+            let phrases: [[UInt8]]
+            if case .phrases(let matcher) = rule.condition.matcher { phrases = matcher.phrases } else { phrases = [] }
+            for (patterns, bytes) in [(rule.isPhraseRule ? phrases : rule.longAtoms, rule.longAtomBytes), (rule.plainLongAtoms, rule.plainLongAtomBytes)] {
+                for pattern in patterns {
+                    #expect(pattern.contains { bytes.contains($0) }, "\(rule.id) \(pattern)")
+                    #expect(pattern.uppercasedASCIIForTest.contains { bytes.contains($0) }, "\(rule.id) \(pattern)")
+                }
+            }
+        }
+    }
+
+    /// `TransformSet.canonicalChangers`: a text without any of them is canonical already, which the
+    /// gate relies on to read a base64 input's decoded bytes as the variant's.
+    @Test func textWithoutCanonicalChangersIsCanonical() {
+        let changers = TransformSet.canonicalChangers
+        let bytes = (0...255).map(UInt8.init).filter { !changers.contains($0) }
+        for first in bytes {
+            for second in bytes where Canonicalizer.canonical([first, second]) != [first, second] {
+                Issue.record("\(first) \(second)")
+            }
+        }
+        // Multi-byte sequences: every lead with continuation bytes, then a byte of any kind.
+        let leads = bytes.filter { $0 >= 0x80 }, continuations = bytes.filter { $0 >= 0x80 && $0 < 0xC0 }
+        for lead in leads {
+            for second in continuations {
+                for third in continuations + Array("a/.%".utf8).filter({ !changers.contains($0) }) {
+                    let text = [lead, second, third, second]
+                    if Canonicalizer.canonical(text) != text { Issue.record("\(text)") }
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 1...24, using: &generator)).map { _ in bytes.randomElement(using: &generator)! }
+            #expect(Canonicalizer.canonical(text) == text, "\(text)")
+        }
+    }
+
     @Test(arguments: [1, 4])
     func gatedScanAgreesWithRunningEveryRule(paranoiaLevel: Int) throws {
         let pack = CRSRulePack.covering(paranoiaLevel: paranoiaLevel)
@@ -98,4 +163,8 @@ import Testing
         #expect(compared > 5000)
         #expect(matched > 1000)
     }
+}
+
+extension [UInt8] {
+    var uppercasedASCIIForTest: [UInt8] { map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 ^ 0x20 : $0 } }
 }

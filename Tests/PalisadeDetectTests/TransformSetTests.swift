@@ -42,6 +42,32 @@ import Testing
         #expect(base64.effective(for: ScanInput(Array("PHNjcmlwdD4=".utf8))).bits == TransformSet.base64Decode)
     }
 
+    /// The gate's decoding without output agrees with `apply`: not base64 exactly when `Base64.decode`
+    /// fails, and otherwise the bytes of the decoded variant (when canonical decoding keeps them).
+    @Test func base64DecodedBytesAgreeWithTheVariant() {
+        let texts = [
+            "currency", "quantity", "d2hpbGUodHJ1ZSl7fQ==", "d2hpbGUodHJ1ZSl7fQ", "JTNDc2NyaXB0JTNF", "PHNjcmlwdD4=", "Y2F0IC9ldGMvcGFzc3dk",
+            "abc=def=", "a===", "AAAA AAAA", "Hello, world!", "ord_2026", "tok_1QxYz2AbCdEfGhIjKlMn", "billingSameAsShipping", "",
+        ]
+        var exact = 0
+        for text in texts {
+            let input = ScanInput(Array(text.utf8))
+            switch TransformSet.base64DecodedBytes(of: input) {
+            case .notBase64:
+                #expect(Base64.decode(input.bytes) == nil, "\(text)")
+            case .exactly(let bytes):
+                let decoded = Base64.decode(input.bytes)
+                let variant = decoded.map { ByteSet(Canonicalizer.canonical($0)) }
+                #expect(variant.map { $0.isSubset(of: bytes) && bytes.isSubset(of: $0) } == true, "\(text)")
+                #expect(decoded.map { Canonicalizer.canonical($0) == $0 } == true, "\(text)")
+                exact += 1
+            case .any:
+                #expect(Base64.decode(input.bytes).map { ByteSet($0).intersects(TransformSet.canonicalChangers) } == true, "\(text)")
+            }
+        }
+        #expect(exact >= 5)
+    }
+
     /// Dropping a transformation (or reading `cmdLine` as lowercasing) must give the same bytes as
     /// applying every one, on every corpus input and on crafted ones, for each set of the pack
     /// (base64 sets aside: the traits describe the input, not what it decodes to).

@@ -25,9 +25,11 @@ extension CRSRulePack {
         let withAtomBytes: RuleBits
         let withPlainAtoms: RuleBits
         let withPlainLongAtoms: RuleBits
+        /// `CRSRulePack.shellBytes`, held here so the gate reads no global.
+        let shellBytes = CRSRulePack.shellBytes
 
         enum Table: Int, CaseIterable {
-            case required0, required1, required2, required3, atomBytes, plainAtomBytes
+            case required0, required1, required2, required3, atomBytes, plainAtomBytes, longAtomBytes, plainLongAtomBytes
         }
 
         static let maxRequired = 4
@@ -67,6 +69,8 @@ extension CRSRulePack {
                 }
                 mark(.atomBytes, rule.atomBytes, index)
                 mark(.plainAtomBytes, rule.plainAtomBytes, index)
+                mark(.longAtomBytes, rule.longAtomBytes, index)
+                mark(.plainLongAtomBytes, rule.plainLongAtomBytes, index)
                 let sources = rule.targets.sourceBits
                 for position in 0..<16 where sources & (1 << position) != 0 { bySource[position].insert(index) }
                 if rule.targets.allHeaders || !rule.targets.namedHeaders.isEmpty { headerRules.append(index) }
@@ -97,6 +101,29 @@ extension CRSRulePack {
             input.transformTraits.unchanging & bit == 0 ? withTransform[bit.trailingZeroBitCount] : .empty
         }
 
+        /// The OR of the `tables` rows of an input's bytes, one per table (a struct, so the gate's
+        /// closures update it in place without boxed captures).
+        struct Rows {
+            var required0, required1, required2, required3: RuleBits
+            var atoms = RuleBits.empty, plainAtoms = RuleBits.empty, longAtoms = RuleBits.empty, plainLongAtoms = RuleBits.empty
+
+            init(_ unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)) {
+                (required0, required1, required2, required3) = unconstrained
+            }
+
+            @inline(__always)
+            mutating func add(_ table: UnsafeBufferPointer<RuleBits>, _ byte: Int, _ mask: RuleBits = .all) {
+                required0 |= table[byte] & mask
+                required1 |= table[256 &+ byte] & mask
+                required2 |= table[512 &+ byte] & mask
+                required3 |= table[768 &+ byte] & mask
+                atoms |= table[1024 &+ byte] & mask
+                plainAtoms |= table[1280 &+ byte] & mask
+                longAtoms |= table[1536 &+ byte] & mask
+                plainLongAtoms |= table[1792 &+ byte] & mask
+            }
+        }
+
         /// What `gate` decided for one input.
         struct Gate {
             /// Rules whose regex (or phrase list) runs: their byte conditions hold and an atom byte occurs.
@@ -108,7 +135,7 @@ extension CRSRulePack {
 
         /// The rules whose necessary conditions `input` meets, as `CRSRulePack`'s overview describes:
         /// the input's sources, a byte of each required set, an atom byte (or else a longer atom, for
-        /// the automaton), with plain atoms for inputs without shell bytes. The bytes are those of
+        /// the automaton, when a variant has the rarest byte of one), with plain atoms for inputs without shell bytes. The bytes are those of
         /// each rule's variant of the input, estimated as `TransformSet.presentBytes` does without
         /// building it: transformations that can change the input add lowercase letters, a space or `/`.
         func gate(_ input: ScanInput, sources: RuleBits) -> Gate {
@@ -120,52 +147,54 @@ extension CRSRulePack {
             // `normalizePath` is dropped for a path that is already normal, unless an earlier transformation changes it first.
             let normalizing = changing(TransformSet.normalizePath, input)
             let addsSlash = input.transformTraits.pathIsNormal ? normalizing & (commandLine | comments) : normalizing
-            // A base64 variant can hold any byte.
-            let decoded = changing(TransformSet.base64Decode, input)
-            var required0 = unconstrained.0, required1 = unconstrained.1, required2 = unconstrained.2, required3 = unconstrained.3
-            var atoms = RuleBits.empty, plainAtoms = RuleBits.empty
-            tables.withUnsafeBufferPointer { rows in
-                @inline(__always) func add(_ byte: Int, _ mask: RuleBits) {
-                    required0 |= rows[byte] & mask
-                    required1 |= rows[256 &+ byte] & mask
-                    required2 |= rows[512 &+ byte] & mask
-                    required3 |= rows[768 &+ byte] & mask
-                    atoms |= rows[1024 &+ byte] & mask
-                    plainAtoms |= rows[1280 &+ byte] & mask
+            // A base64 variant holds the bytes the input decodes to (with a space, `/` and lowercase
+            // letters that later transformations may add), or any byte when canonical decoding could
+            // change those; the input itself when it does not decode.
+            var decoded = changing(TransformSet.base64Decode, input)
+            var decodedRules = RuleBits.empty
+            var decodedBytes = ByteSet()
+            if !decoded.isEmpty {
+                switch TransformSet.base64DecodedBytes(of: input) {
+                case .notBase64:
+                    decoded = .empty
+                case .exactly(let bytes):
+                    decodedRules = decoded
+                    decodedBytes = bytes.addingLowercase.adding(0x20).adding(UInt8(ascii: "/"))
+                    decoded = .empty
+                case .any:
+                    break
                 }
-                present.forEachByte { byte in
-                    let row = Int(byte)
-                    required0 |= rows[row]
-                    required1 |= rows[256 &+ row]
-                    required2 |= rows[512 &+ row]
-                    required3 |= rows[768 &+ row]
-                    atoms |= rows[1024 &+ row]
-                    plainAtoms |= rows[1280 &+ row]
-                }
+            }
+            var rows = Rows(unconstrained)
+            tables.withUnsafeBufferPointer { table in
+                // A decoded base64 variant holds none of the input's own bytes but those it decodes to.
+                let fromInput = ~decodedRules
+                present.forEachByte { rows.add(table, Int($0), fromInput) }
                 if present.hasUppercase, !addsLowercase.isEmpty {
                     present.forEachByte { byte in
                         guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
-                        add(Int(byte | 0x20), addsLowercase)
+                        rows.add(table, Int(byte | 0x20), addsLowercase)
                     }
                 }
-                if !addsSpace.isEmpty, !present.contains(0x20) { add(0x20, addsSpace) }
-                if !addsSlash.isEmpty, !present.contains(UInt8(ascii: "/")) { add(Int(UInt8(ascii: "/")), addsSlash) }
+                if !addsSpace.isEmpty, !present.contains(0x20) { rows.add(table, 0x20, addsSpace) }
+                if !addsSlash.isEmpty, !present.contains(UInt8(ascii: "/")) { rows.add(table, Int(UInt8(ascii: "/")), addsSlash) }
+                if !decodedRules.isEmpty { decodedBytes.forEachByte { rows.add(table, Int($0), decodedRules) } }
             }
-            required0 |= decoded
-            required1 |= decoded
-            required2 |= decoded
-            required3 |= decoded
-            atoms |= decoded & withAtomBytes
+            let required0 = rows.required0 | decoded, required1 = rows.required1 | decoded
+            let required2 = rows.required2 | decoded, required3 = rows.required3 | decoded
+            let atoms = rows.atoms | decoded & withAtomBytes, plainAtoms = rows.plainAtoms
+            // A longer atom (or phrase) can occur only in a variant holding its rarest byte.
+            let longAtoms = rows.longAtoms | decoded, plainLongAtoms = rows.plainLongAtoms
             let admitted = active & sources & required0 & required1 & required2 & required3
             // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
-            let notPlain = present.intersects(CRSRulePack.shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded
+            let notPlain = present.intersects(shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
             let plain = admitted & ~notPlain & withPlainAtoms
             let general = admitted & ~plain
             let direct = unfiltered | atoms
             return Gate(
                 candidates: (plain & plainAtoms) | (general & direct),
-                waiting: general & ~direct,
-                waitingPlain: plain & ~plainAtoms & withPlainLongAtoms
+                waiting: general & ~direct & longAtoms,
+                waitingPlain: plain & ~plainAtoms & withPlainLongAtoms & plainLongAtoms
             )
         }
     }

@@ -35,8 +35,9 @@ struct CRSCondition: Sendable {
 /// `Canonicalizer`, so of the CRS transformations only the shape-changing ones are applied here.
 ///
 /// A rule's regex runs only when three necessary conditions hold, cheapest first: the input has a
-/// byte of each of the rule's required byte sets, one of its one-byte atoms or (from the automaton)
-/// one of its longer atoms occurs, and the chained conditions hold after the match. The first two
+/// byte of each of the rule's required byte sets, one of its one-byte atoms or (from the automaton,
+/// which runs only for a variant holding the rarest byte of one) one of its longer atoms occurs, and
+/// the chained conditions hold after the match. The first two
 /// are derived by the generator and proven against the corpus by `CRSAtomPrefilterTests`. An input
 /// variant without any shell byte (`"'()[]{}<>;=&|$` and so on) is checked against the rule's plain
 /// atoms instead, which are whole words where the general atoms are single letters.
@@ -60,8 +61,10 @@ final class CRSRulePack: Sendable {
     }
     /// Every rule's longer atoms and phrases in one automaton, run once per input variant.
     let automaton: AhoCorasick
-    /// For each automaton pattern, the rules it selects, and whether the hit is itself the match (`@pm`).
-    let selections: [[Selected]]
+    /// For each automaton pattern `id`, the rules it selects are `selected[selectedStart[id]..<selectedStart[id + 1]]`
+    /// (one flat array: a hit reads them without reference counting a row).
+    let selectedStart: [Int32]
+    let selected: [Selected]
 
     /// A rule an automaton pattern selects: `isMatch` when the hit is the match itself (`@pm`), `isPlain`
     /// when the pattern is one of the rule's plain atoms.
@@ -102,7 +105,10 @@ final class CRSRulePack: Sendable {
         }
         self.rules = rules
         self.automaton = AhoCorasick(ordered)
-        self.selections = selections
+        var selectedStart: [Int32] = [0]
+        for row in selections { selectedStart.append(selectedStart.last! + Int32(row.count)) }
+        self.selectedStart = selectedStart
+        self.selected = selections.flatMap { $0 }
     }
 
     /// Adds the rules that match `input`; returns false when a pattern hit PCRE2's backtracking limit.
@@ -116,10 +122,13 @@ final class CRSRulePack: Sendable {
     /// unless a rule gets close to matching.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
+        var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
+        let waiting = gate.waiting | gate.waitingPlain
+        // Nearly every honest input ends here: no rule's cheap conditions hold.
+        guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache(input: input)
         scratch.prepare(setCount: selection.transformSets.count)
-        var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
         var candidates = scratch.candidates
@@ -128,18 +137,30 @@ final class CRSRulePack: Sendable {
         // Rules run in the order of their transformation sets, as if each set were scanned in turn:
         // within a set, those the bytes select in rule order, then those the automaton selects.
         gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
-        let waiting = gate.waiting | gate.waitingPlain
         if !waiting.isEmpty {
+            // Whether the input decodes as base64, found out for the first set that asks.
+            var decodes: Bool?
             for (setIndex, rules) in selection.rulesOfSet.enumerated() where !(rules & waiting).isEmpty {
                 // Sets whose variants of this input are the same text share one automaton pass.
-                let text = selection.transformSets[setIndex].effective(for: input).automatonText
+                var text = selection.transformSets[setIndex].effective(for: input).automatonText
+                // Base64 that does not decode leaves the input as it is (`TransformSet.apply`).
+                if text.bits & TransformSet.base64Decode != 0 {
+                    let known = decodes ?? Base64.forEachDecodedByte(of: input.bytes) { _ in }
+                    decodes = known
+                    if !known { text = TransformSet(bits: text.bits & ~TransformSet.base64Decode).automatonText }
+                }
                 scratch.textOfSet[setIndex] = text
                 if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
             }
             for text in scratch.pendingTexts {
-                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
+                if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
+                    automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
+                } else {
+                    automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
+                }
                 for (position, id) in scratch.hits.ids.enumerated() {
-                    for selected in selections[Int(id)] {
+                    for slot in Int(selectedStart[Int(id)])..<Int(selectedStart[Int(id) + 1]) {
+                        let selected = self.selected[slot]
                         let index = Int(selected.rule)
                         let setIndex = transformIndex[index]
                         guard (selected.isPlain ? gate.waitingPlain : gate.waiting).contains(index), scratch.textOfSet[setIndex] == text else { continue }
@@ -192,17 +213,20 @@ final class CRSRulePack: Sendable {
 }
 
 /// Working memory of one scanning thread, reused from input to input.
+/// One thread uses a scratch at a time (`CRSScratchPool`), so its fields skip exclusivity checks.
 final class CRSScratch {
     let match = MatchScratch()
-    var hits: NeedleHits
+    @exclusivity(unchecked) var hits: NeedleHits
     /// Rules to run on this input, with their transformation set and their rank within it.
-    var candidates: [(rule: Int, set: Int, order: Int, phraseStart: Int?)] = []
+    @exclusivity(unchecked) var candidates: [(rule: Int, set: Int, order: Int, phraseStart: Int?)] = []
     /// For each transformation set with rules waiting on this input, the variant the automaton reads.
-    var textOfSet: [TransformSet] = []
+    @exclusivity(unchecked) var textOfSet: [TransformSet] = []
     /// The distinct variants the automaton reads for this input.
-    var pendingTexts: [TransformSet] = []
+    @exclusivity(unchecked) var pendingTexts: [TransformSet] = []
+    /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
+    @exclusivity(unchecked) var decoded: [UInt8] = []
     /// The rules that read a header value, by the header's name (`CRSRulePack.sources`).
-    var headerCoverage: [[UInt8]: RuleBits] = [:]
+    @exclusivity(unchecked) var headerCoverage: [[UInt8]: RuleBits] = [:]
 
     init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
@@ -342,6 +366,10 @@ final class CRSRule: Sendable {
     let plainAtoms: [[UInt8]]
     let plainAtomBytes: ByteSet
     let plainLongAtoms: [[UInt8]]
+    /// The rarest byte of each automaton pattern of the rule (longer atoms, or phrases), in both
+    /// cases: a variant without any of them holds none of the patterns, so the automaton is not run for it.
+    let longAtomBytes: ByteSet
+    let plainLongAtomBytes: ByteSet
     let requiredBytes: [ByteSet]
     /// The pattern begins with `\b` (after its flags), so a match needs a word boundary before it.
     let startsWithWordBoundary: Bool
@@ -442,6 +470,21 @@ final class CRSRule: Sendable {
         plainAtoms = plain ?? []
         plainAtomBytes = ByteSet(plainAtoms.filter { $0.count == 1 }.flatMap { $0[0] >= 0x61 && $0[0] <= 0x7A ? [$0[0], $0[0] ^ 0x20] : [$0[0]] })
         plainLongAtoms = plainAtoms.filter { $0.count > 1 }
+        let phrases: [[UInt8]]
+        if case .phrases(let matcher) = condition.matcher { phrases = matcher.phrases } else { phrases = [] }
+        longAtomBytes = Self.rarestBytes(of: isPhrases ? phrases : longAtoms)
+        plainLongAtomBytes = Self.rarestBytes(of: plainLongAtoms)
+    }
+
+    /// The rarest byte (`NeedleSet.commonness`) of each of `needles` (lowercase), a letter in both cases.
+    static func rarestBytes(of needles: [[UInt8]]) -> ByteSet {
+        var bytes: [UInt8] = []
+        for needle in needles {
+            guard let rarest = needle.min(by: { NeedleSet.commonness($0) < NeedleSet.commonness($1) }) else { continue }
+            bytes.append(rarest)
+            if rarest >= UInt8(ascii: "a"), rarest <= UInt8(ascii: "z") { bytes.append(rarest ^ 0x20) }
+        }
+        return ByteSet(bytes)
     }
 }
 

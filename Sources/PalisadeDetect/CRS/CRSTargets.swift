@@ -205,6 +205,53 @@ struct TransformSet: Sendable, Hashable {
         return present
     }
 
+    /// Bytes without which `Canonicalizer` leaves a text as it is: `%`, `&` and `\\` start what it
+    /// decodes, it drops null bytes, and it folds over-long and full-width forms, which begin with
+    /// `C0`, `C1`, `E0` or `EF`. `CRSRuleSelectionTests` checks the claim against `Canonicalizer`.
+    static let canonicalChangers = ByteSet("%&\\").adding(0).adding(0xC0).adding(0xC1).adding(0xE0).adding(0xEF)
+
+    /// What the gate knows of the bytes `apply` gets from `base64Decode` (before the transformations after it).
+    enum DecodedBytes {
+        /// `input` is not base64: the variant starts from the input itself.
+        case notBase64
+        /// Exactly these bytes (canonical decoding leaves them as they are).
+        case exactly(ByteSet)
+        /// Canonical decoding may turn them into any byte.
+        case any
+    }
+
+    /// Decodes without building the text (no allocation), so an input whose decoded bytes cannot
+    /// meet a base64 rule's byte conditions costs no variant.
+    static func base64DecodedBytes(of input: ScanInput) -> DecodedBytes {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let decoded = Base64.forEachDecodedByte(of: input.bytes) { byte in
+            let bit = UInt64(1) << UInt64(byte & 63)
+            switch byte >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+        guard decoded else { return .notBase64 }
+        let bytes = ByteSet(words: [words.0, words.1, words.2, words.3])
+        return bytes.intersects(canonicalChangers) ? .any : .exactly(bytes)
+    }
+
+    /// The automaton's text for this base64 set (`automatonText`), written into `buffer` without
+    /// building the variant, when canonical decoding and the transformations after `base64Decode`
+    /// leave the decoded text as it is; false (`buffer` unspecified) when the variant must be built.
+    func decodedAutomatonText(of input: ScanInput, into buffer: inout [UInt8]) -> Bool {
+        buffer.removeAll(keepingCapacity: true)
+        guard Base64.forEachDecodedByte(of: input.bytes, { buffer.append($0) }) else { return false }
+        let present = ByteSet(buffer)
+        guard !present.intersects(Self.canonicalChangers) else { return false }
+        let rest = bits & ~(Self.lowercase | Self.base64Decode)
+        guard rest & ~InputTraits(buffer, present: present).unchanging == 0 else { return false }
+        for index in buffer.indices where buffer[index] &- UInt8(ascii: "A") < 26 { buffer[index] |= 0x20 }
+        return true
+    }
+
     init(bits: UInt16) {
         self.bits = bits
     }

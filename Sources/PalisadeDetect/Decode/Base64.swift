@@ -14,6 +14,14 @@ enum Base64 {
     static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 4)
+        return forEachDecodedByte(of: input) { output.append($0) } ? output : nil
+    }
+
+    /// Calls `body` with each byte `decode` would return, without building the output; returns
+    /// false when the text is not base64 (after calling `body` for the bytes before the fault).
+    @inline(__always)
+    static func forEachDecodedByte(of input: some Collection<UInt8>, _ body: (UInt8) -> Void) -> Bool {
+        let table = self.table
         var accumulator: UInt32 = 0
         var bits = 0
         var padding = 0
@@ -28,15 +36,14 @@ enum Base64 {
                 break
             }
             let value = table[Int(byte)]
-            guard value != 0xFF, padding == 0 else { return nil }
+            guard value != 0xFF, padding == 0 else { return false }
             accumulator = accumulator << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                body(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
-        guard padding <= 2, bits < 6 else { return nil }
-        return output
+        return padding <= 2 && bits < 6
     }
 }
