@@ -11,7 +11,8 @@ extension CRSRulePack {
         let rulesOfSet: [RuleBits]
         /// For each rule, its entry in `transformSets` (-1 when inactive).
         let transformIndex: [Int]
-        /// Rows of rule sets by byte, `Table.count` tables of 256 rows one after the other.
+        /// Rows of rule sets by byte: for each byte, its row of each `Table` one after the other, so
+        /// the gate reads a byte's rows from one stretch of memory (four cache lines).
         let tables: [RuleBits]
         /// For each required byte set slot, the rules with fewer sets than that (the slot always holds for them).
         let unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)
@@ -41,13 +42,14 @@ extension CRSRulePack {
             var rulesOfSet: [RuleBits] = []
             var transformIndex = [Int](repeating: -1, count: rules.count)
             var tables = [RuleBits](repeating: .empty, count: Table.allCases.count * 256)
+            precondition(Table.allCases.count == Rows.tableCount, "the gate reads \(Rows.tableCount) rows per byte")
             var unconstrained = [RuleBits](repeating: .empty, count: Self.maxRequired)
             var bySource = [RuleBits](repeating: .empty, count: 16)
             var headerRules: [Int] = []
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
-                bytes.forEachByte { tables[table.rawValue * 256 + Int($0)].insert(index) }
+                bytes.forEachByte { tables[Int($0) * Rows.tableCount + table.rawValue].insert(index) }
             }
             for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) {
                 precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
@@ -111,16 +113,19 @@ extension CRSRulePack {
                 (required0, required1, required2, required3) = unconstrained
             }
 
+            static let tableCount = 8
+
             @inline(__always)
-            mutating func add(_ table: UnsafeBufferPointer<RuleBits>, _ byte: Int, _ mask: RuleBits = .all) {
-                required0 |= table[byte] & mask
-                required1 |= table[256 &+ byte] & mask
-                required2 |= table[512 &+ byte] & mask
-                required3 |= table[768 &+ byte] & mask
-                atoms |= table[1024 &+ byte] & mask
-                plainAtoms |= table[1280 &+ byte] & mask
-                longAtoms |= table[1536 &+ byte] & mask
-                plainLongAtoms |= table[1792 &+ byte] & mask
+            mutating func add(_ table: UnsafeBufferPointer<RuleBits>, _ byte: Int, _ mask: RuleBits) {
+                let row = byte &* Self.tableCount
+                required0 |= table[row] & mask
+                required1 |= table[row &+ 1] & mask
+                required2 |= table[row &+ 2] & mask
+                required3 |= table[row &+ 3] & mask
+                atoms |= table[row &+ 4] & mask
+                plainAtoms |= table[row &+ 5] & mask
+                longAtoms |= table[row &+ 6] & mask
+                plainLongAtoms |= table[row &+ 7] & mask
             }
         }
 

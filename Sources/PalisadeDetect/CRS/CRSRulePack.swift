@@ -182,10 +182,16 @@ final class CRSRulePack: Sendable {
             commandStarts = answer
             return answer.search(hasStartAlternative: hasStartAlternative)
         }
+        // Worked out for the first command rule, like `commandStarts`.
+        var plainWebURL: Bool?
         for candidate in scratch.candidates {
             let rule = rules[candidate.rule]
             let phraseStart = candidate.phraseStart
-            if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
+            if rule.category == .cmdi {
+                let isURL = plainWebURL ?? CRSExclusions.isPlainWebURL(input)
+                plainWebURL = isURL
+                if isURL { continue }
+            }
             if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
             let subject = variants.value(for: rule.transforms.effective(for: input))
             let range: Range<Int>
@@ -381,7 +387,7 @@ final class CRSRule: Sendable {
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
     /// 64 KB whole. (941160, which is worse, is left out of the pack by the generator.)
-    var window: Int { Self.quadratic.contains(id) ? 512 : 64 << 10 }
+    let window: Int
 
     /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
     /// `search` is where a match can begin (`.everywhere` but for the rules of `CRSCommandStart`).
@@ -441,6 +447,7 @@ final class CRSRule: Sendable {
             chain.append(compiled)
         }
         id = definition.id
+        window = Self.quadratic.contains(definition.id) ? 512 : 64 << 10
         category = definition.category
         paranoiaLevel = definition.paranoiaLevel
         message = definition.message

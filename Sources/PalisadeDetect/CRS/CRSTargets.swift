@@ -223,18 +223,8 @@ struct TransformSet: Sendable, Hashable {
     /// Decodes without building the text (no allocation), so an input whose decoded bytes cannot
     /// meet a base64 rule's byte conditions costs no variant.
     static func base64DecodedBytes(of input: ScanInput) -> DecodedBytes {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let decoded = Base64.forEachDecodedByte(of: input.bytes) { byte in
-            let bit = UInt64(1) << UInt64(byte & 63)
-            switch byte >> 6 {
-            case 0: words.0 |= bit
-            case 1: words.1 |= bit
-            case 2: words.2 |= bit
-            default: words.3 |= bit
-            }
-        }
-        guard decoded else { return .notBase64 }
-        let bytes = ByteSet(words: [words.0, words.1, words.2, words.3])
+        var bytes = ByteSet()
+        guard Base64.forEachDecodedByte(of: input.bytes, { bytes = bytes.adding($0) }) else { return .notBase64 }
         return bytes.intersects(canonicalChangers) ? .any : .exactly(bytes)
     }
 
