@@ -7,12 +7,7 @@ enum Decoding {
     static func percentDecode(_ input: [UInt8], plusIsSpace: Bool) -> [UInt8] {
         shrinking(input) { input, output in
             var index = 0
-            var bytewise = 0
             while index < input.count {
-                output.copyRun(input, from: &index, bytewise: &bytewise) { word in
-                    ByteWord.equal(word, UInt8(ascii: "%")) | (plusIsSpace ? ByteWord.equal(word, UInt8(ascii: "+")) : 0)
-                }
-                guard index < input.count else { break }
                 let byte = input[index]
                 if byte == UInt8(ascii: "%") {
                     if index + 2 < input.count, let high = JSONEscapes.hexValue(input[index + 1]), let low = JSONEscapes.hexValue(input[index + 2]) {
@@ -25,13 +20,18 @@ enum Decoding {
                         index += 6
                         continue
                     }
+                    // Kept without trying a word: runs of stray `%` are what is left of stacked encodings.
+                    output.append(byte)
+                    index += 1
+                    continue
                 } else if byte == UInt8(ascii: "+"), plusIsSpace {
                     output.append(0x20)
                     index += 1
                     continue
                 }
-                output.append(byte)
-                index += 1
+                output.appendRun(input, from: &index) { word in
+                    ByteWord.equal(word, UInt8(ascii: "%")) | (plusIsSpace ? ByteWord.equal(word, UInt8(ascii: "+")) : 0)
+                }
             }
         }
     }
@@ -40,14 +40,9 @@ enum Decoding {
     static func htmlEntityDecode(_ input: [UInt8]) -> [UInt8] {
         shrinking(input) { input, output in
             var index = 0
-            var bytewise = 0
             while index < input.count {
-                output.copyRun(input, from: &index, bytewise: &bytewise) { ByteWord.equal($0, UInt8(ascii: "&")) }
-                guard index < input.count else { break }
-                let byte = input[index]
-                guard byte == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
-                    output.append(byte)
-                    index += 1
+                guard input[index] == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
+                    output.appendRun(input, from: &index) { ByteWord.equal($0, UInt8(ascii: "&")) }
                     continue
                 }
                 output.appendUTF8(scalar)
@@ -109,14 +104,10 @@ enum Decoding {
     static func backslashDecode(_ input: [UInt8]) -> [UInt8] {
         shrinking(input) { input, output in
             var index = 0
-            var bytewise = 0
             while index < input.count {
-                output.copyRun(input, from: &index, bytewise: &bytewise) { ByteWord.equal($0, UInt8(ascii: "\\")) }
-                guard index < input.count else { break }
                 let byte = input[index]
                 guard byte == UInt8(ascii: "\\"), index + 1 < input.count else {
-                    output.append(byte)
-                    index += 1
+                    output.appendRun(input, from: &index) { ByteWord.equal($0, UInt8(ascii: "\\")) }
                     continue
                 }
                 let kind = input[index + 1]
@@ -144,11 +135,7 @@ enum Decoding {
     static func normalizeBytes(_ input: [UInt8]) -> [UInt8] {
         shrinking(input) { input, output in
             var index = 0
-            var bytewise = 0
             while index < input.count {
-                // Only a null byte or a byte of a multi-byte sequence can change.
-                output.copyRun(input, from: &index, bytewise: &bytewise) { ByteWord.equal($0, 0) | $0 & ByteWord.highs }
-                guard index < input.count else { break }
                 let byte = input[index]
                 if byte == 0 {
                     index += 1
@@ -173,8 +160,8 @@ enum Decoding {
                         continue
                     }
                 }
-                output.append(byte)
-                index += 1
+                // Only a null byte or a byte of a multi-byte sequence can change.
+                output.appendRun(input, from: &index) { ByteWord.equal($0, 0) | $0 & ByteWord.highs }
             }
         }
     }
@@ -192,22 +179,22 @@ enum Decoding {
             count += 1
         }
 
-        /// Past `bytewise`, copies the words of `input` from `index` in which `special` flags no
-        /// byte; at a word with a flagged byte it moves `bytewise` past that word, so the decoder's
-        /// byte loop handles it (see `JSONParser.parseString` for why it does not jump to the hit).
-        /// As `count <= index` (no decoder grows), a whole word fits.
+        /// Appends `input[index]`, which the decoder keeps as it is, then the words after it in
+        /// which `special` flags no byte. Only a kept byte tries a word: on text dense with
+        /// encodings the byte loop's branches predict well, and a failed try per encoding would
+        /// cost more. As `count <= index` (no decoder grows), a whole word fits.
         @inline(__always)
-        mutating func copyRun(_ input: UnsafeBufferPointer<UInt8>, from index: inout Int, bytewise: inout Int, stoppingAt special: (UInt64) -> UInt64) {
-            guard index >= bytewise else { return }
+        mutating func appendRun(_ input: UnsafeBufferPointer<UInt8>, from index: inout Int, stoppingAt special: (UInt64) -> UInt64) {
+            append(input[index])
+            index += 1
             while index + 8 <= input.count {
                 let word = ByteWord.load(UnsafeRawPointer(input.baseAddress! + index))
-                guard special(word) == 0 else { break }
+                guard special(word) == 0 else { return }
                 precondition(count + 8 <= capacity, "a decoder wrote more bytes than it read")
                 ByteWord.store(word, to: UnsafeMutableRawPointer(base + count))
                 index += 8
                 count += 8
             }
-            bytewise = index + 8
         }
 
         mutating func appendUTF8(_ scalar: UInt32) {
