@@ -11,6 +11,18 @@ public enum JSONEscapes {
             while index < input.count {
                 let byte = input[index]
                 if byte != UInt8(ascii: "\\") {
+                    // A run without a backslash moves eight bytes at a time (`written <= index`, so a
+                    // whole word fits). Only a plain byte tries a word: on escape-dense text the byte
+                    // loop's branches predict well, and a failed try per escape would cost more.
+                    if index + 8 <= input.count {
+                        let word = ByteWord.load(UnsafeRawPointer(input.baseAddress! + index))
+                        if ByteWord.equal(word, UInt8(ascii: "\\")) == 0 {
+                            ByteWord.store(word, to: UnsafeMutableRawPointer(output.baseAddress! + written))
+                            index += 8
+                            written += 8
+                            continue
+                        }
+                    }
                     output[written] = byte
                     written += 1
                     index += 1

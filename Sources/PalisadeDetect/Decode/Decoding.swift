@@ -5,7 +5,7 @@ import PalisadeJSON
 enum Decoding {
     /// `%XX`, and `%uXXXX` as IIS accepted it; `+` becomes a space only where the format says so.
     static func percentDecode(_ input: [UInt8], plusIsSpace: Bool) -> [UInt8] {
-        shrinking(input) { output in
+        shrinking(input) { input, output in
             var index = 0
             while index < input.count {
                 let byte = input[index]
@@ -20,26 +20,29 @@ enum Decoding {
                         index += 6
                         continue
                     }
+                    // Kept without trying a word: runs of stray `%` are what is left of stacked encodings.
+                    output.append(byte)
+                    index += 1
+                    continue
                 } else if byte == UInt8(ascii: "+"), plusIsSpace {
                     output.append(0x20)
                     index += 1
                     continue
                 }
-                output.append(byte)
-                index += 1
+                output.appendRun(input, from: &index) { word in
+                    ByteWord.equal(word, UInt8(ascii: "%")) | (plusIsSpace ? ByteWord.equal(word, UInt8(ascii: "+")) : 0)
+                }
             }
         }
     }
 
     /// HTML character references: named ones that matter for markup and scripts, decimal and hex.
     static func htmlEntityDecode(_ input: [UInt8]) -> [UInt8] {
-        shrinking(input) { output in
+        shrinking(input) { input, output in
             var index = 0
             while index < input.count {
-                let byte = input[index]
-                guard byte == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
-                    output.append(byte)
-                    index += 1
+                guard input[index] == UInt8(ascii: "&"), let (scalar, length) = entity(input, at: index) else {
+                    output.appendRun(input, from: &index) { ByteWord.equal($0, UInt8(ascii: "&")) }
                     continue
                 }
                 output.appendUTF8(scalar)
@@ -55,7 +58,7 @@ enum Decoding {
         ("comma", 0x2C), ("excl", 0x21), ("quest", 0x3F), ("lsqb", 0x5B), ("rsqb", 0x5D), ("lcub", 0x7B), ("rcub", 0x7D),
     ].map { (Array($0.0.utf8), $0.1) }
 
-    private static func entity(_ input: [UInt8], at start: Int) -> (UInt32, Int)? {
+    private static func entity(_ input: UnsafeBufferPointer<UInt8>, at start: Int) -> (UInt32, Int)? {
         var index = start + 1
         guard index < input.count else { return nil }
         if input[index] == UInt8(ascii: "#") {
@@ -99,13 +102,12 @@ enum Decoding {
 
     /// JavaScript, Python and C style escapes inside a string: `\xNN`, `\uXXXX`, `\u{…}`, octal `\NNN`.
     static func backslashDecode(_ input: [UInt8]) -> [UInt8] {
-        shrinking(input) { output in
+        shrinking(input) { input, output in
             var index = 0
             while index < input.count {
                 let byte = input[index]
                 guard byte == UInt8(ascii: "\\"), index + 1 < input.count else {
-                    output.append(byte)
-                    index += 1
+                    output.appendRun(input, from: &index) { ByteWord.equal($0, UInt8(ascii: "\\")) }
                     continue
                 }
                 let kind = input[index + 1]
@@ -131,7 +133,7 @@ enum Decoding {
     /// Over-long UTF-8 forms of ASCII (`C0 AF` for `/`) and full-width forms (`％`, `／`) folded to ASCII,
     /// null bytes dropped: decoders downstream of a WAF often accept all three.
     static func normalizeBytes(_ input: [UInt8]) -> [UInt8] {
-        shrinking(input) { output in
+        shrinking(input) { input, output in
             var index = 0
             while index < input.count {
                 let byte = input[index]
@@ -158,8 +160,8 @@ enum Decoding {
                         continue
                     }
                 }
-                output.append(byte)
-                index += 1
+                // Only a null byte or a byte of a multi-byte sequence can change.
+                output.appendRun(input, from: &index) { ByteWord.equal($0, 0) | $0 & ByteWord.highs }
             }
         }
     }
@@ -175,6 +177,24 @@ enum Decoding {
             precondition(count < capacity, "a decoder wrote more bytes than it read")
             base[count] = byte
             count += 1
+        }
+
+        /// Appends `input[index]`, which the decoder keeps as it is, then the words after it in
+        /// which `special` flags no byte. Only a kept byte tries a word: on text dense with
+        /// encodings the byte loop's branches predict well, and a failed try per encoding would
+        /// cost more. As `count <= index` (no decoder grows), a whole word fits.
+        @inline(__always)
+        mutating func appendRun(_ input: UnsafeBufferPointer<UInt8>, from index: inout Int, stoppingAt special: (UInt64) -> UInt64) {
+            append(input[index])
+            index += 1
+            while index + 8 <= input.count {
+                let word = ByteWord.load(UnsafeRawPointer(input.baseAddress! + index))
+                guard special(word) == 0 else { return }
+                precondition(count + 8 <= capacity, "a decoder wrote more bytes than it read")
+                ByteWord.store(word, to: UnsafeMutableRawPointer(base + count))
+                index += 8
+                count += 8
+            }
         }
 
         mutating func appendUTF8(_ scalar: UInt32) {
@@ -197,12 +217,14 @@ enum Decoding {
         }
     }
 
-    static func shrinking(_ input: [UInt8], _ decode: (inout ShrinkingOutput) -> Void) -> [UInt8] {
+    static func shrinking(_ input: [UInt8], _ decode: (UnsafeBufferPointer<UInt8>, inout ShrinkingOutput) -> Void) -> [UInt8] {
         guard !input.isEmpty else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: input.count) { buffer, count in
-            var output = ShrinkingOutput(base: buffer.baseAddress!, capacity: input.count)
-            decode(&output)
-            count = output.count
+        return input.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { buffer, count in
+                var output = ShrinkingOutput(base: buffer.baseAddress!, capacity: source.count)
+                decode(source, &output)
+                count = output.count
+            }
         }
     }
 
@@ -210,7 +232,7 @@ enum Decoding {
         (0xFF01...0xFF5E).contains(scalar) ? scalar - 0xFF01 + 0x21 : scalar
     }
 
-    static func hex(_ input: [UInt8], from start: Int, count: Int) -> UInt32? {
+    static func hex(_ input: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> UInt32? {
         guard start + count <= input.count else { return nil }
         var value: UInt32 = 0
         for index in start..<start + count {
