@@ -3,7 +3,7 @@ import PalisadeJSON
 /// Runs every enabled detector over every input of an event and gathers the findings.
 struct DetectionEngine: Sendable {
     let options: DetectorOptions
-    let detectors: [any InputDetector]
+    let detectors: OwnDetectors
     let crs: CRSRulePack?
     let crsSelection: CRSRulePack.Selection?
     let scratches: CRSScratchPool?
@@ -13,7 +13,7 @@ struct DetectionEngine: Sendable {
 
     init(options: DetectorOptions) {
         self.options = options
-        self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
+        self.detectors = OwnDetectors(categories: options.categories)
         // With every category off (the agent's `off` mode) the pack would never match: not compiled.
         self.crs = options.crsRules && !options.categories.isEmpty ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
         self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
@@ -30,6 +30,7 @@ struct DetectionEngine: Sendable {
         var findings: [Finding] = []
         var seen = Set<String>()
         var matches: [Match] = []
+        var detectorScratch = DetectorScratch()
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
         // Sized for a typical event up front rather than grown through a series of copies.
@@ -46,8 +47,9 @@ struct DetectionEngine: Sendable {
                 let input = ScanInput(view)
                 decoded = input
                 matches.removeAll(keepingCapacity: true)
-                if !scan(input, scratch: scratch, into: &matches) { regexLimitHit = true }
-                if let key { verdicts[key] = matches }
+                if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
+                // An empty array rather than a copy of `matches`, whose storage the next input reuses.
+                if let key { verdicts[key] = matches.isEmpty ? [] : matches }
             }
             guard !matches.isEmpty else { return }
             // Decoded once: only a cached verdict needs the input decoded again for its evidence.
@@ -65,10 +67,8 @@ struct DetectionEngine: Sendable {
 
     /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
     @discardableResult
-    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, into matches: inout [Match]) -> Bool {
-        if input.source != .queryString {
-            for detector in detectors { detector.scan(input, into: &matches) }
-        }
+    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, detectorScratch: inout DetectorScratch, into matches: inout [Match]) -> Bool {
+        if input.source != .queryString { detectors.scan(input, scratch: &detectorScratch, into: &matches) }
         guard let crs, let crsSelection else { return true }
         if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }
         return crs.scan(input, selection: crsSelection, into: &matches)
@@ -107,18 +107,4 @@ struct Match {
     var message: String
     /// Byte range in `ScanInput.bytes` that matched.
     var evidence: Range<Int>
-}
-
-/// A detector of one attack family; each reports rules with stable ids under its category.
-protocol InputDetector: Sendable {
-    var category: AttackCategory { get }
-    func scan(_ input: ScanInput, into matches: inout [Match])
-}
-
-enum DetectorRegistry {
-    static let all: [any InputDetector] = [
-        SQLInjectionDetector(), CrossSiteScriptingDetector(), CommandInjectionDetector(), CodeInjectionDetector(),
-        PathTraversalDetector(), ServerSideRequestForgeryDetector(), NoSQLInjectionDetector(),
-        PrototypePollutionDetector(), JNDIInjectionDetector(), TemplateInjectionDetector(),
-    ]
 }

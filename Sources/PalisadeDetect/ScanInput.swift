@@ -10,10 +10,12 @@ struct ScanInput {
     let isKey: Bool
     let source: InputSource
     /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
-    let parentKey: [UInt8]?
+    private(set) var parentKey: [UInt8]?
 
     init(_ view: InputView) {
-        self.init(view.value, isKey: view.isKey, source: view.source, parentKey: view.parentKey)
+        self.init(view.value, isKey: view.isKey, source: view.source)
+        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
+        if isKey, bytes.count == PrototypePollutionDetector.prototypeKey.count { parentKey = view.parentKey }
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
