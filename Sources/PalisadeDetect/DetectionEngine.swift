@@ -36,31 +36,29 @@ struct DetectionEngine: Sendable {
         // Sized for a typical event up front rather than grown through a series of copies.
         verdicts.reserveCapacity(64)
         var regexLimitHit = false
-        let limits = reader.forEachInput { view in
-            guard findings.count < Self.maxFindings else { return }
-            let key = ShortInputKey(view)
-            var decoded: ScanInput?
-            if let key, let known = verdicts[key] {
-                guard !known.isEmpty else { return }
-                matches = known
-            } else {
-                let input = ScanInput(view)
-                decoded = input
-                matches.removeAll(keepingCapacity: true)
-                if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
-                // An empty array rather than a copy of `matches`, whose storage the next input reuses.
-                if let key { verdicts[key] = matches.isEmpty ? [] : matches }
-            }
-            guard !matches.isEmpty else { return }
-            // Decoded once: only a cached verdict needs the input decoded again for its evidence.
-            let input = decoded ?? ScanInput(view)
+        func record(_ found: [Match], in input: ScanInput, at view: InputView) {
             let location = view.location
-            for match in matches where seen.insert(match.rule + "\u{0}" + location).inserted {
+            for match in found where seen.insert(match.rule + "\u{0}" + location).inserted {
                 findings.append(Finding(
                     category: match.category, rule: match.rule, message: match.message, location: location,
                     evidence: input.evidence(match.evidence), record: view.record
                 ))
             }
+        }
+        let limits = reader.forEachInput { view in
+            guard findings.count < Self.maxFindings else { return }
+            let key = ShortInputKey(view)
+            if let key, let known = verdicts[key] {
+                // Only a cached verdict with matches needs the input decoded again, for its evidence.
+                if !known.isEmpty { record(known, in: ScanInput(view), at: view) }
+                return
+            }
+            let input = ScanInput(view)
+            matches.removeAll(keepingCapacity: true)
+            if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
+            // An empty array rather than a copy of `matches`, whose storage the next input reuses.
+            if let key { verdicts[key] = matches.isEmpty ? [] : matches }
+            if !matches.isEmpty { record(matches, in: input, at: view) }
         }
         return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
     }

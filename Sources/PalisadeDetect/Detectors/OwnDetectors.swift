@@ -12,16 +12,20 @@ struct OwnDetectors: Sendable {
     /// detector opens with (a test holds the two to the same findings on the CRS corpus).
     static func gate(of category: AttackCategory) -> ByteGate {
         switch category {
-        case .sqli: ByteGate(any: SQLInjectionDetector.quotes.union(DetectorNeedles.gate(of: .sqli)))
-        case .xss: ByteGate(any: CrossSiteScriptingDetector.gate)
-        case .cmdi: ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
-        case .code: ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code))
-        case .traversal: ByteGate(any: PathTraversalDetector.gate)
-        case .ssrf: ByteGate(any: ServerSideRequestForgeryDetector.gate)
-        case .nosql: ByteGate(any: NoSQLInjectionDetector.gate)
-        case .proto: ByteGate(all: PrototypePollutionDetector.needed)
-        case .jndi: ByteGate(all: JNDIInjectionDetector.needed)
-        case .ssti: ByteGate(any: TemplateInjectionDetector.gate, also: DetectorNeedles.gate(of: .ssti))
+        case .sqli:
+            let quotes = SQLInjectionDetector.quotes
+            var singles: [ByteSet] = []
+            quotes.forEachByte { singles.append(ByteSet().adding($0)) }
+            return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
+        case .xss: return ByteGate(any: CrossSiteScriptingDetector.gate)
+        case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
+        case .code: return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: DetectorNeedles.byteSets(of: .code))
+        case .traversal: return ByteGate(any: PathTraversalDetector.gate)
+        case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate)
+        case .nosql: return ByteGate(any: NoSQLInjectionDetector.gate)
+        case .proto: return ByteGate(all: PrototypePollutionDetector.needed)
+        case .jndi: return ByteGate(all: JNDIInjectionDetector.needed)
+        case .ssti: return ByteGate(any: TemplateInjectionDetector.gate, also: DetectorNeedles.gate(of: .ssti), oneOf: DetectorNeedles.byteSets(of: .ssti))
         }
     }
 
@@ -51,15 +55,30 @@ struct OwnDetectors: Sendable {
 }
 
 /// What an input's bytes (letters in either case) must hold for a detector to have a chance: a byte
-/// of `any`, a byte of `also`, and every byte of `all`.
+/// of `any`, a byte of `also`, every byte of `all`, and every byte of one of `oneOf` (when given).
+/// The first three are a few word operations that turn away most inputs before `oneOf` is read.
 struct ByteGate: Sendable {
-    var any = ByteSet.all
-    var also = ByteSet.all
-    var all = ByteSet()
+    let any: ByteSet
+    let also: ByteSet
+    let all: ByteSet
+    let oneOf: [ByteSet]
+
+    init(any: ByteSet = .all, also: ByteSet = .all, all: ByteSet = ByteSet(), oneOf: [ByteSet] = []) {
+        self.any = any
+        self.also = also
+        self.all = all
+        // A set holding another one adds nothing (of equal sets, the first stays).
+        self.oneOf = oneOf.enumerated().filter { index, set in
+            !oneOf.enumerated().contains { other, smaller in
+                other != index && smaller.isSubset(of: set) && (!set.isSubset(of: smaller) || other < index)
+            }
+        }.map(\.element)
+    }
 
     @inline(__always)
     func admits(_ lowered: ByteSet) -> Bool {
-        lowered.intersects(any) && lowered.intersects(also) && all.isSubset(of: lowered)
+        guard lowered.intersects(any), lowered.intersects(also), all.isSubset(of: lowered) else { return false }
+        return oneOf.isEmpty || oneOf.contains { $0.isSubset(of: lowered) }
     }
 }
 
@@ -86,6 +105,11 @@ enum DetectorNeedles {
     static let offsets: [Int] = List.allCases.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.needles.count) }
 
     static func range(of list: List) -> Range<Int> { offsets[list.rawValue]..<offsets[list.rawValue + 1] }
+
+    /// The bytes of each needle of one list: an input holding a needle holds all of them.
+    static func byteSets(of list: List) -> [ByteSet] {
+        set.needles[range(of: list)].map { ByteSet($0) }
+    }
 
     /// The rarest byte of each needle of one list, as `NeedleSet.gate` is for the whole set.
     static func gate(of list: List) -> ByteSet {
