@@ -10,22 +10,30 @@ struct ScanInput {
     let isKey: Bool
     let source: InputSource
     /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
-    private(set) var parentKey: [UInt8]?
+    let parentKey: [UInt8]?
 
+    /// Written out rather than delegating to the initialiser below: a delegated value is built aside
+    /// and copied in, which costs every input a round of reference counting.
     init(_ view: InputView) {
-        self.init(view.value, isKey: view.isKey, source: view.source)
+        (bytes, present, lower, transformTraits) = Self.decode(view.value)
+        isKey = view.isKey
+        source = view.source
         // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        if isKey, bytes.count == PrototypePollutionDetector.prototypeKey.count { parentKey = view.parentKey }
+        parentKey = isKey && bytes.count == PrototypePollutionDetector.prototypeKey.count ? view.parentKey : nil
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
-        (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
-        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
-        lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
-        transformTraits = TransformSet.InputTraits(bytes, present: present)
+        (bytes, present, lower, transformTraits) = Self.decode(raw)
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey
+    }
+
+    private static func decode(_ raw: [UInt8]) -> ([UInt8], ByteSet, [UInt8], TransformSet.InputTraits) {
+        let (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
+        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
+        let lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
+        return (bytes, present, lower, TransformSet.InputTraits(bytes, present: present))
     }
 
     func evidence(_ range: Range<Int>) -> String {

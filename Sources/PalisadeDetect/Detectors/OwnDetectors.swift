@@ -32,8 +32,11 @@ struct OwnDetectors: Sendable {
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         let lowered = input.present.addingLowercase
         scratch.start()
-        for (category, gate) in active where gate.admits(lowered) {
-            Self.run(category, input, scratch: &scratch, into: &matches)
+        // Read in place: copying an element out would retain its gate's `oneOf` for every input.
+        active.withUnsafeBufferPointer { active in
+            for index in active.indices where active[index].gate.admits(lowered) {
+                Self.run(active[index].category, input, scratch: &scratch, into: &matches)
+            }
         }
     }
 
