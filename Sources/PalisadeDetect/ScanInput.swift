@@ -62,10 +62,18 @@ enum Canonicalizer {
             guard present.intersects(decodable) else { break }
             var next = value
             var set = present
-            if set.contains(UInt8(ascii: "%")) { next = Decoding.percentDecode(next, plusIsSpace: false); set = ByteSet(next) }
-            if set.contains(UInt8(ascii: "&")) { next = Decoding.htmlEntityDecode(next); set = ByteSet(next) }
-            if set.contains(UInt8(ascii: "\\")) { next = Decoding.backslashDecode(next); set = ByteSet(next) }
-            if set.contains(0) || set.intersects(overlongLeads) { next = Decoding.normalizeBytes(next); set = ByteSet(next) }
+            // A step that changes nothing (UTF-8 text, "Tom & Jerry", "50% off") keeps the byte set.
+            func apply(_ step: ([UInt8]) -> [UInt8]) {
+                let decoded = step(next)
+                if decoded != next {
+                    next = decoded
+                    set = ByteSet(next)
+                }
+            }
+            if set.contains(UInt8(ascii: "%")) { apply { Decoding.percentDecode($0, plusIsSpace: false) } }
+            if set.contains(UInt8(ascii: "&")) { apply(Decoding.htmlEntityDecode) }
+            if set.contains(UInt8(ascii: "\\")) { apply(Decoding.backslashDecode) }
+            if set.contains(0) || set.intersects(overlongLeads) { apply(Decoding.normalizeBytes) }
             if next == value { break }
             value = next
             present = set
