@@ -3,7 +3,7 @@ import PalisadeJSON
 /// Runs every enabled detector over every input of an event and gathers the findings.
 struct DetectionEngine: Sendable {
     let options: DetectorOptions
-    let detectors: [any InputDetector]
+    let detectors: OwnDetectors
     let crs: CRSRulePack?
     let crsSelection: CRSRulePack.Selection?
     let scratches: CRSScratchPool?
@@ -13,7 +13,7 @@ struct DetectionEngine: Sendable {
 
     init(options: DetectorOptions) {
         self.options = options
-        self.detectors = DetectorRegistry.all.filter { options.categories.contains($0.category) }
+        self.detectors = OwnDetectors(categories: options.categories)
         // With every category off (the agent's `off` mode) the pack would never match: not compiled.
         self.crs = options.crsRules && !options.categories.isEmpty ? CRSRulePack.covering(paranoiaLevel: options.paranoiaLevel) : nil
         self.crsSelection = crs?.select(categories: options.categories, paranoiaLevel: options.paranoiaLevel)
@@ -30,45 +30,43 @@ struct DetectionEngine: Sendable {
         var findings: [Finding] = []
         var seen = Set<String>()
         var matches: [Match] = []
+        var detectorScratch = DetectorScratch()
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
         var verdicts: [ShortInputKey: [Match]] = [:]
         // Sized for a typical event up front rather than grown through a series of copies.
         verdicts.reserveCapacity(64)
         var regexLimitHit = false
-        let limits = reader.forEachInput { view in
-            guard findings.count < Self.maxFindings else { return }
-            let key = ShortInputKey(view)
-            var decoded: ScanInput?
-            if let key, let known = verdicts[key] {
-                guard !known.isEmpty else { return }
-                matches = known
-            } else {
-                let input = ScanInput(view)
-                decoded = input
-                matches.removeAll(keepingCapacity: true)
-                if !scan(input, scratch: scratch, into: &matches) { regexLimitHit = true }
-                if let key { verdicts[key] = matches }
-            }
-            guard !matches.isEmpty else { return }
-            // Decoded once: only a cached verdict needs the input decoded again for its evidence.
-            let input = decoded ?? ScanInput(view)
+        func record(_ found: [Match], in input: ScanInput, at view: InputView) {
             let location = view.location
-            for match in matches where seen.insert(match.rule + "\u{0}" + location).inserted {
+            for match in found where seen.insert(match.rule + "\u{0}" + location).inserted {
                 findings.append(Finding(
                     category: match.category, rule: match.rule, message: match.message, location: location,
                     evidence: input.evidence(match.evidence), record: view.record
                 ))
             }
         }
+        let limits = reader.forEachInput { view in
+            guard findings.count < Self.maxFindings else { return }
+            let key = ShortInputKey(view)
+            if let key, let known = verdicts[key] {
+                // Only a cached verdict with matches needs the input decoded again, for its evidence.
+                if !known.isEmpty { record(known, in: ScanInput(view), at: view) }
+                return
+            }
+            let input = ScanInput(view)
+            matches.removeAll(keepingCapacity: true)
+            if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
+            // An empty array rather than a copy of `matches`, whose storage the next input reuses.
+            if let key { verdicts[key] = matches.isEmpty ? [] : matches }
+            if !matches.isEmpty { record(matches, in: input, at: view) }
+        }
         return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
     }
 
     /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
     @discardableResult
-    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, into matches: inout [Match]) -> Bool {
-        if input.source != .queryString {
-            for detector in detectors { detector.scan(input, into: &matches) }
-        }
+    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, detectorScratch: inout DetectorScratch, into matches: inout [Match]) -> Bool {
+        if input.source != .queryString { detectors.scan(input, scratch: &detectorScratch, into: &matches) }
         guard let crs, let crsSelection else { return true }
         if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }
         return crs.scan(input, selection: crsSelection, into: &matches)
@@ -83,20 +81,30 @@ struct ShortInputKey: Hashable {
     let value: [UInt8]
     let isKey: Bool
     let source: InputSource
+    /// FNV-1a of the value and a header's name, worked out once: the dictionary hashes a key twice
+    /// (lookup, then insert), and SipHash over the bytes each time cost more than the lookups.
+    let digest: UInt64
 
     init?(_ view: InputView) {
         guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
         value = view.value
         isKey = view.isKey
         source = view.source
+        var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
+        if case .header(let name) = source { digest = Self.fold(digest ^ 0xFF, name) }
+        self.digest = digest
     }
 
-    /// The bytes in one call: the synthesized hash feeds the hasher a byte at a time.
+    private static func fold(_ start: UInt64, _ bytes: [UInt8]) -> UInt64 {
+        var digest = start
+        for byte in bytes { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
+        return digest
+    }
+
+    /// Sources other than headers and the `isKey` flag are left to `==`: they rarely tell apart two
+    /// inputs with the same bytes.
     func hash(into hasher: inout Hasher) {
-        value.withUnsafeBytes { hasher.combine(bytes: $0) }
-        hasher.combine(value.count)
-        hasher.combine(isKey)
-        hasher.combine(source)
+        hasher.combine(digest)
     }
 }
 
@@ -107,18 +115,4 @@ struct Match {
     var message: String
     /// Byte range in `ScanInput.bytes` that matched.
     var evidence: Range<Int>
-}
-
-/// A detector of one attack family; each reports rules with stable ids under its category.
-protocol InputDetector: Sendable {
-    var category: AttackCategory { get }
-    func scan(_ input: ScanInput, into matches: inout [Match])
-}
-
-enum DetectorRegistry {
-    static let all: [any InputDetector] = [
-        SQLInjectionDetector(), CrossSiteScriptingDetector(), CommandInjectionDetector(), CodeInjectionDetector(),
-        PathTraversalDetector(), ServerSideRequestForgeryDetector(), NoSQLInjectionDetector(),
-        PrototypePollutionDetector(), JNDIInjectionDetector(), TemplateInjectionDetector(),
-    ]
 }

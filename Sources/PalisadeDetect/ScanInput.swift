@@ -12,18 +12,28 @@ struct ScanInput {
     /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
     let parentKey: [UInt8]?
 
+    /// Written out rather than delegating to the initialiser below: a delegated value is built aside
+    /// and copied in, which costs every input a round of reference counting.
     init(_ view: InputView) {
-        self.init(view.value, isKey: view.isKey, source: view.source, parentKey: view.parentKey)
+        (bytes, present, lower, transformTraits) = Self.decode(view.value)
+        isKey = view.isKey
+        source = view.source
+        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
+        parentKey = isKey && bytes.count == PrototypePollutionDetector.prototypeKey.count ? view.parentKey : nil
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
-        (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
-        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
-        lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
-        transformTraits = TransformSet.InputTraits(bytes, present: present)
+        (bytes, present, lower, transformTraits) = Self.decode(raw)
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey
+    }
+
+    private static func decode(_ raw: [UInt8]) -> ([UInt8], ByteSet, [UInt8], TransformSet.InputTraits) {
+        let (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
+        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
+        let lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
+        return (bytes, present, lower, TransformSet.InputTraits(bytes, present: present))
     }
 
     func evidence(_ range: Range<Int>) -> String {
@@ -52,10 +62,18 @@ enum Canonicalizer {
             guard present.intersects(decodable) else { break }
             var next = value
             var set = present
-            if set.contains(UInt8(ascii: "%")) { next = Decoding.percentDecode(next, plusIsSpace: false); set = ByteSet(next) }
-            if set.contains(UInt8(ascii: "&")) { next = Decoding.htmlEntityDecode(next); set = ByteSet(next) }
-            if set.contains(UInt8(ascii: "\\")) { next = Decoding.backslashDecode(next); set = ByteSet(next) }
-            if set.contains(0) || set.intersects(overlongLeads) { next = Decoding.normalizeBytes(next); set = ByteSet(next) }
+            // A step that changes nothing (UTF-8 text, "Tom & Jerry", "50% off") keeps the byte set.
+            func apply(_ step: ([UInt8]) -> [UInt8]) {
+                let decoded = step(next)
+                if decoded != next {
+                    next = decoded
+                    set = ByteSet(next)
+                }
+            }
+            if set.contains(UInt8(ascii: "%")) { apply { Decoding.percentDecode($0, plusIsSpace: false) } }
+            if set.contains(UInt8(ascii: "&")) { apply(Decoding.htmlEntityDecode) }
+            if set.contains(UInt8(ascii: "\\")) { apply(Decoding.backslashDecode) }
+            if set.contains(0) || set.intersects(overlongLeads) { apply(Decoding.normalizeBytes) }
             if next == value { break }
             value = next
             present = set

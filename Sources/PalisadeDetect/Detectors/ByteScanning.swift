@@ -65,28 +65,76 @@ enum ByteScan {
         return true
     }
 
+    static let commentClose = Array("*/".utf8)
+
     /// After a name at `end`, skips spaces and comments and says whether a `(` follows: a call.
     static func isCall(_ bytes: [UInt8], after end: Int) -> Int? {
         var cursor = skipSpace(bytes, from: end)
         while cursor + 1 < bytes.count, bytes[cursor] == UInt8(ascii: "/"), bytes[cursor + 1] == UInt8(ascii: "*") {
-            guard let close = find(Array("*/".utf8), in: bytes, from: cursor + 2) else { return nil }
+            guard let close = find(commentClose, in: bytes, from: cursor + 2) else { return nil }
             cursor = skipSpace(bytes, from: close + 2)
         }
         return cursor < bytes.count && bytes[cursor] == UInt8(ascii: "(") ? cursor : nil
     }
 }
 
-/// A list of words matched as whole identifiers in lowercased input.
-struct WordList: Sendable {
-    let words: Set<[UInt8]>
+/// Words looked up as whole identifiers in lowercased input without copying the candidate: words of
+/// up to seven bytes (nearly all) are packed with their length into one integer and binary-searched,
+/// longer ones compared in place.
+struct WordTable<Value: Sendable>: Sendable {
+    private let packed: [UInt64]
+    private let packedValues: [Value]
+    private let long: [(word: [UInt8], value: Value)]
     let maxLength: Int
 
-    init(_ words: [String]) {
-        self.words = Set(words.map { Array($0.utf8) })
-        self.maxLength = words.map(\.utf8.count).max() ?? 0
+    init(_ entries: [(String, Value)]) {
+        var short: [(UInt64, Value)] = []
+        var long: [([UInt8], Value)] = []
+        for (word, value) in entries {
+            let bytes = Array(word.utf8)
+            if let key = Self.pack(bytes[...]) { short.append((key, value)) } else { long.append((bytes, value)) }
+        }
+        short.sort { $0.0 < $1.0 }
+        packed = short.map(\.0)
+        packedValues = short.map(\.1)
+        self.long = long
+        maxLength = entries.map(\.0.utf8.count).max() ?? 0
     }
 
-    func contains(_ word: ArraySlice<UInt8>) -> Bool {
-        word.count <= maxLength && words.contains(Array(word))
+    /// The word's bytes and length in one integer, for words of 1 to 7 bytes.
+    @inline(__always)
+    private static func pack(_ word: ArraySlice<UInt8>) -> UInt64? {
+        guard !word.isEmpty, word.count < 8 else { return nil }
+        var key = UInt64(word.count) << 56
+        var shift: UInt64 = 0
+        for byte in word {
+            key |= UInt64(byte) << shift
+            shift += 8
+        }
+        return key
+    }
+
+    func value(of word: ArraySlice<UInt8>) -> Value? {
+        guard word.count <= maxLength else { return nil }
+        guard let key = Self.pack(word) else {
+            return long.first { $0.word.count == word.count && $0.word.elementsEqual(word) }?.value
+        }
+        var low = 0, high = packed.count
+        while low < high {
+            let middle = (low + high) / 2
+            if packed[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low < packed.count && packed[low] == key ? packedValues[low] : nil
+    }
+
+    func contains(_ word: ArraySlice<UInt8>) -> Bool { value(of: word) != nil }
+}
+
+/// A list of words matched as whole identifiers in lowercased input.
+typealias WordList = WordTable<Bool>
+
+extension WordTable where Value == Bool {
+    init(_ words: [String]) {
+        self.init(words.map { ($0, true) })
     }
 }

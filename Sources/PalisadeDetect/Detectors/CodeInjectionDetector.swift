@@ -1,9 +1,7 @@
 /// Code injection into interpreters the function may hand input to: JavaScript (`eval`, Node's
 /// `child_process`), Python, PHP, and Java expression languages (OGNL, SpEL, EL). Each signature is
 /// a construct, usually a call, that only code contains; a bare word such as "system" is not enough.
-struct CodeInjectionDetector: InputDetector {
-    let category = AttackCategory.code
-
+struct CodeInjectionDetector {
     struct Signature {
         let needle: [UInt8]
         let rule: String
@@ -85,15 +83,17 @@ struct CodeInjectionDetector: InputDetector {
         Signature("aced0005", "code.java-deserialization", "a serialised Java object"),
     ]
 
-    static let needles = NeedleSet(signatures.map { String(decoding: $0.needle, as: UTF8.self) })
+    static let needles = signatures.map { String(decoding: $0.needle, as: UTF8.self) }
+    /// The needles as the automaton matches them, lowercased.
+    static let lowercasedNeedles = signatures.map { $0.needle.lowercasedASCII() }
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(input)
+        let hits = scratch.needles(of: .code, in: input)
         guard !hits.isEmpty else { return }
         for (index, signature) in Self.signatures.enumerated() where hits.contains(index) {
-            let needle = Self.needles.needles[index]
+            let needle = Self.lowercasedNeedles[index]
             for offset in ByteScan.all(needle, in: text) {
                 guard !ByteScan.isIdentifier(needle[0]) || ByteScan.startsWord(text, at: offset) else { continue }
                 let end = offset + needle.count

@@ -1,9 +1,7 @@
 /// OS command injection found by reading the input as a shell would: after a command separator,
 /// a substitution or a pipe, is the next word (with quotes, backslashes and `${IFS}` removed) a
 /// program an attacker runs? Plain words after `&` in prose ("Tom & Jerry") are not programs.
-struct CommandInjectionDetector: InputDetector {
-    let category = AttackCategory.cmdi
-
+struct CommandInjectionDetector {
     static let gate = ByteSet(";|&`$\n\r(){}<>")
     /// Programs that are rarely English words, so any use after a separator counts.
     static let programs = WordList([
@@ -25,14 +23,24 @@ struct CommandInjectionDetector: InputDetector {
         "cp", "mv", "ln", "wc", "dd", "od", "nl", "tac", "uniq", "strings", "exec", "eval", "sh", "su", "ls", "rm", "tee", "pwd", "zip",
     ])
 
+    static let shellshockStart = Array("() {".utf8)
+    static let shellshock = Array("() { :;".utf8)
+    static let devTCP = Array("/dev/tcp/".utf8)
+    static let devUDP = Array("/dev/udp/".utf8)
+    static let ifsBraced = Array("${ifs}".utf8)
+    static let ifs = Array("$ifs".utf8)
+    static let exe = Array(".exe".utf8)
+    /// What may follow an everyday word for it to read as a command (digits too).
+    static let shellArgumentStarts = ByteSet("-/.$~`);|&><'\"")
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         let text = input.lower
         if input.present.contains(UInt8(ascii: "(")),
-           ByteScan.hasPrefix(text, Array("() {".utf8), at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Array("() { :;".utf8), in: text) != nil {
+           ByteScan.hasPrefix(text, Self.shellshockStart, at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Self.shellshock, in: text) != nil {
             matches.append(Match(category: .cmdi, rule: "cmdi.shellshock", message: "a Shellshock function definition", evidence: 0..<min(text.count, 40)))
             return
         }
-        if input.present.contains(UInt8(ascii: "/")), let offset = ByteScan.find(Array("/dev/tcp/".utf8), in: text) ?? ByteScan.find(Array("/dev/udp/".utf8), in: text) {
+        if input.present.contains(UInt8(ascii: "/")), let offset = ByteScan.find(Self.devTCP, in: text) ?? ByteScan.find(Self.devUDP, in: text) {
             matches.append(Match(category: .cmdi, rule: "cmdi.reverse-shell", message: "opens a network connection from the shell (/dev/tcp)", evidence: max(0, offset - 20)..<min(text.count, offset + 40)))
             return
         }
@@ -75,9 +83,7 @@ struct CommandInjectionDetector: InputDetector {
         let next = ByteScan.skipSpace(text, from: end)
         guard next < text.count else { return rule == "cmdi.substitution" || end == text.count }
         let argument = text[next]
-        return [UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "$"), UInt8(ascii: "~"), UInt8(ascii: "`"), UInt8(ascii: ")"),
-                UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: ">"), UInt8(ascii: "<"), UInt8(ascii: "'"), UInt8(ascii: "\"")].contains(argument)
-            || (argument >= 0x30 && argument <= 0x39)
+        return Self.shellArgumentStarts.contains(argument) || (argument >= 0x30 && argument <= 0x39)
     }
 
     /// The next shell word with quoting and common obfuscations undone; a path keeps its last part.
@@ -86,9 +92,9 @@ struct CommandInjectionDetector: InputDetector {
         while index < text.count {
             if ByteScan.isSpace(text[index]) {
                 index += 1
-            } else if ByteScan.hasPrefix(text, Array("${ifs}".utf8), at: index) {
+            } else if ByteScan.hasPrefix(text, Self.ifsBraced, at: index) {
                 index += 6
-            } else if ByteScan.hasPrefix(text, Array("$ifs".utf8), at: index) {
+            } else if ByteScan.hasPrefix(text, Self.ifs, at: index) {
                 index += 4
             } else {
                 break
@@ -114,7 +120,7 @@ struct CommandInjectionDetector: InputDetector {
             word.append(byte)
             index += 1
         }
-        if word.hasSuffix(Array(".exe".utf8)) { word.removeLast(4) }
+        if word.hasSuffix(Self.exe) { word.removeLast(4) }
         return word.isEmpty ? nil : (word, index)
     }
 }

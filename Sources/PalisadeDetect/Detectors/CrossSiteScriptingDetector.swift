@@ -1,19 +1,17 @@
 /// Cross-site scripting found by reading the input as HTML: a tag a browser would build, an event
 /// handler attribute, a script URL, or a break out of an attribute or script string. A `<` that does
 /// not open a tag (`5 < 10`) is text and stays clean.
-struct CrossSiteScriptingDetector: InputDetector {
-    let category = AttackCategory.xss
-
+struct CrossSiteScriptingDetector {
     static let gate = ByteSet("<>:=\"'`(")
     static let scriptTags = WordList(["script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link", "xss", "import", "isindex", "template", "portal"])
     static let sinks: [[UInt8]] = ["alert", "prompt", "confirm", "eval", "document.cookie", "document.write", "document.domain", "window.location", "fromcharcode", "atob", "fetch"].map { Array($0.utf8) }
     static let schemes: [[UInt8]] = ["javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg+xml", "data:application/x-javascript"].map { Array($0.utf8) }
 
-    static let sinkNeedles = NeedleSet(sinks.map { String(decoding: $0, as: UTF8.self) })
+    static let sinkNeedles = sinks.map { String(decoding: $0, as: UTF8.self) }
     /// The tails of script URL schemes; the full check squeezes out whitespace only when one occurs.
-    static let schemeTails = NeedleSet(["t:", "a:", "ml", "svg", "javascript"])
+    static let schemeTails = ["t:", "a:", "ml", "svg", "javascript"]
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
         if input.present.contains(UInt8(ascii: "<")) {
@@ -24,7 +22,7 @@ struct CrossSiteScriptingDetector: InputDetector {
                 }
             }
         }
-        if input.present.contains(UInt8(ascii: ":")), !Self.schemeTails.scan(input).isEmpty, let match = scriptURL(text) {
+        if input.present.contains(UInt8(ascii: ":")), !scratch.needles(of: .xssSchemes, in: input).isEmpty, let match = scriptURL(text) {
             matches.append(match)
             return
         }
@@ -32,7 +30,8 @@ struct CrossSiteScriptingDetector: InputDetector {
             matches.append(match)
             return
         }
-        if input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: "`")), let match = scriptBreakout(text) {
+        if input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: "`")),
+           let match = scriptBreakout(text, hits: scratch.needles(of: .xssSinks, in: input)) {
             matches.append(match)
         }
     }
@@ -57,19 +56,22 @@ struct CrossSiteScriptingDetector: InputDetector {
         if Self.eventHandler(in: attributes) != nil {
             return Match(category: .xss, rule: "xss.event-handler", message: "an HTML element with an event-handler attribute", evidence: evidence)
         }
-        if Self.schemes.contains(where: { ByteScan.find($0, in: Self.squeezed(attributes)) != nil }) {
+        let squeezed = Self.squeezed(attributes)
+        if Self.schemes.contains(where: { ByteScan.find($0, in: squeezed) != nil }) {
             return Match(category: .xss, rule: "xss.script-url", message: "an HTML element with a script URL", evidence: evidence)
         }
         if ByteScan.find(Array("style".utf8), in: attributes) != nil,
-           ByteScan.find(Array("expression(".utf8), in: Self.squeezed(attributes)) != nil || ByteScan.find(Array("-moz-binding".utf8), in: attributes) != nil {
+           ByteScan.find(Array("expression(".utf8), in: squeezed) != nil || ByteScan.find(Array("-moz-binding".utf8), in: attributes) != nil {
             return Match(category: .xss, rule: "xss.css-expression", message: "a style attribute that runs script", evidence: evidence)
         }
         return nil
     }
 
+    static let on = Array("on".utf8)
+
     /// Offset of an `on…=` attribute preceded by a separator.
     static func eventHandler(in text: [UInt8]) -> Int? {
-        for offset in ByteScan.all(Array("on".utf8), in: text) {
+        for offset in ByteScan.all(Self.on, in: text) {
             guard offset == 0 || ByteScan.isSpace(text[offset - 1]) || text[offset - 1] == UInt8(ascii: "/")
                 || text[offset - 1] == UInt8(ascii: "\"") || text[offset - 1] == UInt8(ascii: "'") else { continue }
             var index = offset + 2
@@ -108,8 +110,7 @@ struct CrossSiteScriptingDetector: InputDetector {
     }
 
     /// `';alert(1)//`, `"-prompt(1)-"`, `</script><script>`: leaving a script string to call a sink.
-    func scriptBreakout(_ text: [UInt8]) -> Match? {
-        let hits = Self.sinkNeedles.scan(text)
+    func scriptBreakout(_ text: [UInt8], hits: NeedleMatches) -> Match? {
         guard !hits.isEmpty else { return nil }
         for (index, sink) in Self.sinks.enumerated() where hits.contains(index) {
             for offset in ByteScan.all(sink, in: text) where ByteScan.startsWord(text, at: offset) {

@@ -1,8 +1,6 @@
 /// Log4Shell-style JNDI lookups, after undoing the nested lookups used to hide them:
 /// `${${lower:j}ndi:…}`, `${${::-j}${::-n}di:…}`, `${${env:X:-j}ndi…}`, `${upper:…}`, `${date:'j'}`.
-struct JNDIInjectionDetector: InputDetector {
-    let category = AttackCategory.jndi
-
+struct JNDIInjectionDetector {
     static let protocols: [[UInt8]] = ["ldap", "ldaps", "rmi", "dns", "iiop", "corba", "nds", "nis", "http", "https"].map { Array($0.utf8) }
 
     static let needed = ByteSet("jndi:")

@@ -2,9 +2,7 @@
 /// that climb out of a directory, names of files an attacker reads (`/etc/passwd`,
 /// `/proc/self/environ`, the function's own `/var/task`), and stream wrappers that turn a file
 /// parameter into code or a remote fetch (`php://filter`, `expect://`, a URL ending in `?`).
-struct PathTraversalDetector: InputDetector {
-    let category = AttackCategory.traversal
-
+struct PathTraversalDetector {
     static let gate = ByteSet("./\\:")
     static let sensitiveFiles: [[UInt8]] = [
         "etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "etc/os-release", "etc/sudoers", "etc/crontab",
@@ -15,13 +13,13 @@ struct PathTraversalDetector: InputDetector {
     static let includeSchemes: [[UInt8]] = ["http://", "https://", "ftp://", "ftps://"].map { Array($0.utf8) }
     static let wrappers: [[UInt8]] = ["php://", "file://", "expect://", "zip://", "phar://", "glob://", "data://", "jar:file:", "compress.zlib://", "zlib://", "ogg://", "rar://", "ssh2.shell://"].map { Array($0.utf8) }
 
-    static let needles = NeedleSet((wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) })
+    static let needles = (wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) }
     static let parentMarker = wrappers.count + sensitiveFiles.count
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(input)
+        let hits = scratch.needles(of: .traversal, in: input)
         if hits.isEmpty {
             if let match = remoteInclude(text) { matches.append(match) }
             return
@@ -91,12 +89,14 @@ struct PathTraversalDetector: InputDetector {
         return offsets
     }
 
+    static let dotEnv = Array(".env".utf8)
+
     static func sensitiveFile(in path: [UInt8], from start: Int) -> Int? {
         for file in sensitiveFiles {
             guard let offset = ByteScan.find(file, in: path, from: start) else { continue }
             // The name must start a path segment: "/etc/passwd" or "etc/passwd" yes, "myetc/passwd" no.
             if offset == 0 || path[offset - 1] == UInt8(ascii: "/") || file.first == UInt8(ascii: "/") || file.first == UInt8(ascii: ".") {
-                if file == Array(".env".utf8), offset + 4 < path.count, ByteScan.isIdentifier(path[offset + 4]) { continue }
+                if file == Self.dotEnv, offset + 4 < path.count, ByteScan.isIdentifier(path[offset + 4]) { continue }
                 if file.first == UInt8(ascii: "."), offset > 0, path[offset - 1] != UInt8(ascii: "/") { continue }
                 return offset
             }

@@ -1,11 +1,11 @@
 /// Prototype pollution: `__proto__` or `constructor.prototype` arriving as keys (JSON objects, or
 /// parameter names that qs-style parsers expand: `a[__proto__][admin]=1`, `__proto__.admin=1`).
-struct PrototypePollutionDetector: InputDetector {
-    let category = AttackCategory.proto
-
+struct PrototypePollutionDetector {
     /// Letters every rule's text holds (`__proto__`, `prototype`), in either case.
     static let needed = ByteSet("prot")
     static let protoKey = Array("__proto__".utf8)
+    static let prototypeKey = Array("prototype".utf8)
+    static let constructorKey = Array("constructor".utf8)
     static let constructorPaths = [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)]
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
@@ -21,7 +21,7 @@ struct PrototypePollutionDetector: InputDetector {
                 return
             }
         }
-        if input.isKey, text == Array("prototype".utf8), input.parentKey?.lowercasedASCII() == Array("constructor".utf8) {
+        if input.isKey, text == Self.prototypeKey, input.parentKey?.lowercasedASCII() == Self.constructorKey {
             matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: 0..<text.count))
             return
         }

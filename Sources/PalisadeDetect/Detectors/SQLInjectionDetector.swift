@@ -2,32 +2,30 @@
 /// value is pasted into a query: as-is (numeric context), and after a `'` or `"` (string context).
 /// Rules look for structure an honest value never has: a quote that closes the string and is followed
 /// by logic, a comment or a new statement; `UNION SELECT`; stacked statements; timing functions.
-struct SQLInjectionDetector: InputDetector {
-    let category = AttackCategory.sqli
-
+struct SQLInjectionDetector {
     /// Quotes always get a look; without one, SQL needs one of these to change a query's meaning.
     static let quotes = ByteSet("'\"`")
-    static let needles = NeedleSet([
+    static let needles = [
         ";", "--", "#", "/*", "@@", "||", "&&", " or ", " and ", " xor ", ")or", ")and", "union", "select", "sleep", "benchmark",
         "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
-    ])
+    ]
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard input.present.intersects(Self.quotes) || !Self.needles.scan(input).isEmpty else { return }
-        var contexts: [UInt8?] = [nil]
-        if input.present.contains(UInt8(ascii: "'")) { contexts.append(UInt8(ascii: "'")) }
-        if input.present.contains(UInt8(ascii: "\"")) { contexts.append(UInt8(ascii: "\"")) }
-        for context in contexts {
-            let tokens = SQLTokenizer(input.lower, openQuote: context).tokenize()
-            if let match = Self.analyse(tokens, quoted: context != nil) {
+    /// The contexts read: as-is, then after each quote the input holds.
+    static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
+
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
+        guard input.present.intersects(Self.quotes) || !scratch.needles(of: .sqli, in: input).isEmpty else { return }
+        for context in Self.contexts where context.map(input.present.contains) ?? true {
+            SQLTokenizer(input.lower, openQuote: context).tokenize(into: &scratch.tokens)
+            if let match = Self.analyse(scratch.tokens, quoted: context != nil) {
                 matches.append(match)
                 return
             }
         }
     }
 
-    static func analyse(_ all: [SQLToken], quoted: Bool) -> Match? {
-        let tokens = all.filter { $0.kind != .comment }
+    /// Reads tokens without comments (`SQLTokenizer` leaves them out).
+    static func analyse(_ tokens: [SQLToken], quoted: Bool) -> Match? {
         func kind(_ index: Int) -> SQLToken.Kind? { index < tokens.count ? tokens[index].kind : nil }
         func word(_ index: Int) -> SQLToken.Keyword? { index < tokens.count ? tokens[index].keyword : nil }
         func evidence(_ from: Int, _ count: Int = 6) -> Range<Int> {

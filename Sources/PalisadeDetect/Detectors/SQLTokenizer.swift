@@ -50,7 +50,7 @@ struct SQLTokenizer {
     static let maxTokens = 512
 
     static let logicWords = WordList(["and", "or", "xor", "div", "mod"])
-    static let keywords: [[UInt8]: SQLToken.Keyword] = Dictionary(uniqueKeysWithValues: SQLToken.Keyword.allCases.map { (Array($0.rawValue.utf8), $0) })
+    static let keywords = WordTable(SQLToken.Keyword.allCases.map { ($0.rawValue, $0) })
     /// Functions used for timing, file access or error-based extraction; ordinary ones (`concat`,
     /// `convert`) appear in prose and in honest queries, so they are not on this list.
     static let dangerousFunctions = WordList([
@@ -65,16 +65,22 @@ struct SQLTokenizer {
         self.openQuote = openQuote
     }
 
-    func tokenize() -> [SQLToken] {
-        var tokens: [SQLToken] = []
+    /// The tokens into `tokens` (emptied first, its storage reused), comments left out: they only
+    /// mark the token before them, which is all the rules ask of a comment.
+    func tokenize(into tokens: inout [SQLToken]) {
+        tokens.removeAll(keepingCapacity: true)
+        // Comments count towards `maxTokens` as they did when they were tokens.
+        var count = 0
+        var lastWasComment = false
         var index = 0
         if let quote = openQuote {
-            guard let close = closingQuote(quote, from: 0) else { return [] }
+            guard let close = closingQuote(quote, from: 0) else { return }
             tokens.append(SQLToken(kind: .string, range: 0..<close))
             tokens.append(SQLToken(kind: .breakout, range: close..<close + 1))
+            count = 2
             index = close + 1
         }
-        while index < bytes.count, tokens.count < Self.maxTokens {
+        while index < bytes.count, count < Self.maxTokens {
             let byte = bytes[index]
             let next: UInt8 = index + 1 < bytes.count ? bytes[index + 1] : 0
             if ByteScan.isSpace(byte) {
@@ -97,7 +103,7 @@ struct SQLTokenizer {
                     while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
                     continue
                 }
-                let end = ByteScan.find(Array("*/".utf8), in: bytes, from: index + 2).map { $0 + 2 } ?? bytes.count
+                let end = ByteScan.find(ByteScan.commentClose, in: bytes, from: index + 2).map { $0 + 2 } ?? bytes.count
                 token = SQLToken(kind: .comment, range: index..<end)
             case UInt8(ascii: "*") where next == UInt8(ascii: "/"):
                 index += 2
@@ -127,7 +133,7 @@ struct SQLTokenizer {
                 if byte == UInt8(ascii: "|") { token.kind = .logic }
             case _ where startsComparison:
                 var end = index + 1
-                while end < bytes.count, end < index + 3, [UInt8(ascii: "="), UInt8(ascii: "<"), UInt8(ascii: ">")].contains(bytes[end]) { end += 1 }
+                while end < bytes.count, end < index + 3, bytes[end] == UInt8(ascii: "=") || bytes[end] == UInt8(ascii: "<") || bytes[end] == UInt8(ascii: ">") { end += 1 }
                 token = SQLToken(kind: .compare, range: index..<end)
             case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "^"),
                  UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: "~"):
@@ -135,11 +141,17 @@ struct SQLTokenizer {
             default:
                 token = SQLToken(kind: .other, range: index..<index + 1)
             }
-            if token.kind == .comment, !tokens.isEmpty { tokens[tokens.count - 1].beforeComment = true }
-            tokens.append(token)
+            count += 1
             index = max(token.range.upperBound, index + 1)
+            if token.kind == .comment {
+                // A second comment in a row marked the first one, which is left out.
+                if !lastWasComment, !tokens.isEmpty { tokens[tokens.count - 1].beforeComment = true }
+                lastWasComment = true
+                continue
+            }
+            lastWasComment = false
+            tokens.append(token)
         }
-        return tokens
     }
 
     /// The closing quote, treating a doubled quote and a backslash as escapes (MySQL reads both).
@@ -171,7 +183,7 @@ struct SQLTokenizer {
             token.isDangerousFunction = Self.dangerousFunctions.contains(word)
             return token
         }
-        if let keyword = Self.keywords[Array(word)] {
+        if let keyword = Self.keywords.value(of: word) {
             return SQLToken(kind: keyword == .not ? .logic : .keyword, range: range, keyword: keyword)
         }
         return SQLToken(kind: .word, range: range)

@@ -5,9 +5,7 @@ import PalisadeJSON
 /// (decimal `2852039166`, hex `0xA9FEA9FE`, octal `0251.0376.0251.0376`, short `127.1`) and IPv6
 /// (`[::ffff:169.254.169.254]`, `[fd00:ec2::254]`). Cloud metadata, the Lambda Runtime API,
 /// loopback and private ranges, and schemes such as gopher or dict are what count.
-struct ServerSideRequestForgeryDetector: InputDetector {
-    let category = AttackCategory.ssrf
-
+struct ServerSideRequestForgeryDetector {
     static let gate = ByteSet(":")
     static let riskySchemes: [[UInt8]] = ["gopher", "dict", "file", "ldap", "ldaps", "tftp", "netdoc", "jar", "sftp", "smb", "telnet"].map { Array($0.utf8) }
     static let webSchemes: [[UInt8]] = ["http", "https", "ftp", "ws", "wss"].map { Array($0.utf8) }
@@ -35,10 +33,14 @@ struct ServerSideRequestForgeryDetector: InputDetector {
         }
     }
 
+    static let schemeSeparator = Array("://".utf8)
+    /// Metadata addresses as they are written without a scheme.
+    static let metadataLiterals = [Array("169.254.169.254".utf8), Array("169.254.170.2".utf8), Array("fd00:ec2::254".utf8)]
+
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        for offset in ByteScan.all(Array("://".utf8), in: text) {
+        for offset in ByteScan.all(Self.schemeSeparator, in: text) {
             var schemeStart = offset
             while schemeStart > 0, ByteScan.isIdentifier(text[schemeStart - 1]) || text[schemeStart - 1] == UInt8(ascii: "+") || text[schemeStart - 1] == UInt8(ascii: "-") { schemeStart -= 1 }
             let scheme = Array(text[schemeStart..<offset])
@@ -60,7 +62,7 @@ struct ServerSideRequestForgeryDetector: InputDetector {
             }
         }
         // The metadata address without a scheme, e.g. a host field or `169.254.169.254/latest/meta-data`.
-        for literal in [Array("169.254.169.254".utf8), Array("169.254.170.2".utf8), Array("fd00:ec2::254".utf8)] {
+        for literal in Self.metadataLiterals {
             if let offset = ByteScan.find(literal, in: text), offset == 0 || !ByteScan.isIdentifier(text[offset - 1]) && text[offset - 1] != UInt8(ascii: ".") {
                 matches.append(Match(category: .ssrf, rule: HostClass.metadata.rule, message: HostClass.metadata.message, evidence: offset..<min(text.count, offset + 60)))
                 return

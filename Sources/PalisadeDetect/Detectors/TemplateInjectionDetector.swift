@@ -2,9 +2,7 @@
 /// Velocity, ERB, Spring/Thymeleaf `${ }` `*{ }` `#{ }`) whose body is an expression, not a name:
 /// arithmetic (`{{7*7}}`), Python object walking (`__class__`), or reaching the runtime.
 /// `{{name}}` in a greeting is not an attack.
-struct TemplateInjectionDetector: InputDetector {
-    let category = AttackCategory.ssti
-
+struct TemplateInjectionDetector {
     static let gate = ByteSet("{<#$[")
     static let dangerousNames: [[UInt8]] = [
         "__class__", "__mro__", "__subclasses__", "__globals__", "__builtins__", "__init__", "__import__", "config.", "config}", "self.",
@@ -16,12 +14,12 @@ struct TemplateInjectionDetector: InputDetector {
     static let delimiters: [(open: [UInt8], close: [UInt8])] = [
         ("{{", "}}"), ("{%", "%}"), ("${", "}"), ("#{", "}"), ("*{", "}"), ("<%=", "%>"), ("<%", "%>"), ("@{", "}"),
     ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
-    static let needles = NeedleSet((directives + delimiters.map(\.open)).map { String(decoding: $0, as: UTF8.self) })
+    static let needles = (directives + delimiters.map(\.open)).map { String(decoding: $0, as: UTF8.self) }
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = Self.needles.scan(input)
+        let hits = scratch.needles(of: .ssti, in: input)
         guard !hits.isEmpty else { return }
         for index in Self.directives.indices {
             if let offset = hits.start(of: index) {

@@ -195,12 +195,17 @@ struct InputWalker {
         }
     }
 
+    static let cookieHeader = Array("cookie".utf8)
+
     mutating func readHeaders(_ headers: JSONValue, named name: String) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
                 let values = value.kind == .array ? Array(value.elements) : [value]
-                if key.stringBytes.lowercasedASCII() == Array("cookie".utf8) {
+                // The name decoded and lowercased once per header rather than at each use.
+                let name = key.stringBytes
+                let lowered = name.lowercasedASCII()
+                if lowered == Self.cookieHeader {
                     walker.within(.name("cookie")) { walker in
                         for item in values {
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
@@ -210,8 +215,8 @@ struct InputWalker {
                     }
                     continue
                 }
-                walker.context = .header(key.stringBytes.lowercasedASCII())
-                walker.send(key.stringBytes, isKey: true)
+                walker.context = .header(lowered)
+                walker.send(name, isKey: true)
                 walker.within(.key(key)) { walker in
                     for item in values where item.kind == .string { walker.send(item.stringBytes) }
                 }
