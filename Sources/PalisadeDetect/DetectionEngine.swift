@@ -32,9 +32,7 @@ struct DetectionEngine: Sendable {
         var matches: [Match] = []
         var detectorScratch = DetectorScratch()
         // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
-        var verdicts: [ShortInputKey: [Match]] = [:]
-        // Sized for a typical event up front rather than grown through a series of copies.
-        verdicts.reserveCapacity(64)
+        var verdicts = ShortInputCache()
         var regexLimitHit = false
         func record(_ found: [Match], in input: ScanInput, at view: InputView) {
             let location = view.location
@@ -48,7 +46,7 @@ struct DetectionEngine: Sendable {
         let limits = reader.forEachInput { view in
             guard findings.count < Self.maxFindings else { return }
             let key = ShortInputKey(view)
-            if let key, let known = verdicts[key] {
+            if let key, let known = verdicts.verdict(for: key) {
                 // Only a cached verdict with matches needs the input decoded again, for its evidence.
                 if !known.isEmpty { record(known, in: ScanInput(view), at: view) }
                 return
@@ -57,7 +55,7 @@ struct DetectionEngine: Sendable {
             matches.removeAll(keepingCapacity: true)
             if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
             // An empty array rather than a copy of `matches`, whose storage the next input reuses.
-            if let key { verdicts[key] = matches.isEmpty ? [] : matches }
+            if let key { verdicts.insert(matches.isEmpty ? [] : matches, for: key) }
             if !matches.isEmpty { record(matches, in: input, at: view) }
         }
         return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
@@ -70,41 +68,6 @@ struct DetectionEngine: Sendable {
         guard let crs, let crsSelection else { return true }
         if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }
         return crs.scan(input, selection: crsSelection, into: &matches)
-    }
-}
-
-/// Identity of a short input for the per-event cache: same bytes in the same kind of place give the
-/// same matches (keys named `prototype` depend on their parent, so they are never cached).
-struct ShortInputKey: Hashable {
-    static let maxBytes = 64
-
-    let value: [UInt8]
-    let isKey: Bool
-    let source: InputSource
-    /// FNV-1a of the value and a header's name, worked out once: the dictionary hashes a key twice
-    /// (lookup, then insert), and SipHash over the bytes each time cost more than the lookups.
-    let digest: UInt64
-
-    init?(_ view: InputView) {
-        guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
-        value = view.value
-        isKey = view.isKey
-        source = view.source
-        var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
-        if case .header(let name) = source { digest = Self.fold(digest ^ 0xFF, name) }
-        self.digest = digest
-    }
-
-    private static func fold(_ start: UInt64, _ bytes: [UInt8]) -> UInt64 {
-        var digest = start
-        for byte in bytes { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
-        return digest
-    }
-
-    /// Sources other than headers and the `isKey` flag are left to `==`: they rarely tell apart two
-    /// inputs with the same bytes.
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(digest)
     }
 }
 

@@ -1,0 +1,83 @@
+/// Identity of a short input for the per-event cache: same bytes in the same kind of place give the
+/// same matches (keys named `prototype` depend on their parent, so they are never cached).
+struct ShortInputKey: Equatable {
+    static let maxBytes = 64
+
+    let value: [UInt8]
+    let isKey: Bool
+    let source: InputSource
+    /// FNV-1a of the value and a header's name, worked out once; the cache finds a key by it.
+    let digest: UInt64
+
+    init?(_ view: InputView) {
+        guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
+        value = view.value
+        isKey = view.isKey
+        source = view.source
+        var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
+        if case .header(let name) = source { digest = Self.fold(digest ^ 0xFF, name) }
+        self.digest = digest
+    }
+
+    private static func fold(_ start: UInt64, _ bytes: [UInt8]) -> UInt64 {
+        var digest = start
+        for byte in bytes { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
+        return digest
+    }
+}
+
+/// The matches of each distinct short input of one event (arrays of records repeat their keys and
+/// many short values). An open-addressing table on the key's digest rather than a `Dictionary`,
+/// which runs SipHash over the digest again at every lookup and insert.
+struct ShortInputCache {
+    /// Per slot, 1 + the index of its entry, or 0 when empty; always at most half full.
+    private var slots: [Int32]
+    private var keys: [ShortInputKey] = []
+    private var verdicts: [[Match]] = []
+    private var shift: UInt64
+
+    /// Sized for a typical event up front (64 entries) rather than grown through a series of copies.
+    init() {
+        slots = Array(repeating: 0, count: 128)
+        shift = 64 - 7
+        keys.reserveCapacity(64)
+        verdicts.reserveCapacity(64)
+    }
+
+    /// Fibonacci hashing: the digest's high bits after one multiply pick the first slot.
+    private func firstSlot(_ digest: UInt64) -> Int {
+        Int(truncatingIfNeeded: (digest &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    func verdict(for key: ShortInputKey) -> [Match]? {
+        let mask = slots.count - 1
+        var slot = firstSlot(key.digest)
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            if keys[entry - 1].digest == key.digest, keys[entry - 1] == key { return verdicts[entry - 1] }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Records the matches of a key that `verdict(for:)` did not find.
+    mutating func insert(_ matches: [Match], for key: ShortInputKey) {
+        if (keys.count + 1) * 2 > slots.count { grow() }
+        keys.append(key)
+        verdicts.append(matches)
+        place(entry: keys.count, digest: key.digest)
+    }
+
+    private mutating func place(entry: Int, digest: UInt64) {
+        let mask = slots.count - 1
+        var slot = firstSlot(digest)
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(entry)
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        shift -= 1
+        for (index, key) in keys.enumerated() { place(entry: index + 1, digest: key.digest) }
+    }
+}
