@@ -64,12 +64,28 @@ public struct JSONValue: Sendable {
     /// The members of an object (empty for other kinds).
     public var members: JSONMembers { JSONMembers(document: document, first: index + 1, count: kind == .object ? count : 0) }
 
-    /// The value of the first member named `key`.
+    /// The value of the first member named `key`. Walks the tape in place rather than through
+    /// `members`, whose every step makes two views holding the document (the reader asks ~20 a event).
     public subscript(key: StaticString) -> JSONValue? {
-        for (name, value) in members where name.stringEquals(key) {
-            return value
+        let object = node
+        guard object.kind == .object else { return nil }
+        let found: Int? = document.nodes.withUnsafeBufferPointer { nodes in
+            document.bytes.withUnsafeBufferPointer { bytes in
+                key.withUTF8Buffer { expected in
+                    var cursor = index + 1
+                    for _ in 0..<Int(object.count) {
+                        let name = nodes[cursor]
+                        let matches = name.hasEscapes
+                            ? JSONValue(document: document, index: cursor).stringEquals(key)
+                            : expected.elementsEqual(UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
+                        if matches { return cursor + 1 }
+                        cursor = Int(nodes[cursor + 1].next)
+                    }
+                    return nil
+                }
+            }
         }
-        return nil
+        return found.map { JSONValue(document: document, index: $0) }
     }
 
     /// Follows a chain of object keys.

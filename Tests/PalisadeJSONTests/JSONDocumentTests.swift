@@ -25,6 +25,18 @@ import Testing
         #expect(root.elements.first { _ in true }?.stringEquals("' OR 1=1\n") == true)
     }
 
+    /// A member is found by its decoded name, the first of duplicates wins, and only objects have members.
+    @Test func findsMembersByDecodedName() throws {
+        let root = try JSONDocument(#"{"list": [{"x": 1}], "b\u006fdy": "escaped", "body": "plain", "dup": 1, "dup": 2, "deep": {"x": {"y": "z"}}}"#).root
+        #expect(root["body"]?.string == "escaped")
+        #expect(root["dup"].map { String(decoding: $0.stringBytes, as: UTF8.self) } == "1")
+        #expect(root["x"] == nil)
+        #expect(root["list"]?["x"] == nil)
+        #expect(root.value(at: "deep", "x", "y")?.string == "z")
+        #expect(root["list"].map { Array($0.elements)[0]["x"]?.kind } == .number)
+        #expect(try JSONDocument(#""body""#).root["body"] == nil)
+    }
+
     /// Unescaping writes into a buffer of the input's length: every escape must decode to no more bytes than it takes.
     @Test func unescapeIsLenientAndNeverLonger() {
         func unescape(_ text: String) -> String {
