@@ -47,10 +47,10 @@ import Testing
         }
         for value in values + Self.adversarial {
             let scan = ScanInput(Array(value.utf8))
-            var variants = TransformCache(input: scan)
+            var variants = TransformCache()
             for rule in pack.rules {
                 let effective = rule.transforms.effective(for: scan)
-                let subject = variants.value(for: effective)
+                let subject = variants.value(for: effective, of: scan)
                 let bytes = ByteSet(subject)
                 #expect(bytes.isSubset(of: effective.presentBytes(of: scan)), "crs.\(rule.id): estimated bytes miss some of \(value)")
                 guard case .regex = rule.condition.matcher, rule.condition.match(subject, scratch: scratch) != nil else { continue }

@@ -40,7 +40,7 @@ import Testing
 
     /// The reference: every active rule whose targets cover the input, in transformation set order, run whole.
     static func ungated(_ pack: CRSRulePack, _ selection: CRSRulePack.Selection, _ input: ScanInput, _ scratch: MatchScratch) -> [String] {
-        var variants = TransformCache(input: input)
+        var variants = TransformCache()
         var found: [String] = []
         var order: [Int] = []
         selection.active.forEach { order.append($0) }
@@ -50,7 +50,7 @@ import Testing
             guard rule.targets.covers(input) else { continue }
             if rule.category == .cmdi, CRSExclusions.isPlainWebURL(input) { continue }
             if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
-            let subject = variants.value(for: rule.transforms.effective(for: input))
+            let subject = variants.value(for: rule.transforms.effective(for: input), of: input)
             let matched: Bool
             switch rule.condition.matcher {
             case .phrases(let phrases): matched = phrases.firstMatch(in: subject) != nil
@@ -58,7 +58,7 @@ import Testing
             }
             guard matched else { continue }
             let passes = rule.chain.allSatisfy { link in
-                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
+                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
                 return (link.match(linked, scratch: scratch) != nil) != link.negated
             }
             if passes { found.append("crs.\(rule.id)") }

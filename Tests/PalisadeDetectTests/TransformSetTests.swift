@@ -87,9 +87,9 @@ import Testing
         for value in values {
             let input = ScanInput(value)
             for set in sets {
-                var variants = TransformCache(input: input)
+                var variants = TransformCache()
                 let effective = set.effective(for: input)
-                #expect(variants.value(for: effective) == set.apply(to: input.bytes), "\(set.bits) on \(String(decoding: value, as: UTF8.self))")
+                #expect(variants.value(for: effective, of: input) == set.apply(to: input.bytes), "\(set.bits) on \(String(decoding: value, as: UTF8.self))")
                 if effective.automatonText.bits == 0, set.bits & ~TransformSet.lowercase != 0 { shared += 1 }
             }
         }

@@ -127,7 +127,7 @@ final class CRSRulePack: Sendable {
         // Nearly every honest input ends here: no rule's cheap conditions hold.
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
-        var variants = TransformCache(input: input)
+        var variants = TransformCache()
         scratch.prepare(setCount: selection.transformSets.count)
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
@@ -156,7 +156,7 @@ final class CRSRulePack: Sendable {
                 if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
                     automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
                 } else {
-                    automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text), into: &scratch.hits)
+                    automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
                 }
                 for (position, id) in scratch.hits.ids.enumerated() {
                     for slot in Int(selectedStart[Int(id)])..<Int(selectedStart[Int(id) + 1]) {
@@ -193,7 +193,7 @@ final class CRSRulePack: Sendable {
                 if isURL { continue }
             }
             if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
-            let subject = variants.value(for: rule.transforms.effective(for: input))
+            let subject = variants.value(for: rule.transforms.effective(for: input), of: input)
             let range: Range<Int>
             if let phraseStart, case .phrases = rule.condition.matcher {
                 range = phraseStart..<phraseStart
@@ -204,7 +204,7 @@ final class CRSRulePack: Sendable {
             }
             var passes = true
             for link in rule.chain {
-                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input))
+                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
                 if (link.match(linked, scratch: scratch.match) != nil) == link.negated {
                     passes = false
                     break

@@ -357,16 +357,13 @@ struct TransformSet: Sendable, Hashable {
     }
 }
 
-/// Transformed variants of one input, computed once per distinct transformation set.
+/// Transformed variants of one input, computed once per distinct transformation set. The input is
+/// passed to each call rather than kept: a stored copy cost each scanned input a round of reference
+/// counting on its arrays.
 struct TransformCache {
-    let input: ScanInput
     var variants: [(TransformSet, [UInt8])] = []
 
-    init(input: ScanInput) {
-        self.input = input
-    }
-
-    mutating func value(for transforms: TransformSet) -> [UInt8] {
+    mutating func value(for transforms: TransformSet, of input: ScanInput) -> [UInt8] {
         if transforms.bits == 0 { return input.bytes }
         if transforms.bits == TransformSet.lowercase { return input.lower }
         if let cached = variants.first(where: { $0.0 == transforms }) { return cached.1 }
