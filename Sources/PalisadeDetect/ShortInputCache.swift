@@ -11,11 +11,15 @@ struct ShortInputKey: Equatable {
 
     init?(_ view: InputView) {
         guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
-        value = view.value
-        isKey = view.isKey
-        source = view.source
         var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
-        if case .header(let name) = source { digest = Self.fold(digest ^ 0xFF, name) }
+        if case .header(let name) = view.source { digest = Self.fold(digest ^ 0xFF, name) }
+        self.init(value: view.value, isKey: view.isKey, source: view.source, digest: digest)
+    }
+
+    init(value: [UInt8], isKey: Bool, source: InputSource, digest: UInt64) {
+        self.value = value
+        self.isKey = isKey
+        self.source = source
         self.digest = digest
     }
 
@@ -49,35 +53,47 @@ struct ShortInputCache {
         Int(truncatingIfNeeded: (digest &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
+    /// Slots looked at per lookup or insert. The digest has no secret seed, so an event can be made
+    /// of inputs that all land in one run of slots; past this many a key is simply not cached, and an
+    /// input costs at most this many probes instead of one per input already held.
+    static let maxProbes = 16
+
     func verdict(for key: ShortInputKey) -> [Match]? {
         let mask = slots.count - 1
         var slot = firstSlot(key.digest)
-        while true {
+        for _ in 0..<Self.maxProbes {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
             if keys[entry - 1].digest == key.digest, keys[entry - 1] == key { return verdicts[entry - 1] }
             slot = (slot + 1) & mask
         }
+        return nil
     }
 
     /// Records the matches of a key that `verdict(for:)` did not find.
     mutating func insert(_ matches: [Match], for key: ShortInputKey) {
         if (keys.count + 1) * 2 > slots.count { grow() }
+        guard let slot = freeSlot(for: key.digest) else { return }
         keys.append(key)
         verdicts.append(matches)
-        place(entry: keys.count, digest: key.digest)
+        slots[slot] = Int32(keys.count)
     }
 
-    private mutating func place(entry: Int, digest: UInt64) {
+    private func freeSlot(for digest: UInt64) -> Int? {
         let mask = slots.count - 1
         var slot = firstSlot(digest)
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(entry)
+        for _ in 0..<Self.maxProbes {
+            if slots[slot] == 0 { return slot }
+            slot = (slot + 1) & mask
+        }
+        return nil
     }
 
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
         shift -= 1
-        for (index, key) in keys.enumerated() { place(entry: index + 1, digest: key.digest) }
+        for (index, key) in keys.enumerated() {
+            if let slot = freeSlot(for: key.digest) { slots[slot] = Int32(index + 1) }
+        }
     }
 }

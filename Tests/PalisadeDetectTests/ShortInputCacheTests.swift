@@ -35,4 +35,18 @@ import Testing
         #expect(cache.verdict(for: Self.key("admin"))?.map(\.rule) == ["value"])
         #expect(cache.verdict(for: Self.key("admin", source: .header(Array("x-user".utf8))))?.map(\.rule) == ["header"])
     }
+
+    /// Inputs crafted to share one digest cost a bounded number of probes each: past the first
+    /// `maxProbes` they are not cached, and those that are still come back right.
+    @Test func collidingDigestsStayBounded() {
+        var cache = ShortInputCache()
+        let keys = (0..<5000).map { ShortInputKey(value: Array("v\($0)".utf8), isKey: false, source: .argument, digest: 42) }
+        for (index, key) in keys.enumerated() {
+            #expect(cache.verdict(for: key) == nil)
+            cache.insert([Self.match("rule-\(index)")], for: key)
+        }
+        for (index, key) in keys.enumerated() {
+            #expect(cache.verdict(for: key)?.map(\.rule) == (index < ShortInputCache.maxProbes ? ["rule-\(index)"] : nil))
+        }
+    }
 }
