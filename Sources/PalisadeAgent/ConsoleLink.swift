@@ -8,8 +8,10 @@ import Synchronization
 /// for the console. A console that is down costs no events: they stay queued (spilling to /tmp) and
 /// go with a later invocation or at SHUTDOWN.
 final class ConsoleLink: Sendable {
-    /// The first policy must arrive while the runtime starts; past this the embedded one applies.
+    /// The first policy must arrive while the runtime starts; past this the embedded one applies
+    /// (`PALISADE_CONSOLE_WAIT_MS` sets another wait, up to `maxColdStartWait`).
     static let coldStartTimeout = Duration.milliseconds(1500)
+    static let maxColdStartWait = 30_000
     /// Per request after cold start: a slow console must not hold the next invocation for long.
     static let requestTimeout = Duration.seconds(2)
     /// After failed deliveries, post-invoke phases skip the console for 1 s, then 2 s, 4 s… up to
@@ -37,6 +39,7 @@ final class ConsoleLink: Sendable {
     let policies: PolicyFetcher
     let function: String
     let refreshInterval: Duration
+    let coldStartWait: Duration
     let state = Mutex(State())
 
     init(credentials: ConsoleCredentials, configuration: AgentConfiguration) {
@@ -52,12 +55,14 @@ final class ConsoleLink: Sendable {
         policies = PolicyFetcher(client: client, function: configuration.functionName, embedded: environment["PALISADE_POLICY"])
         function = configuration.functionName
         refreshInterval = .seconds(environment["PALISADE_POLICY_REFRESH_SECONDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 60)
+        coldStartWait = environment["PALISADE_CONSOLE_WAIT_MS"].flatMap { Int($0) }
+            .map { .milliseconds(min(max(0, $0), Self.maxColdStartWait)) } ?? Self.coldStartTimeout
     }
 
     /// The console's policy for this function, or `nil` when the embedded one stays (with the reason logged).
     func coldStartPolicy(loader: PolicyLoader, reporter: Reporter) async -> EffectivePolicy? {
         state.withLock { $0.lastPolicyFetch = .now }
-        return apply(await policies.fetch(timeout: Self.coldStartTimeout), loader: loader, reporter: reporter)
+        return apply(await policies.fetch(timeout: coldStartWait), loader: loader, reporter: reporter)
     }
 
     /// A changed policy when the refresh interval has passed and the console has one; else `nil`.

@@ -39,8 +39,11 @@ import Testing
             #expect(reply.status == 200)
         }
 
-        func agentEnvironment(_ url: String) -> [String: String] {
-            ["PALISADE_CONSOLE_URL": url, "PALISADE_KEY": key, "PALISADE_SECRET": secret]
+        /// With `waitForPolicy`, the cold start waits for the console's policy as long as a busy test
+        /// machine may need: the default 1.5 s let the embedded policy apply when every suite ran at once.
+        func agentEnvironment(_ url: String, waitForPolicy: Bool = true) -> [String: String] {
+            let base = ["PALISADE_CONSOLE_URL": url, "PALISADE_KEY": key, "PALISADE_SECRET": secret]
+            return waitForPolicy ? base.merging(["PALISADE_CONSOLE_WAIT_MS": "20000"]) { $1 } : base
         }
     }
 
@@ -120,7 +123,7 @@ import Testing
         let url = "http://127.0.0.1:\(port)"
         let directory = try Self.function()
         let goFile = directory + "/go"
-        let environment = console.agentEnvironment(url).merging(["PALISADE_MODE": "mitigate", "PALISADE_TEST_GO_FILE": goFile]) { $1 }
+        let environment = console.agentEnvironment(url, waitForPolicy: false).merging(["PALISADE_MODE": "mitigate", "PALISADE_TEST_GO_FILE": goFile]) { $1 }
 
         // The console comes up only while the function is busy with its third invocation, which
         // waits for it: however slow the machine, the agent meets a console that was down, then up.
