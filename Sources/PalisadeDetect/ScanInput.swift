@@ -47,7 +47,9 @@ struct ScanInput {
 enum Canonicalizer {
     /// Bytes that start something a decoder changes; an input without them is already canonical.
     static let decodable = ByteSet("%&\\").adding(0).union(overlongLeads)
-    static let overlongLeads = ByteSet(Array(0xC0...0xEF))
+    /// Leads of the over-long (`C0`, `C1`, `E0`) and full-width (`EF`) forms `normalizeBytes` folds;
+    /// other UTF-8 passes through it unchanged (`CRSRuleSelectionTests` checks both claims).
+    static let overlongLeads = ByteSet([0xC0, 0xC1, 0xE0, 0xEF])
 
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
         canonicalWithByteSet(raw).value

@@ -205,11 +205,6 @@ struct TransformSet: Sendable, Hashable {
         return present
     }
 
-    /// Bytes without which `Canonicalizer` leaves a text as it is: `%`, `&` and `\\` start what it
-    /// decodes, it drops null bytes, and it folds over-long and full-width forms, which begin with
-    /// `C0`, `C1`, `E0` or `EF`. `CRSRuleSelectionTests` checks the claim against `Canonicalizer`.
-    static let canonicalChangers = ByteSet("%&\\").adding(0).adding(0xC0).adding(0xC1).adding(0xE0).adding(0xEF)
-
     /// What the gate knows of the bytes `apply` gets from `base64Decode` (before the transformations after it).
     enum DecodedBytes {
         /// `input` is not base64: the variant starts from the input itself.
@@ -225,7 +220,7 @@ struct TransformSet: Sendable, Hashable {
     static func base64DecodedBytes(of input: ScanInput) -> DecodedBytes {
         var bytes = ByteSet()
         guard Base64.forEachDecodedByte(of: input.bytes, { bytes = bytes.adding($0) }) else { return .notBase64 }
-        return bytes.intersects(canonicalChangers) ? .any : .exactly(bytes)
+        return bytes.intersects(Canonicalizer.decodable) ? .any : .exactly(bytes)
     }
 
     /// The automaton's text for this base64 set (`automatonText`), written into `buffer` without
@@ -235,7 +230,7 @@ struct TransformSet: Sendable, Hashable {
         buffer.removeAll(keepingCapacity: true)
         guard Base64.forEachDecodedByte(of: input.bytes, { buffer.append($0) }) else { return false }
         let present = ByteSet(buffer)
-        guard !present.intersects(Self.canonicalChangers) else { return false }
+        guard !present.intersects(Canonicalizer.decodable) else { return false }
         let rest = bits & ~(Self.lowercase | Self.base64Decode)
         guard rest & ~InputTraits(buffer, present: present).unchanging == 0 else { return false }
         for index in buffer.indices where buffer[index] &- UInt8(ascii: "A") < 26 { buffer[index] |= 0x20 }
