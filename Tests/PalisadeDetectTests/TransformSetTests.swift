@@ -72,16 +72,7 @@ import Testing
     /// applying every one, on every corpus input and on crafted ones, for each set of the pack
     /// (base64 sets aside: the traits describe the input, not what it decodes to).
     @Test func effectiveTransformsGiveTheSameVariant() throws {
-        var values: [[UInt8]] = [
-            "Ring twice; if nobody answers", "Please deliver after 5pm.", "a  b", "a /b", "a (b", "A B", "web; Safari 18.1 / macOS 14.6",
-            "Gift for Mum - please don't", "x\ty", "a\u{0B}b", "voil\u{E0} tout", "Voil\u{E0}", "SELECT * FROM t", "a\tb", " lead", "trail ",
-        ].map { Array($0.utf8) }
-        for line in try Fixture.bytes("crs/crs-regression.jsonl").split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
-            }
-        }
+        let values = try Self.sampleValues()
         let sets = Set(CRSRulePack.shared.rules.map(\.transforms)).filter { $0.bits & TransformSet.base64Decode == 0 }
         var shared = 0
         for value in values {
@@ -94,5 +85,44 @@ import Testing
             }
         }
         #expect(shared > 10000)
+    }
+
+    /// A set of only `lowercaseOnly` transformations reads the input's lowercase copy (the scan then
+    /// runs the automaton once over `lower` for every waiting rule), base64 sets included.
+    @Test func lowercaseOnlyTransformsGiveTheLowercaseCopy() throws {
+        let values = try Self.sampleValues() + ["currency", "Saint-\u{C9}tienne", "d2hpbGUodHJ1ZSl7fQ==", "PHNjcmlwdD4=", "a/./b", "A/B"].map { Array($0.utf8) }
+        let sets = Set(CRSRulePack.shared.rules.map(\.transforms))
+        var plain = 0, changing = 0
+        for value in values {
+            let input = ScanInput(value)
+            for set in sets {
+                guard set.bits & ~input.transformTraits.lowercaseOnly == 0 else {
+                    changing += 1
+                    continue
+                }
+                plain += 1
+                #expect(set.effective(for: input).automatonText.bits == 0, "\(set.bits) on \(String(decoding: value, as: UTF8.self))")
+                // The scan reads base64 as unchanging below 8 bytes (`InputTraits`), so `apply` is checked without it.
+                let applied = TransformSet(bits: set.bits & ~TransformSet.base64Decode).apply(to: input.bytes)
+                #expect(applied.lowercasedASCII() == input.lower, "\(set.bits) on \(String(decoding: value, as: UTF8.self))")
+            }
+        }
+        #expect(plain > 10000)
+        #expect(changing > 1000)
+    }
+
+    /// Crafted inputs and every input value of the CRS corpus.
+    static func sampleValues() throws -> [[UInt8]] {
+        var values: [[UInt8]] = [
+            "Ring twice; if nobody answers", "Please deliver after 5pm.", "a  b", "a /b", "a (b", "A B", "web; Safari 18.1 / macOS 14.6",
+            "Gift for Mum - please don't", "x\ty", "a\u{0B}b", "voil\u{E0} tout", "Voil\u{E0}", "SELECT * FROM t", "a\tb", " lead", "trail ",
+        ].map { Array($0.utf8) }
+        for line in try Fixture.bytes("crs/crs-regression.jsonl").split(separator: 0x0A) {
+            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
+            }
+        }
+        return values
     }
 }

@@ -12,8 +12,12 @@ extension CRSRulePack {
         /// For each rule, its entry in `transformSets` (-1 when inactive).
         let transformIndex: [Int]
         /// Rows of rule sets by byte: for each byte, its row of each `Table` one after the other, so
-        /// the gate reads a byte's rows from one stretch of memory (four cache lines).
-        let tables: [RuleBits]
+        /// the gate reads a byte's rows from one stretch of memory; the rows of rules 0..<128 in
+        /// `lowTables` (two cache lines a byte), of the others in `highTables`.
+        let lowTables: [RuleBits.Half]
+        let highTables: [RuleBits.Half]
+        /// No active rule has an index from 128 on (paranoia level 1 has fewer rules): the gate reads `lowTables` alone.
+        let isNarrow: Bool
         /// For each required byte set slot, the rules with fewer sets than that (the slot always holds for them).
         let unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)
         /// For each `CRSTargets.bit(for:)` bit position, the rules whose targets cover that source.
@@ -22,6 +26,8 @@ extension CRSRulePack {
         let headerRules: [Int]
         /// For each `TransformSet` bit position, the active rules whose transformations have it.
         let withTransform: [RuleBits]
+        /// The transformations of the active rules, together.
+        let transformBits: UInt16
         let unfiltered: RuleBits
         let withAtomBytes: RuleBits
         let withPlainAtoms: RuleBits
@@ -42,14 +48,14 @@ extension CRSRulePack {
             var rulesOfSet: [RuleBits] = []
             var transformIndex = [Int](repeating: -1, count: rules.count)
             var tables = [RuleBits](repeating: .empty, count: Table.allCases.count * 256)
-            precondition(Table.allCases.count == Rows.tableCount, "the gate reads \(Rows.tableCount) rows per byte")
+            precondition(Table.allCases.count == HalfRows.tableCount, "the gate reads \(HalfRows.tableCount) rows per byte")
             var unconstrained = [RuleBits](repeating: .empty, count: Self.maxRequired)
             var bySource = [RuleBits](repeating: .empty, count: 16)
             var headerRules: [Int] = []
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
-                bytes.forEachByte { tables[Int($0) * Rows.tableCount + table.rawValue].insert(index) }
+                bytes.forEachByte { tables[Int($0) * HalfRows.tableCount + table.rawValue].insert(index) }
             }
             for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) {
                 precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
@@ -86,11 +92,14 @@ extension CRSRulePack {
             self.transformSets = transformSets
             self.rulesOfSet = rulesOfSet
             self.transformIndex = transformIndex
-            self.tables = tables
+            self.lowTables = tables.map(\.low)
+            self.highTables = tables.map(\.high)
+            self.isNarrow = active.high == RuleBits.Half()
             self.unconstrained = (unconstrained[0], unconstrained[1], unconstrained[2], unconstrained[3])
             self.bySource = bySource
             self.headerRules = headerRules
             self.withTransform = withTransform
+            self.transformBits = transformSets.reduce(0) { $0 | $1.bits }
             self.unfiltered = unfiltered
             self.withAtomBytes = withAtomBytes
             self.withPlainAtoms = withPlainAtoms
@@ -103,20 +112,27 @@ extension CRSRulePack {
             input.transformTraits.unchanging & bit == 0 ? withTransform[bit.trailingZeroBitCount] : .empty
         }
 
-        /// The OR of the `tables` rows of an input's bytes, one per table (a struct, so the gate's
-        /// closures update it in place without boxed captures).
-        struct Rows {
-            var required0, required1, required2, required3: RuleBits
-            var atoms = RuleBits.empty, plainAtoms = RuleBits.empty, longAtoms = RuleBits.empty, plainLongAtoms = RuleBits.empty
-
-            init(_ unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)) {
-                (required0, required1, required2, required3) = unconstrained
+        /// The active rules whose variant of `input` may differ from its lowercase copy (`InputTraits.lowercaseOnly`).
+        func changingLowercase(_ input: ScanInput) -> RuleBits {
+            var rest = transformBits & ~input.transformTraits.lowercaseOnly
+            var rules = RuleBits.empty
+            while rest != 0 {
+                rules |= withTransform[rest.trailingZeroBitCount]
+                rest &= rest &- 1
             }
+            return rules
+        }
+
+        /// The OR of the rows of an input's bytes, one per `Table`, for half of the rules (eight
+        /// vector registers: a byte costs eight loads, eight ANDs and eight ORs).
+        struct HalfRows {
+            var required0 = RuleBits.Half(), required1 = RuleBits.Half(), required2 = RuleBits.Half(), required3 = RuleBits.Half()
+            var atoms = RuleBits.Half(), plainAtoms = RuleBits.Half(), longAtoms = RuleBits.Half(), plainLongAtoms = RuleBits.Half()
 
             static let tableCount = 8
 
             @inline(__always)
-            mutating func add(_ table: UnsafeBufferPointer<RuleBits>, _ byte: Int, _ mask: RuleBits) {
+            mutating func add(_ table: UnsafeBufferPointer<RuleBits.Half>, _ byte: Int, _ mask: RuleBits.Half) {
                 let row = byte &* Self.tableCount
                 required0 |= table[row] & mask
                 required1 |= table[row &+ 1] & mask
@@ -126,6 +142,31 @@ extension CRSRulePack {
                 plainAtoms |= table[row &+ 5] & mask
                 longAtoms |= table[row &+ 6] & mask
                 plainLongAtoms |= table[row &+ 7] & mask
+            }
+        }
+
+        /// Which rules the bytes of an input's variants add rows for (`gate`).
+        struct RowMasks {
+            var fromInput, addsLowercase, addsSpace, addsSlash, decodedRules: RuleBits
+            var decodedBytes: ByteSet
+
+            @inline(__always)
+            func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool) -> HalfRows {
+                @inline(__always) func part(_ bits: RuleBits) -> RuleBits.Half { high ? bits.high : bits.low }
+                var rows = HalfRows()
+                let fromInput = part(self.fromInput), addsLowercase = part(self.addsLowercase)
+                present.forEachByte { rows.add(table, Int($0), fromInput) }
+                if present.hasUppercase, addsLowercase != RuleBits.Half() {
+                    present.forEachByte { byte in
+                        guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
+                        rows.add(table, Int(byte | 0x20), addsLowercase)
+                    }
+                }
+                let addsSpace = part(self.addsSpace), addsSlash = part(self.addsSlash), decodedRules = part(self.decodedRules)
+                if addsSpace != RuleBits.Half(), !present.contains(0x20) { rows.add(table, 0x20, addsSpace) }
+                if addsSlash != RuleBits.Half(), !present.contains(UInt8(ascii: "/")) { rows.add(table, Int(UInt8(ascii: "/")), addsSlash) }
+                if decodedRules != RuleBits.Half() { decodedBytes.forEachByte { rows.add(table, Int($0), decodedRules) } }
+                return rows
             }
         }
 
@@ -170,26 +211,20 @@ extension CRSRulePack {
                     break
                 }
             }
-            var rows = Rows(unconstrained)
-            tables.withUnsafeBufferPointer { table in
-                // A decoded base64 variant holds none of the input's own bytes but those it decodes to.
-                let fromInput = ~decodedRules
-                present.forEachByte { rows.add(table, Int($0), fromInput) }
-                if present.hasUppercase, !addsLowercase.isEmpty {
-                    present.forEachByte { byte in
-                        guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
-                        rows.add(table, Int(byte | 0x20), addsLowercase)
-                    }
-                }
-                if !addsSpace.isEmpty, !present.contains(0x20) { rows.add(table, 0x20, addsSpace) }
-                if !addsSlash.isEmpty, !present.contains(UInt8(ascii: "/")) { rows.add(table, Int(UInt8(ascii: "/")), addsSlash) }
-                if !decodedRules.isEmpty { decodedBytes.forEachByte { rows.add(table, Int($0), decodedRules) } }
-            }
-            let required0 = rows.required0 | decoded, required1 = rows.required1 | decoded
-            let required2 = rows.required2 | decoded, required3 = rows.required3 | decoded
-            let atoms = rows.atoms | decoded & withAtomBytes, plainAtoms = rows.plainAtoms
+            // A decoded base64 variant holds none of the input's own bytes but those it decodes to.
+            let masks = RowMasks(fromInput: ~decodedRules, addsLowercase: addsLowercase, addsSpace: addsSpace, addsSlash: addsSlash,
+                                 decodedRules: decodedRules, decodedBytes: decodedBytes)
+            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false) }
+            let high = isNarrow ? HalfRows() : highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true) }
+            let required0 = RuleBits(low: low.required0, high: high.required0) | unconstrained.0 | decoded
+            let required1 = RuleBits(low: low.required1, high: high.required1) | unconstrained.1 | decoded
+            let required2 = RuleBits(low: low.required2, high: high.required2) | unconstrained.2 | decoded
+            let required3 = RuleBits(low: low.required3, high: high.required3) | unconstrained.3 | decoded
+            let atoms = RuleBits(low: low.atoms, high: high.atoms) | decoded & withAtomBytes
+            let plainAtoms = RuleBits(low: low.plainAtoms, high: high.plainAtoms)
             // A longer atom (or phrase) can occur only in a variant holding its rarest byte.
-            let longAtoms = rows.longAtoms | decoded, plainLongAtoms = rows.plainLongAtoms
+            let longAtoms = RuleBits(low: low.longAtoms, high: high.longAtoms) | decoded
+            let plainLongAtoms = RuleBits(low: low.plainLongAtoms, high: high.plainLongAtoms)
             let admitted = active & sources & required0 & required1 & required2 & required3
             // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
             let notPlain = present.intersects(shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules

@@ -76,6 +76,10 @@ final class CRSRulePack: Sendable {
 
     static let shellBytes = ByteSet(words: CRSRuleDefinition.shellBytes)
 
+    /// A rule to run on an input, with its transformation set, its rank within the set, and where
+    /// the automaton found its phrase (`@pm` rules).
+    typealias Candidate = (rule: Int, set: Int, order: Int, phraseStart: Int?)
+
     init(definitions: [CRSRuleDefinition]) {
         let rules = definitions.compactMap(CRSRule.init)
         var patterns: [[UInt8]: Int] = [:]
@@ -128,47 +132,23 @@ final class CRSRulePack: Sendable {
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache()
-        scratch.prepare(setCount: selection.transformSets.count)
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
         var candidates = scratch.candidates
         scratch.candidates = []
-        let transformIndex = selection.transformIndex
+        if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
         // Rules run in the order of their transformation sets, as if each set were scanned in turn:
         // within a set, those the bytes select in rule order, then those the automaton selects.
-        gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
+        selection.transformIndex.withUnsafeBufferPointer { transformIndex in
+            gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
+        }
         if !waiting.isEmpty {
-            // Whether the input decodes as base64, found out for the first set that asks.
-            var decodes: Bool?
-            for (setIndex, rules) in selection.rulesOfSet.enumerated() where !(rules & waiting).isEmpty {
-                // Sets whose variants of this input are the same text share one automaton pass.
-                var text = selection.transformSets[setIndex].effective(for: input).automatonText
-                // Base64 that does not decode leaves the input as it is (`TransformSet.apply`).
-                if text.bits & TransformSet.base64Decode != 0 {
-                    let known = decodes ?? Base64.forEachDecodedByte(of: input.bytes) { _ in }
-                    decodes = known
-                    if !known { text = TransformSet(bits: text.bits & ~TransformSet.base64Decode).automatonText }
-                }
-                scratch.textOfSet[setIndex] = text
-                if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
-            }
-            for text in scratch.pendingTexts {
-                if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
-                    automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
-                } else {
-                    automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
-                }
-                for (position, id) in scratch.hits.ids.enumerated() {
-                    for slot in Int(selectedStart[Int(id)])..<Int(selectedStart[Int(id) + 1]) {
-                        let selected = self.selected[slot]
-                        let index = Int(selected.rule)
-                        let setIndex = transformIndex[index]
-                        guard (selected.isPlain ? gate.waitingPlain : gate.waiting).contains(index), scratch.textOfSet[setIndex] == text else { continue }
-                        gate.waiting.remove(index)
-                        gate.waitingPlain.remove(index)
-                        candidates.append((index, setIndex, RuleBits.capacity + candidates.count, selected.isMatch ? Int(scratch.hits.starts[position]) : nil))
-                    }
-                }
+            if (waiting & selection.changingLowercase(input)).isEmpty {
+                // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
+                automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
+                select(scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
+            } else {
+                waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
             }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
@@ -216,6 +196,60 @@ final class CRSRulePack: Sendable {
         }
         return scratch.match.limitsHit == limitsBefore
     }
+
+    /// Runs the automaton over each distinct variant that sets with waiting rules read, and makes
+    /// candidates of the waiting rules it selects.
+    private func waitingOfSets(_ input: ScanInput, gate: inout Selection.Gate, waiting: RuleBits, selection: Selection, variants: inout TransformCache,
+                               scratch: CRSScratch, into candidates: inout [Candidate]) {
+        scratch.prepare(setCount: selection.transformSets.count)
+        // Whether the input decodes as base64, found out for the first set that asks.
+        var decodes: Bool?
+        for (setIndex, rules) in selection.rulesOfSet.enumerated() where !(rules & waiting).isEmpty {
+            // Sets whose variants of this input are the same text share one automaton pass.
+            var text = selection.transformSets[setIndex].effective(for: input).automatonText
+            // Base64 that does not decode leaves the input as it is (`TransformSet.apply`).
+            if text.bits & TransformSet.base64Decode != 0 {
+                let known = decodes ?? Base64.forEachDecodedByte(of: input.bytes) { _ in }
+                decodes = known
+                if !known { text = TransformSet(bits: text.bits & ~TransformSet.base64Decode).automatonText }
+            }
+            scratch.textOfSet[setIndex] = text
+            if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
+        }
+        for text in scratch.pendingTexts {
+            if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
+                automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
+            } else {
+                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
+            }
+            select(scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
+        }
+    }
+
+    /// Makes candidates of the waiting rules whose automaton patterns are among `hits`, found in
+    /// `text` (nil: the text every waiting rule reads).
+    @inline(__always)
+    private func select(_ hits: NeedleHits, gate: inout Selection.Gate, selection: Selection, text: TransformSet?, scratch: CRSScratch, into candidates: inout [Candidate]) {
+        guard !hits.isEmpty else { return }
+        selectedStart.withUnsafeBufferPointer { selectedStart in
+            self.selected.withUnsafeBufferPointer { selected in
+                selection.transformIndex.withUnsafeBufferPointer { transformIndex in
+                    for (position, id) in hits.ids.enumerated() {
+                        for slot in Int(selectedStart[Int(id)])..<Int(selectedStart[Int(id) + 1]) {
+                            let selected = selected[slot]
+                            let index = Int(selected.rule)
+                            let setIndex = transformIndex[index]
+                            guard (selected.isPlain ? gate.waitingPlain : gate.waiting).contains(index) else { continue }
+                            if let text, scratch.textOfSet[setIndex] != text { continue }
+                            gate.waiting.remove(index)
+                            gate.waitingPlain.remove(index)
+                            candidates.append((index, setIndex, RuleBits.capacity + candidates.count, selected.isMatch ? Int(hits.starts[position]) : nil))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Working memory of one scanning thread, reused from input to input.
@@ -224,7 +258,7 @@ final class CRSScratch {
     let match = MatchScratch()
     @exclusivity(unchecked) var hits: NeedleHits
     /// Rules to run on this input, with their transformation set and their rank within it.
-    @exclusivity(unchecked) var candidates: [(rule: Int, set: Int, order: Int, phraseStart: Int?)] = []
+    @exclusivity(unchecked) var candidates: [CRSRulePack.Candidate] = []
     /// For each transformation set with rules waiting on this input, the variant the automaton reads.
     @exclusivity(unchecked) var textOfSet: [TransformSet] = []
     /// The distinct variants the automaton reads for this input.
@@ -238,10 +272,9 @@ final class CRSScratch {
         hits = NeedleHits(patternCount: patternCount)
     }
 
-    /// Starts a new input.
+    /// Starts the automaton passes of an input's transformation sets.
     func prepare(setCount: Int) {
-        candidates.removeAll(keepingCapacity: true)
-        pendingTexts.removeAll(keepingCapacity: true)
+        if !pendingTexts.isEmpty { pendingTexts.removeAll(keepingCapacity: true) }
         if textOfSet.count != setCount { textOfSet = [TransformSet](repeating: TransformSet(bits: 0), count: setCount) }
     }
 }

@@ -148,6 +148,9 @@ struct TransformSet: Sendable, Hashable {
         /// `cmdLine` would only lowercase the input: none of the bytes it drops or turns into a space,
         /// and spaces only one at a time and not before `/` or `(`.
         let commandLineOnlyLowercases: Bool
+        /// Transformations that leave the input's lowercase copy as it is: a set of only these has
+        /// the plain automaton text (`effective(for:)` then drops all but `lowercase`).
+        let lowercaseOnly: UInt16
 
         init(_ bytes: [UInt8], present: ByteSet) {
             var bits: UInt16 = 0
@@ -177,6 +180,8 @@ struct TransformSet: Sendable, Hashable {
             if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes) { bits |= TransformSet.base64Decode }
             unchanging = bits
             pathIsNormal = bits & TransformSet.normalizePath != 0 || !TransformSet.normalizePathChanges(bytes)
+            lowercaseOnly = bits | TransformSet.lowercase | (commandLineOnlyLowercases ? TransformSet.commandLine : 0)
+                | (pathIsNormal ? TransformSet.normalizePath : 0)
         }
     }
 

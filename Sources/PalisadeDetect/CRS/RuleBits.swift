@@ -18,6 +18,23 @@ struct RuleBits: Sendable {
         for index in indices { insert(index) }
     }
 
+    /// The rules with indices below 128 (`low`) or from 128 on (`high`), in one vector register each:
+    /// the gate's tables hold rows this way (`CRSRulePack.Selection.HalfRows`).
+    typealias Half = SIMD2<UInt64>
+
+    @inline(__always)
+    init(low: Half, high: Half) {
+        words = (low[0], low[1], high[0], high[1])
+    }
+
+    var low: Half {
+        @inline(__always) get { Half(words.0, words.1) }
+    }
+
+    var high: Half {
+        @inline(__always) get { Half(words.2, words.3) }
+    }
+
     var isEmpty: Bool { words.0 | words.1 | words.2 | words.3 == 0 }
 
     mutating func insert(_ index: Int) {
