@@ -32,9 +32,26 @@ import Testing
         var patterns: [[UInt8]] = (0..<400).map { _ in (0..<(1 + random.next(7))).map { _ in alphabet[random.next(alphabet.count)] } }
         patterns.append([])
         let automaton = AhoCorasick(patterns, denseEntries: denseEntries)
+        #expect(automaton.marksOutputs)
         for _ in 0..<200 {
             // Bytes of no pattern (`x`, `Z`) send the automaton back to the root.
             let text = (0..<random.next(60)).map { _ in (alphabet + Array("xZ".utf8))[random.next(alphabet.count + 2)] }
+            let hits = automaton.firstOccurrences(in: text)
+            let expected = Self.naiveFirstStarts(patterns, in: text)
+            #expect(Set(hits.ids.map(Int.init)) == Set(expected.keys), "\(String(decoding: text, as: UTF8.self))")
+            for (id, start) in expected { #expect(hits.start(of: id) == start) }
+        }
+    }
+
+    /// A dictionary with more states than the output mark leaves room for looks every state's outputs up instead.
+    @Test func dictionaryTooLargeForMarksStillFindsEverything() {
+        var random = Generator(state: 7)
+        let alphabet = Array("abcdefghijklmnop".utf8)
+        let patterns: [[UInt8]] = (0..<9000).map { _ in (0..<(6 + random.next(5))).map { _ in alphabet[random.next(alphabet.count)] } }
+        let automaton = AhoCorasick(patterns)
+        #expect(!automaton.marksOutputs)
+        for _ in 0..<20 {
+            let text = (0..<random.next(80)).map { _ in alphabet[random.next(alphabet.count)] }
             let hits = automaton.firstOccurrences(in: text)
             let expected = Self.naiveFirstStarts(patterns, in: text)
             #expect(Set(hits.ids.map(Int.init)) == Set(expected.keys), "\(String(decoding: text, as: UTF8.self))")
@@ -49,5 +66,6 @@ import Testing
         let hits = pack.automaton.firstOccurrences(in: phrase)
         #expect(!hits.isEmpty)
         #expect(pack.automaton.tableBytes < 1 << 20, "\(pack.automaton.tableBytes) bytes")
+        #expect(CRSRulePack.shared.automaton.marksOutputs)
     }
 }

@@ -146,7 +146,7 @@ final class CRSRulePack: Sendable {
             if (waiting & selection.changingLowercase(input)).isEmpty {
                 // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
                 automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
-                select(scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
+                select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
             } else {
                 waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
             }
@@ -222,14 +222,15 @@ final class CRSRulePack: Sendable {
             } else {
                 automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
             }
-            select(scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
+            select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
         }
     }
 
     /// Makes candidates of the waiting rules whose automaton patterns are among `hits`, found in
-    /// `text` (nil: the text every waiting rule reads).
+    /// `text` (nil: the text every waiting rule reads). `hits` is only read; in-out, it is not
+    /// copied out of the scratch (a copy retains its arrays).
     @inline(__always)
-    private func select(_ hits: NeedleHits, gate: inout Selection.Gate, selection: Selection, text: TransformSet?, scratch: CRSScratch, into candidates: inout [Candidate]) {
+    private func select(_ hits: inout NeedleHits, gate: inout Selection.Gate, selection: Selection, text: TransformSet?, scratch: CRSScratch, into candidates: inout [Candidate]) {
         guard !hits.isEmpty else { return }
         selectedStart.withUnsafeBufferPointer { selectedStart in
             self.selected.withUnsafeBufferPointer { selected in

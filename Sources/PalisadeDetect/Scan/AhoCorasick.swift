@@ -30,12 +30,17 @@ struct AhoCorasick: Sendable {
         let outputStart: UnsafeMutableBufferPointer<Int32>
         let outputs: UnsafeMutableBufferPointer<Int32>
         let lengths: UnsafeMutableBufferPointer<Int32>
+        /// Steps (`dense`, `childState`) give a state with outputs as its number plus `outputMark`
+        /// when every state number fits below it, so the scan reads `outputStart` only on a hit;
+        /// otherwise `outputMark` is 0 and every state is looked up.
+        let outputMark: Int
 
         init(byteClass: [UInt16], classCount: Int, denseCount: Int, dense: [UInt16], fail: [UInt16], childStart: [Int32],
-             childClass: [UInt16], childState: [UInt16], outputStart: [Int32], outputs: [Int32], lengths: [Int32]) {
+             childClass: [UInt16], childState: [UInt16], outputStart: [Int32], outputs: [Int32], lengths: [Int32], outputMark: Int) {
             self.byteClass = Self.copy(byteClass)
             self.classCount = classCount
             self.denseCount = denseCount
+            self.outputMark = outputMark
             self.dense = Self.copy(dense)
             self.fail = Self.copy(fail)
             self.childStart = Self.copy(childStart)
@@ -62,8 +67,9 @@ struct AhoCorasick: Sendable {
                 + (childStart.count + outputStart.count + outputs.count + lengths.count) * 4
         }
 
-        /// The state after `symbol` in `state`: a row lookup for shallow states; for deep ones their
-        /// children, else the same question to the failure state (always shallower).
+        /// The state after `symbol` in `state` (plus `outputMark` when it has outputs): a row lookup
+        /// for shallow states; for deep ones their children, else the same question to the failure
+        /// state (always shallower).
         @inline(__always)
         func step(_ state: Int, _ symbol: Int) -> Int {
             var state = state
@@ -81,6 +87,12 @@ struct AhoCorasick: Sendable {
     }
 
     var patternCount: Int { patternLengths.count }
+
+    /// Whether steps mark states with outputs (`Tables.outputMark`): the dictionary has fewer states than the mark.
+    var marksOutputs: Bool { tables.outputMark != 0 }
+
+    /// The mark, a bit above every state number of a dictionary that leaves it free.
+    static let outputMark = 1 << 15
 
     /// Memory the tables take (the CRS pack's automaton is the largest structure of the agent).
     var tableBytes: Int { tables.byteCount }
@@ -158,6 +170,11 @@ struct AhoCorasick: Sendable {
             }
         }
 
+        // Mark the targets of steps that have outputs (`fail` keeps plain numbers: it is only followed).
+        let outputMark = stateCount <= Self.outputMark ? Self.outputMark : 0
+        if outputMark != 0 {
+            for index in dense.indices where !outputsOf[Int(dense[index])].isEmpty { dense[index] |= UInt16(outputMark) }
+        }
         var childStart = [Int32](repeating: 0, count: stateCount + 1)
         var childClass: [UInt16] = []
         var childState: [UInt16] = []
@@ -166,7 +183,7 @@ struct AhoCorasick: Sendable {
             guard state >= denseCount else { continue }
             for child in trie[state] {
                 childClass.append(child.symbol)
-                childState.append(UInt16(child.state))
+                childState.append(UInt16(child.state | (outputsOf[child.state].isEmpty ? 0 : outputMark)))
             }
         }
         childStart[stateCount] = Int32(childClass.count)
@@ -180,7 +197,7 @@ struct AhoCorasick: Sendable {
         self.patternLengths = patterns.map { Int32($0.count) }
         self.tables = Tables(byteClass: byteClass, classCount: classCount, denseCount: denseCount, dense: dense, fail: fail,
                              childStart: childStart, childClass: childClass, childState: childState,
-                             outputStart: outputStart, outputs: outputs, lengths: patternLengths)
+                             outputStart: outputStart, outputs: outputs, lengths: patternLengths, outputMark: outputMark)
     }
 
     /// The first occurrence (start offset) of each pattern that occurs in `text`.
@@ -196,12 +213,16 @@ struct AhoCorasick: Sendable {
         let tables = self.tables
         guard !tables.outputs.isEmpty else { return }
         let byteClass = tables.byteClass, outputStart = tables.outputStart, outputs = tables.outputs
+        // With marks, a step below the mark has no outputs; without, every state is looked up.
+        let outputMark = tables.outputMark, stateMask = outputMark == 0 ? Int(UInt16.max) : outputMark &- 1
         text.withUnsafeBufferPointer { bytes in
             var state = 0
             for index in 0..<bytes.count {
                 // A byte of no pattern leads back to the root from anywhere.
                 let symbol = Int(byteClass[Int(bytes[index])])
-                state = symbol == 0 ? 0 : tables.step(state, symbol)
+                let marked = symbol == 0 ? 0 : tables.step(state, symbol)
+                state = marked & stateMask
+                guard marked >= outputMark else { continue }
                 let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
                 if first != last { hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths) }
             }
