@@ -47,13 +47,23 @@ import Testing
     @Test func dictionaryTooLargeForMarksStillFindsEverything() {
         var random = Generator(state: 7)
         let alphabet = Array("abcdefghijklmnop".utf8)
-        let patterns: [[UInt8]] = (0..<9000).map { _ in (0..<(6 + random.next(5))).map { _ in alphabet[random.next(alphabet.count)] } }
+        let patterns: [[UInt8]] = (0..<7000).map { _ in (0..<(7 + random.next(4))).map { _ in alphabet[random.next(alphabet.count)] } }
         let automaton = AhoCorasick(patterns)
         #expect(!automaton.marksOutputs)
+        // The naive search by lookup of each substring of a pattern's length (thousands of patterns).
+        let ids = Dictionary(grouping: patterns.indices, by: { patterns[$0] })
         for _ in 0..<20 {
-            let text = (0..<random.next(80)).map { _ in alphabet[random.next(alphabet.count)] }
+            // A few patterns among random letters, so there is something to find.
+            var text: [UInt8] = []
+            for _ in 0..<3 { text += (0..<random.next(6)).map { _ in alphabet[random.next(alphabet.count)] } + patterns[random.next(patterns.count)] }
             let hits = automaton.firstOccurrences(in: text)
-            let expected = Self.naiveFirstStarts(patterns, in: text)
+            var expected: [Int: Int] = [:]
+            for start in text.indices {
+                for length in 7...10 where start + length <= text.count {
+                    for id in ids[Array(text[start..<start + length])] ?? [] where expected[id] == nil { expected[id] = start }
+                }
+            }
+            #expect(expected.count >= 3)
             #expect(Set(hits.ids.map(Int.init)) == Set(expected.keys), "\(String(decoding: text, as: UTF8.self))")
             for (id, start) in expected { #expect(hits.start(of: id) == start) }
         }
