@@ -196,7 +196,8 @@ extension CRSRulePack {
             // A base64 variant holds the bytes the input decodes to (with a space, `/` and lowercase
             // letters that later transformations may add), or any byte when canonical decoding could
             // change those; the input itself when it does not decode.
-            var decoded = changing(TransformSet.base64Decode, input)
+            // Only the rules the input's sources admit count, so most sources skip the decoding.
+            var decoded = changing(TransformSet.base64Decode, input) & sources
             var decodedRules = RuleBits.empty
             var decodedBytes = ByteSet()
             if !decoded.isEmpty {
@@ -214,27 +215,44 @@ extension CRSRulePack {
             // A decoded base64 variant holds none of the input's own bytes but those it decodes to.
             let masks = RowMasks(fromInput: ~decodedRules, addsLowercase: addsLowercase, addsSpace: addsSpace, addsSlash: addsSlash,
                                  decodedRules: decodedRules, decodedBytes: decodedBytes)
-            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false) }
-            let high = isNarrow ? HalfRows() : highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true) }
-            let required0 = RuleBits(low: low.required0, high: high.required0) | unconstrained.0 | decoded
-            let required1 = RuleBits(low: low.required1, high: high.required1) | unconstrained.1 | decoded
-            let required2 = RuleBits(low: low.required2, high: high.required2) | unconstrained.2 | decoded
-            let required3 = RuleBits(low: low.required3, high: high.required3) | unconstrained.3 | decoded
-            let atoms = RuleBits(low: low.atoms, high: high.atoms) | decoded & withAtomBytes
-            let plainAtoms = RuleBits(low: low.plainAtoms, high: high.plainAtoms)
-            // A longer atom (or phrase) can occur only in a variant holding its rarest byte.
-            let longAtoms = RuleBits(low: low.longAtoms, high: high.longAtoms) | decoded
-            let plainLongAtoms = RuleBits(low: low.plainLongAtoms, high: high.plainLongAtoms)
-            let admitted = active & sources & required0 & required1 & required2 & required3
             // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
             let notPlain = present.intersects(shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
-            let plain = admitted & ~notPlain & withPlainAtoms
+            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false) }
+            let lowGate = combine(low, sources: sources, decoded: decoded, notPlain: notPlain, high: false)
+            // Every gate set is a subset of `active`: with no active rule from 128 on, the high half is empty.
+            guard !isNarrow else {
+                return Gate(candidates: RuleBits(low: lowGate.candidates, high: RuleBits.Half()),
+                            waiting: RuleBits(low: lowGate.waiting, high: RuleBits.Half()),
+                            waitingPlain: RuleBits(low: lowGate.waitingPlain, high: RuleBits.Half()))
+            }
+            let high = highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true) }
+            let highGate = combine(high, sources: sources, decoded: decoded, notPlain: notPlain, high: true)
+            return Gate(candidates: RuleBits(low: lowGate.candidates, high: highGate.candidates),
+                        waiting: RuleBits(low: lowGate.waiting, high: highGate.waiting),
+                        waitingPlain: RuleBits(low: lowGate.waitingPlain, high: highGate.waitingPlain))
+        }
+
+        /// `gate`'s final combination of the rows for one half of the rules (two words, not four).
+        @inline(__always)
+        private func combine(_ rows: HalfRows, sources: RuleBits, decoded: RuleBits, notPlain: RuleBits, high: Bool)
+            -> (candidates: RuleBits.Half, waiting: RuleBits.Half, waitingPlain: RuleBits.Half) {
+            @inline(__always) func part(_ bits: RuleBits) -> RuleBits.Half { high ? bits.high : bits.low }
+            let decoded = part(decoded)
+            let required0 = rows.required0 | part(unconstrained.0) | decoded
+            let required1 = rows.required1 | part(unconstrained.1) | decoded
+            let required2 = rows.required2 | part(unconstrained.2) | decoded
+            let required3 = rows.required3 | part(unconstrained.3) | decoded
+            let atoms = rows.atoms | decoded & part(withAtomBytes)
+            // A longer atom (or phrase) can occur only in a variant holding its rarest byte.
+            let longAtoms = rows.longAtoms | decoded
+            let admitted = part(active) & part(sources) & required0 & required1 & required2 & required3
+            let plain = admitted & ~part(notPlain) & part(withPlainAtoms)
             let general = admitted & ~plain
-            let direct = unfiltered | atoms
-            return Gate(
-                candidates: (plain & plainAtoms) | (general & direct),
+            let direct = part(unfiltered) | atoms
+            return (
+                candidates: (plain & rows.plainAtoms) | (general & direct),
                 waiting: general & ~direct & longAtoms,
-                waitingPlain: plain & ~plainAtoms & withPlainLongAtoms & plainLongAtoms
+                waitingPlain: plain & ~rows.plainAtoms & part(withPlainLongAtoms) & rows.plainLongAtoms
             )
         }
     }

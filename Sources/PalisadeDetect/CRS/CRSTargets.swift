@@ -223,8 +223,16 @@ struct TransformSet: Sendable, Hashable {
     /// Decodes without building the text (no allocation), so an input whose decoded bytes cannot
     /// meet a base64 rule's byte conditions costs no variant.
     static func base64DecodedBytes(of input: ScanInput) -> DecodedBytes {
-        var bytes = ByteSet()
-        guard Base64.forEachDecodedByte(of: input.bytes, { bytes = bytes.adding($0) }) else { return .notBase64 }
+        // The set's words stay in a vector register, each byte ORed into its word by a compare and a
+        // blend (`ByteSet.adding` per byte jumps through a table on the word, rarely predicted).
+        var words = SIMD4<UInt64>()
+        let positions = SIMD4<UInt64>(0, 1, 2, 3)
+        let decodes = Base64.forEachDecodedByte(of: input.bytes) { byte in
+            let bit = SIMD4(repeating: UInt64(1) << UInt64(byte & 63))
+            words.replace(with: words | bit, where: positions .== SIMD4(repeating: UInt64(byte >> 6)))
+        }
+        guard decodes else { return .notBase64 }
+        let bytes = ByteSet(words: [words[0], words[1], words[2], words[3]])
         return bytes.intersects(Canonicalizer.decodable) ? .any : .exactly(bytes)
     }
 
