@@ -13,27 +13,33 @@ struct ScanInput {
     let parentKey: [UInt8]?
 
     /// Written out rather than delegating to the initialiser below: a delegated value is built aside
-    /// and copied in, which costs every input a round of reference counting.
+    /// and copied in, which costs every input a round of reference counting. Every field is worked
+    /// out first and stored last, for the same reason.
     init(_ view: InputView) {
-        (bytes, present, lower, transformTraits) = Self.decode(view.value)
+        let (value, set) = Canonicalizer.canonicalWithByteSet(view.value)
+        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
+        let lowered = set.hasUppercase ? value.lowercasedASCII() : value
+        let traits = TransformSet.InputTraits(value, present: set)
+        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
+        let parent = view.isKey && value.count == PrototypePollutionDetector.prototypeLength ? view.parentKey : nil
+        bytes = value
+        present = set
+        lower = lowered
+        transformTraits = traits
         isKey = view.isKey
         source = view.source
-        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        parentKey = isKey && bytes.count == PrototypePollutionDetector.prototypeKey.count ? view.parentKey : nil
+        parentKey = parent
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
-        (bytes, present, lower, transformTraits) = Self.decode(raw)
+        let decoded = Canonicalizer.canonicalWithByteSet(raw)
+        bytes = decoded.value
+        present = decoded.present
+        lower = decoded.present.hasUppercase ? decoded.value.lowercasedASCII() : decoded.value
+        transformTraits = TransformSet.InputTraits(decoded.value, present: decoded.present)
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey
-    }
-
-    private static func decode(_ raw: [UInt8]) -> ([UInt8], ByteSet, [UInt8], TransformSet.InputTraits) {
-        let (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
-        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
-        let lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
-        return (bytes, present, lower, TransformSet.InputTraits(bytes, present: present))
     }
 
     func evidence(_ range: Range<Int>) -> String {

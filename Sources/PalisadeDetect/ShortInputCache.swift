@@ -48,6 +48,32 @@ struct ShortInputCache {
         verdicts.reserveCapacity(64)
     }
 
+    /// Table sizes kept when a scratch is reused; one grown by a huge event starts small again.
+    static let keptSlots = 1024
+
+    /// Forgets every entry, keeping the storage for the next event: only the slots in use are
+    /// cleared, so a reused table costs what its entries did.
+    mutating func removeAll() {
+        if slots.count > Self.keptSlots {
+            self = ShortInputCache()
+            return
+        }
+        let mask = slots.count - 1
+        for (index, key) in keys.enumerated() {
+            // Within `maxProbes` of its first slot, or nowhere (`grow` may have left it out).
+            var slot = firstSlot(key.digest)
+            for _ in 0..<Self.maxProbes {
+                if Int(slots[slot]) == index + 1 {
+                    slots[slot] = 0
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+        keys.removeAll(keepingCapacity: true)
+        verdicts.removeAll(keepingCapacity: true)
+    }
+
     /// Fibonacci hashing: the digest's high bits after one multiply pick the first slot.
     private func firstSlot(_ digest: UInt64) -> Int {
         Int(truncatingIfNeeded: (digest &* 0x9E37_79B9_7F4A_7C15) >> shift)
