@@ -102,21 +102,28 @@ struct ByteSet {
             return
         }
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
-        // Without branches: letters and punctuation alternate in text, which a switch mispredicts.
-        for byte in bytes {
-            let bit = UInt64(1) << UInt64(byte & 63)
-            let word = byte >> 6
-            w0 |= word == 0 ? bit : 0
-            w1 |= word == 1 ? bit : 0
-            w2 |= word == 2 ? bit : 0
-            w3 |= word == 3 ? bit : 0
+        // ASCII picks its word by a mask rather than a branch (letters and punctuation alternate in
+        // text, which a branch mispredicts); the rare bytes above it take a branch.
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                let bit = UInt64(1) << UInt64(byte & 63)
+                if byte < 0x80 {
+                    let upper = 0 &- UInt64(byte >> 6)
+                    w1 |= bit & upper
+                    w0 |= bit & ~upper
+                } else if byte < 0xC0 {
+                    w2 |= bit
+                } else {
+                    w3 |= bit
+                }
+            }
         }
         words = (w0, w1, w2, w3)
     }
 
     /// From this many bytes on, one store per byte into a table of 256 flags, folded into the words
-    /// once, beats picking a word per byte (several times faster on long inputs).
-    static let flagTableThreshold = 64
+    /// once, beats picking a word per byte (faster from about 100 bytes on).
+    static let flagTableThreshold = 96
 
     private static func flagged(_ bytes: [UInt8]) -> ByteSet {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { flags in

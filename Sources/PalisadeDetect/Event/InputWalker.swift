@@ -29,7 +29,8 @@ struct InputWalker {
         path.removeLast()
     }
 
-    mutating func send(_ value: [UInt8], isKey: Bool = false) {
+    /// Takes `value` over (most are decoded just for this call), so the view owns it without a copy.
+    mutating func send(_ value: consuming [UInt8], isKey: Bool = false) {
         guard !value.isEmpty else { return }
         guard emitted < options.maxInputs else {
             if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
