@@ -1,4 +1,5 @@
 import PalisadeJSON
+import Synchronization
 
 /// Runs every enabled detector over every input of an event and gathers the findings.
 struct DetectionEngine: Sendable {
@@ -7,6 +8,7 @@ struct DetectionEngine: Sendable {
     let crs: CRSRulePack?
     let crsSelection: CRSRulePack.Selection?
     let scratches: CRSScratchPool?
+    let eventScratches = EventScratchPool()
 
     /// Findings kept per event; past this an event is an attack many times over already.
     static let maxFindings = 64
@@ -25,49 +27,150 @@ struct DetectionEngine: Sendable {
         return scratches.withScratch { inspect(document, scratch: $0) }
     }
 
+    /// In phases rather than input by input: every input is decoded first, then the own detectors
+    /// run over all of them, then the CRS pack, so each keeps its tables (and PCRE2 its JIT code) in
+    /// cache for the whole event instead of evicting the other's at every input. The findings are
+    /// then recorded in the order, and with the limits, of an input-by-input scan.
     private func inspect(_ document: JSONDocument, scratch: CRSScratch?) -> Verdict {
         let reader = EventReader(document: document, options: options)
-        var findings: [Finding] = []
-        var seen = Set<String>()
-        var matches: [Match] = []
-        var detectorScratch = DetectorScratch()
-        // Arrays of records repeat their keys and many short values; each distinct one is scanned once.
-        var verdicts = ShortInputCache()
-        var regexLimitHit = false
-        func record(_ found: [Match], in input: ScanInput, at view: InputView) {
-            let location = view.location
-            for match in found where seen.insert(match.rule + "\u{0}" + location).inserted {
-                findings.append(Finding(
-                    category: match.category, rule: match.rule, message: match.message, location: location,
-                    evidence: input.evidence(match.evidence), record: view.record
-                ))
+        var state = eventScratches.take()
+        let limits = reader.forEachInput { decode($0, into: &state) }
+        for index in state.inputs.indices {
+            if state.inputs[index].source != .queryString { detectors.scan(state.inputs[index], scratch: &state.detectors, into: &state.ownMatches) }
+            state.ownEnds.append(state.ownMatches.count)
+        }
+        if let crs, let crsSelection {
+            for index in state.inputs.indices {
+                let complete = if let scratch {
+                    crs.scan(state.inputs[index], selection: crsSelection, scratch: scratch, into: &state.crsMatches)
+                } else {
+                    crs.scan(state.inputs[index], selection: crsSelection, into: &state.crsMatches)
+                }
+                if !complete { state.limitHit.insert(index) }
+                state.crsEnds.append(state.crsMatches.count)
             }
         }
-        let limits = reader.forEachInput { view in
-            guard findings.count < Self.maxFindings else { return }
-            let key = ShortInputKey(view)
-            if let key, let known = verdicts.verdict(for: key) {
-                // Only a cached verdict with matches needs the input decoded again, for its evidence.
-                if !known.isEmpty { record(known, in: ScanInput(view), at: view) }
-                return
+        var event = EventFindings()
+        if !state.ownMatches.isEmpty || !state.crsMatches.isEmpty || !state.limitHit.isEmpty {
+            var firstSeen = 0
+            for position in state.shared.indices {
+                guard event.findings.count < Self.maxFindings else { break }
+                let index = state.shared[position]
+                if index == firstSeen {
+                    firstSeen += 1
+                    if state.limitHit.contains(index) { event.regexLimitHit = true }
+                }
+                event.record(state, index, at: position)
             }
-            let input = ScanInput(view)
-            matches.removeAll(keepingCapacity: true)
-            if !scan(input, scratch: scratch, detectorScratch: &detectorScratch, into: &matches) { regexLimitHit = true }
-            // An empty array rather than a copy of `matches`, whose storage the next input reuses.
-            if let key { verdicts.insert(matches.isEmpty ? [] : matches, for: key) }
-            if !matches.isEmpty { record(matches, in: input, at: view) }
         }
-        return Verdict(trigger: reader.trigger, findings: findings, records: reader.records, truncated: limits + (regexLimitHit ? ["crs-match-limit"] : []))
+        state.clear()
+        eventScratches.give(back: state)
+        let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
+        return Verdict(trigger: reader.trigger, findings: event.findings, records: reader.records, truncated: truncated)
     }
 
-    /// All matches for one decoded input; returns false when a CRS pattern hit its backtracking limit.
-    @discardableResult
-    func scan(_ input: ScanInput, scratch: CRSScratch? = nil, detectorScratch: inout DetectorScratch, into matches: inout [Match]) -> Bool {
-        if input.source != .queryString { detectors.scan(input, scratch: &detectorScratch, into: &matches) }
-        guard let crs, let crsSelection else { return true }
-        if let scratch { return crs.scan(input, selection: crsSelection, scratch: scratch, into: &matches) }
-        return crs.scan(input, selection: crsSelection, into: &matches)
+    /// Decodes one input of an event, unless a short input of the same bytes and kind came before:
+    /// then it shares that one's verdict. A method of the engine, which it borrows, rather than a
+    /// closure's body, so that neither the engine nor the input is copied.
+    private func decode(_ view: InputView, into state: inout EventScratch) {
+        let key = ShortInputKey(view)
+        state.paths.append(contentsOf: view.path)
+        state.pathEnds.append(state.paths.count)
+        state.records.append(view.record)
+        if let key, let known = state.verdicts.verdict(for: key) {
+            state.shared.append(known)
+            return
+        }
+        let index = state.inputs.count
+        state.inputs.append(ScanInput(view))
+        state.shared.append(index)
+        if let key { state.verdicts.insert(index, for: key) }
+    }
+}
+
+/// The findings of one event so far.
+private struct EventFindings {
+    var findings: [Finding] = []
+    var seen = Set<String>()
+    var regexLimitHit = false
+
+    /// The matches of decoded input `index` (the own detectors' first, then the pack's) at the
+    /// place of walked input `position`.
+    mutating func record(_ state: EventScratch, _ index: Int, at position: Int) {
+        let own = (index == 0 ? 0 : state.ownEnds[index - 1])..<state.ownEnds[index]
+        let crs = state.crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : state.crsEnds[index - 1])..<state.crsEnds[index]
+        guard !own.isEmpty || !crs.isEmpty else { return }
+        let location = InputView.location(of: state.paths[(position == 0 ? 0 : state.pathEnds[position - 1])..<state.pathEnds[position]])
+        for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
+        for match in state.crsMatches[crs] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
+    }
+
+    private mutating func record(_ match: Match, in input: ScanInput, at location: String, record: Int?) {
+        guard seen.insert(match.rule + "\u{0}" + location).inserted else { return }
+        findings.append(Finding(
+            category: match.category, rule: match.rule, message: match.message, location: location,
+            evidence: input.evidence(match.evidence), record: record
+        ))
+    }
+}
+
+/// What an event's scan keeps warm for the next event: the detectors' buffers, the short-input
+/// cache's table and the per-input arrays of the phases, so a warm event allocates none of them again.
+struct EventScratch {
+    var detectors = DetectorScratch()
+    /// Index in `inputs` of each distinct short input decoded so far.
+    var verdicts = ShortInputCache<Int>()
+    /// The event's decoded inputs, each distinct short input once.
+    var inputs: [ScanInput] = []
+    /// For every input walked, in order, the index in `inputs` whose matches it has.
+    var shared: [Int] = []
+    /// Every walked input's path, one after another; `pathEnds[i]` ends that of input `i`.
+    var paths: [PathComponent] = []
+    var pathEnds: [Int] = []
+    /// Every walked input's record (batch events).
+    var records: [Int?] = []
+    /// The own detectors' matches of all inputs, in order; `ownEnds[i]` ends those of `inputs[i]`.
+    var ownMatches: [Match] = []
+    var ownEnds: [Int] = []
+    /// The same for the CRS pack (empty without it).
+    var crsMatches: [Match] = []
+    var crsEnds: [Int] = []
+    /// Inputs whose CRS scan hit a pattern's backtracking limit.
+    var limitHit = Set<Int>()
+
+    /// Empties every part for the next event, keeping the storage.
+    mutating func clear() {
+        verdicts.removeAll()
+        inputs.removeAll(keepingCapacity: true)
+        shared.removeAll(keepingCapacity: true)
+        paths.removeAll(keepingCapacity: true)
+        pathEnds.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        ownMatches.removeAll(keepingCapacity: true)
+        ownEnds.removeAll(keepingCapacity: true)
+        crsMatches.removeAll(keepingCapacity: true)
+        crsEnds.removeAll(keepingCapacity: true)
+        limitHit.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Event scratches kept across events; each event takes one and gives it back, so two threads never
+/// share one.
+final class EventScratchPool: Sendable {
+    /// Scratches kept beyond this are dropped: more threads than this rarely inspect at once.
+    static let maxIdle = 16
+
+    private let idle = Mutex<[EventScratch]>([])
+
+    func take() -> EventScratch {
+        idle.withLock { $0.popLast() } ?? EventScratch()
+    }
+
+    /// Takes back an emptied scratch.
+    func give(back scratch: EventScratch) {
+        idle.withLock { idle in
+            if idle.count < Self.maxIdle { idle.append(scratch) }
+        }
     }
 }
 

@@ -13,27 +13,33 @@ struct ScanInput {
     let parentKey: [UInt8]?
 
     /// Written out rather than delegating to the initialiser below: a delegated value is built aside
-    /// and copied in, which costs every input a round of reference counting.
+    /// and copied in, which costs every input a round of reference counting. Every field is worked
+    /// out first and stored last, for the same reason.
     init(_ view: InputView) {
-        (bytes, present, lower, transformTraits) = Self.decode(view.value)
+        let (value, set) = Canonicalizer.canonicalWithByteSet(view.value)
+        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
+        let lowered = set.hasUppercase ? value.lowercasedASCII() : value
+        let traits = TransformSet.InputTraits(value, present: set)
+        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
+        let parent = view.isKey && value.count == PrototypePollutionDetector.prototypeLength ? view.parentKey : nil
+        bytes = value
+        present = set
+        lower = lowered
+        transformTraits = traits
         isKey = view.isKey
         source = view.source
-        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        parentKey = isKey && bytes.count == PrototypePollutionDetector.prototypeKey.count ? view.parentKey : nil
+        parentKey = parent
     }
 
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
-        (bytes, present, lower, transformTraits) = Self.decode(raw)
+        let decoded = Canonicalizer.canonicalWithByteSet(raw)
+        bytes = decoded.value
+        present = decoded.present
+        lower = decoded.present.hasUppercase ? decoded.value.lowercasedASCII() : decoded.value
+        transformTraits = TransformSet.InputTraits(decoded.value, present: decoded.present)
         self.isKey = isKey
         self.source = source
         self.parentKey = parentKey
-    }
-
-    private static func decode(_ raw: [UInt8]) -> ([UInt8], ByteSet, [UInt8], TransformSet.InputTraits) {
-        let (bytes, present) = Canonicalizer.canonicalWithByteSet(raw)
-        // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
-        let lower = present.hasUppercase ? bytes.lowercasedASCII() : bytes
-        return (bytes, present, lower, TransformSet.InputTraits(bytes, present: present))
     }
 
     func evidence(_ range: Range<Int>) -> String {
@@ -96,21 +102,28 @@ struct ByteSet {
             return
         }
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
-        // Without branches: letters and punctuation alternate in text, which a switch mispredicts.
-        for byte in bytes {
-            let bit = UInt64(1) << UInt64(byte & 63)
-            let word = byte >> 6
-            w0 |= word == 0 ? bit : 0
-            w1 |= word == 1 ? bit : 0
-            w2 |= word == 2 ? bit : 0
-            w3 |= word == 3 ? bit : 0
+        // ASCII picks its word by a mask rather than a branch (letters and punctuation alternate in
+        // text, which a branch mispredicts); the rare bytes above it take a branch.
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                let bit = UInt64(1) << UInt64(byte & 63)
+                if byte < 0x80 {
+                    let upper = 0 &- UInt64(byte >> 6)
+                    w1 |= bit & upper
+                    w0 |= bit & ~upper
+                } else if byte < 0xC0 {
+                    w2 |= bit
+                } else {
+                    w3 |= bit
+                }
+            }
         }
         words = (w0, w1, w2, w3)
     }
 
     /// From this many bytes on, one store per byte into a table of 256 flags, folded into the words
-    /// once, beats picking a word per byte (several times faster on long inputs).
-    static let flagTableThreshold = 64
+    /// once, beats picking a word per byte (faster from about 100 bytes on).
+    static let flagTableThreshold = 96
 
     private static func flagged(_ bytes: [UInt8]) -> ByteSet {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { flags in
@@ -172,8 +185,10 @@ struct ByteSet {
 
     var isEmpty: Bool { words.0 | words.1 | words.2 | words.3 == 0 }
 
+    /// Without a branch per word (as are `intersects` and `isEmpty`): the detectors' and rules' gates
+    /// ask many of these per input, and a chain of `&&` mispredicts on them.
     func isSubset(of other: ByteSet) -> Bool {
-        words.0 & ~other.words.0 == 0 && words.1 & ~other.words.1 == 0 && words.2 & ~other.words.2 == 0 && words.3 & ~other.words.3 == 0
+        (words.0 & ~other.words.0) | (words.1 & ~other.words.1) | (words.2 & ~other.words.2) | (words.3 & ~other.words.3) == 0
     }
 
     func contains(_ byte: UInt8) -> Bool {
@@ -187,7 +202,7 @@ struct ByteSet {
     }
 
     func intersects(_ other: ByteSet) -> Bool {
-        words.0 & other.words.0 != 0 || words.1 & other.words.1 != 0 || words.2 & other.words.2 != 0 || words.3 & other.words.3 != 0
+        (words.0 & other.words.0) | (words.1 & other.words.1) | (words.2 & other.words.2) | (words.3 & other.words.3) != 0
     }
 }
 

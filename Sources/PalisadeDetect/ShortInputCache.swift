@@ -30,14 +30,15 @@ struct ShortInputKey: Equatable {
     }
 }
 
-/// The matches of each distinct short input of one event (arrays of records repeat their keys and
-/// many short values). An open-addressing table on the key's digest rather than a `Dictionary`,
-/// which runs SipHash over the digest again at every lookup and insert.
-struct ShortInputCache {
+/// What is known of each distinct short input of one event (arrays of records repeat their keys and
+/// many short values): the engine keeps the index of the input first scanned for it. An
+/// open-addressing table on the key's digest rather than a `Dictionary`, which runs SipHash over
+/// the digest again at every lookup and insert.
+struct ShortInputCache<Verdict: Sendable>: Sendable {
     /// Per slot, 1 + the index of its entry, or 0 when empty; always at most half full.
     private var slots: [Int32]
     private var keys: [ShortInputKey] = []
-    private var verdicts: [[Match]] = []
+    private var verdicts: [Verdict] = []
     private var shift: UInt64
 
     /// Sized for a typical event up front (64 entries) rather than grown through a series of copies.
@@ -48,6 +49,32 @@ struct ShortInputCache {
         verdicts.reserveCapacity(64)
     }
 
+    /// Table sizes kept when a scratch is reused; one grown by a huge event starts small again.
+    static var keptSlots: Int { 1024 }
+
+    /// Forgets every entry, keeping the storage for the next event: only the slots in use are
+    /// cleared, so a reused table costs what its entries did.
+    mutating func removeAll() {
+        if slots.count > Self.keptSlots {
+            self = ShortInputCache()
+            return
+        }
+        let mask = slots.count - 1
+        for (index, key) in keys.enumerated() {
+            // Within `maxProbes` of its first slot, or nowhere (`grow` may have left it out).
+            var slot = firstSlot(key.digest)
+            for _ in 0..<Self.maxProbes {
+                if Int(slots[slot]) == index + 1 {
+                    slots[slot] = 0
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+        keys.removeAll(keepingCapacity: true)
+        verdicts.removeAll(keepingCapacity: true)
+    }
+
     /// Fibonacci hashing: the digest's high bits after one multiply pick the first slot.
     private func firstSlot(_ digest: UInt64) -> Int {
         Int(truncatingIfNeeded: (digest &* 0x9E37_79B9_7F4A_7C15) >> shift)
@@ -56,9 +83,9 @@ struct ShortInputCache {
     /// Slots looked at per lookup or insert. The digest has no secret seed, so an event can be made
     /// of inputs that all land in one run of slots; past this many a key is simply not cached, and an
     /// input costs at most this many probes instead of one per input already held.
-    static let maxProbes = 16
+    static var maxProbes: Int { 16 }
 
-    func verdict(for key: ShortInputKey) -> [Match]? {
+    func verdict(for key: ShortInputKey) -> Verdict? {
         let mask = slots.count - 1
         var slot = firstSlot(key.digest)
         for _ in 0..<Self.maxProbes {
@@ -70,12 +97,12 @@ struct ShortInputCache {
         return nil
     }
 
-    /// Records the matches of a key that `verdict(for:)` did not find.
-    mutating func insert(_ matches: [Match], for key: ShortInputKey) {
+    /// Records the verdict of a key that `verdict(for:)` did not find.
+    mutating func insert(_ verdict: Verdict, for key: ShortInputKey) {
         if (keys.count + 1) * 2 > slots.count { grow() }
         guard let slot = freeSlot(for: key.digest) else { return }
         keys.append(key)
-        verdicts.append(matches)
+        verdicts.append(verdict)
         slots[slot] = Int32(keys.count)
     }
 

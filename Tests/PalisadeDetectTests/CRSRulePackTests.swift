@@ -83,11 +83,11 @@ import Testing
     }()
 }
 
-/// Long inputs build their byte set through a flag table: it must hold exactly the bytes a short input's per-byte path holds.
+/// Short inputs build their byte set byte by byte, long ones through a flag table: both must hold exactly the bytes added one at a time.
 @Suite struct ByteSetTests {
     @Test func flagTableAgreesWithThePerBytePath() {
         var generator = SystemRandomNumberGenerator()
-        for length in [ByteSet.flagTableThreshold, 100, 1000, 5000] {
+        for length in [1, 7, 40, ByteSet.flagTableThreshold - 1, ByteSet.flagTableThreshold, 100, 1000, 5000] {
             for _ in 0..<50 {
                 let alphabet = (0..<Int.random(in: 1...256, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }

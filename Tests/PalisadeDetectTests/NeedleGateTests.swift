@@ -42,4 +42,9 @@ import Testing
         PrototypePollutionDetector().scan(ScanInput(Array("__typename".utf8), isKey: true), into: &matches)
         #expect(matches.isEmpty)
     }
+
+    /// The input set-up reads the length of `prototype` as a constant; it must stay the key's length.
+    @Test func prototypeLengthIsTheKeys() {
+        #expect(PrototypePollutionDetector.prototypeLength == PrototypePollutionDetector.prototypeKey.count)
+    }
 }

@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func findsEveryEntryAcrossGrowth() {
-        var cache = ShortInputCache()
+        var cache = ShortInputCache<[Match]>()
         for index in 0..<1000 {
             let key = Self.key("value-\(index)")
             #expect(cache.verdict(for: key) == nil)
@@ -26,8 +26,34 @@ import Testing
         #expect(cache.verdict(for: Self.key("value-1000")) == nil)
     }
 
+    /// A cache emptied for the next event (kept warm in the engine's scratch) holds nothing, and takes
+    /// entries again as a new one would: both at its first size and past the size it keeps.
+    @Test func removeAllForgetsEveryEntry() {
+        for count in [100, 5000] {
+            var cache = ShortInputCache<[Match]>()
+            for index in 0..<count { cache.insert([Self.match("rule-\(index)")], for: Self.key("value-\(index)")) }
+            cache.removeAll()
+            for index in 0..<count { #expect(cache.verdict(for: Self.key("value-\(index)")) == nil) }
+            for index in 0..<count where index % 2 == 0 { cache.insert([Self.match("again-\(index)")], for: Self.key("value-\(index)")) }
+            for index in 0..<count {
+                #expect(cache.verdict(for: Self.key("value-\(index)"))?.map(\.rule) == (index % 2 == 0 ? ["again-\(index)"] : nil))
+            }
+        }
+    }
+
+    /// Emptying after colliding digests, some of which found no slot, leaves the table empty too.
+    @Test func removeAllAfterCollisions() {
+        var cache = ShortInputCache<[Match]>()
+        let keys = (0..<100).map { ShortInputKey(value: Array("v\($0)".utf8), isKey: false, source: .argument, digest: 7) }
+        for key in keys { cache.insert([Self.match("rule")], for: key) }
+        cache.removeAll()
+        for key in keys { #expect(cache.verdict(for: key) == nil) }
+        cache.insert([Self.match("fresh")], for: keys[99])
+        #expect(cache.verdict(for: keys[99])?.map(\.rule) == ["fresh"])
+    }
+
     @Test func keepsKindsAndHeadersApart() {
-        var cache = ShortInputCache()
+        var cache = ShortInputCache<[Match]>()
         cache.insert([Self.match("value")], for: Self.key("admin"))
         cache.insert([Self.match("header")], for: Self.key("admin", source: .header(Array("x-user".utf8))))
         #expect(cache.verdict(for: Self.key("admin", isKey: true)) == nil)
@@ -39,14 +65,14 @@ import Testing
     /// Inputs crafted to share one digest cost a bounded number of probes each: past the first
     /// `maxProbes` they are not cached, and those that are still come back right.
     @Test func collidingDigestsStayBounded() {
-        var cache = ShortInputCache()
+        var cache = ShortInputCache<[Match]>()
         let keys = (0..<5000).map { ShortInputKey(value: Array("v\($0)".utf8), isKey: false, source: .argument, digest: 42) }
         for (index, key) in keys.enumerated() {
             #expect(cache.verdict(for: key) == nil)
             cache.insert([Self.match("rule-\(index)")], for: key)
         }
         for (index, key) in keys.enumerated() {
-            #expect(cache.verdict(for: key)?.map(\.rule) == (index < ShortInputCache.maxProbes ? ["rule-\(index)"] : nil))
+            #expect(cache.verdict(for: key)?.map(\.rule) == (index < ShortInputCache<[Match]>.maxProbes ? ["rule-\(index)"] : nil))
         }
     }
 }

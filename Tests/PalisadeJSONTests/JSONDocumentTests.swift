@@ -25,6 +25,16 @@ import Testing
         #expect(root.elements.first { _ in true }?.stringEquals("' OR 1=1\n") == true)
     }
 
+    /// Header names are matched lowercased and decoded, in place or through their escapes; values
+    /// are appended as `stringBytes` reads them.
+    @Test func comparesLowercasedAndAppendsInPlace() throws {
+        let names = Array(try JSONDocument(#"["Content-Type", "content-TYPE", "Content-\u0054ype", "content-types", "content-typ", 7]"#).root.elements)
+        #expect(names.map { $0.stringEqualsLowercased("content-type") } == [true, true, true, false, false, false])
+        var output: [UInt8] = [0x3D]
+        for value in try JSONDocument(#"["a\u0062c", "de", 12]"#).root.elements { value.appendStringBytes(to: &output) }
+        #expect(output == Array("=abcde12".utf8))
+    }
+
     /// A member is found by its decoded name, the first of duplicates wins, and only objects have members.
     @Test func findsMembersByDecodedName() throws {
         let root = try JSONDocument(#"{"list": [{"x": 1}], "b\u006fdy": "escaped", "body": "plain", "dup": 1, "dup": 2, "deep": {"x": {"y": "z"}}}"#).root

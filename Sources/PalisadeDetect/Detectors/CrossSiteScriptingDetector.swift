@@ -22,7 +22,7 @@ struct CrossSiteScriptingDetector {
                 }
             }
         }
-        if input.present.contains(UInt8(ascii: ":")), !scratch.needles(of: .xssSchemes, in: input).isEmpty, let match = scriptURL(text) {
+        if input.present.contains(UInt8(ascii: ":")), scratch.hasNeedle(of: .xssSchemes, in: input), let match = scriptURL(text) {
             matches.append(match)
             return
         }

@@ -134,17 +134,28 @@ struct DetectorScratch {
     mutating func start() { scanned = false }
 
     mutating func needles(of list: DetectorNeedles.List, in input: ScanInput) -> NeedleMatches {
-        if !scanned {
-            scanned = true
-            let set = DetectorNeedles.set
-            // `lower` holds only bytes of `present` and the lowercase forms of its capitals.
-            if input.present.addingLowercase.intersects(set.gate) {
-                set.automaton.firstOccurrences(in: input.lower, into: &hits)
-            } else {
-                hits.clear()
-            }
-        }
+        scanNeedles(in: input)
         return NeedleMatches(hits: hits, range: DetectorNeedles.range(of: list))
+    }
+
+    /// Whether a needle of `list` occurs, read in place: the common question, answered without the
+    /// copy of the hits that `needles(of:in:)` hands out.
+    mutating func hasNeedle(of list: DetectorNeedles.List, in input: ScanInput) -> Bool {
+        scanNeedles(in: input)
+        let range = DetectorNeedles.range(of: list)
+        return hits.ids.contains { range.contains(Int($0)) }
+    }
+
+    private mutating func scanNeedles(in input: ScanInput) {
+        guard !scanned else { return }
+        scanned = true
+        let set = DetectorNeedles.set
+        // `lower` holds only bytes of `present` and the lowercase forms of its capitals.
+        if input.present.addingLowercase.intersects(set.gate) {
+            set.automaton.firstOccurrences(in: input.lower, into: &hits)
+        } else {
+            hits.clear()
+        }
     }
 }
 

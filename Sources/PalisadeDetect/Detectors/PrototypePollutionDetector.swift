@@ -5,6 +5,8 @@ struct PrototypePollutionDetector {
     static let needed = ByteSet("prot")
     static let protoKey = Array("__proto__".utf8)
     static let prototypeKey = Array("prototype".utf8)
+    /// `prototypeKey.count` as a constant, which every input's set-up reads without a lazy global.
+    static let prototypeLength = 9
     static let constructorKey = Array("constructor".utf8)
     static let constructorPaths = [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)]
 

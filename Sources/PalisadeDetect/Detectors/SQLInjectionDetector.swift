@@ -14,7 +14,7 @@ struct SQLInjectionDetector {
     static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
-        guard input.present.intersects(Self.quotes) || !scratch.needles(of: .sqli, in: input).isEmpty else { return }
+        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input) else { return }
         for context in Self.contexts where context.map(input.present.contains) ?? true {
             SQLTokenizer(input.lower, openQuote: context).tokenize(into: &scratch.tokens)
             if let match = Self.analyse(scratch.tokens, quoted: context != nil) {

@@ -25,7 +25,10 @@ struct InputView {
     var isKey: Bool
     var source: InputSource
 
-    var location: String {
+    var location: String { Self.location(of: path[...]) }
+
+    /// A path as findings name it: `body.items[0].name`, or `$` for the root.
+    static func location(of path: ArraySlice<PathComponent>) -> String {
         var text = ""
         for component in path {
             switch component {

@@ -29,7 +29,8 @@ struct InputWalker {
         path.removeLast()
     }
 
-    mutating func send(_ value: [UInt8], isKey: Bool = false) {
+    /// Takes `value` over (most are decoded just for this call), so the view owns it without a copy.
+    mutating func send(_ value: consuming [UInt8], isKey: Bool = false) {
         guard !value.isEmpty else { return }
         guard emitted < options.maxInputs else {
             if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
@@ -155,11 +156,12 @@ struct InputWalker {
         guard parameters.kind == .object else { return [] }
         var query: [UInt8] = []
         for (key, value) in parameters.members {
-            for item in value.kind == .array ? Array(value.elements) : [value] where item.kind == .string {
+            forEachItem(of: value) { item in
+                guard item.kind == .string else { return }
                 if !query.isEmpty { query.append(UInt8(ascii: "&")) }
-                query += key.stringBytes
+                key.appendStringBytes(to: &query)
                 query.append(UInt8(ascii: "="))
-                query += item.stringBytes
+                item.appendStringBytes(to: &query)
             }
         }
         return query
@@ -172,8 +174,8 @@ struct InputWalker {
                 let keyBytes = key.stringBytes
                 walker.send(encoded ? Decoding.percentDecode(keyBytes, plusIsSpace: true) : keyBytes, isKey: true)
                 walker.within(.key(key)) { walker in
-                    let values = value.kind == .array ? Array(value.elements) : [value]
-                    for item in values where item.kind == .string {
+                    Self.forEachItem(of: value) { item in
+                        guard item.kind == .string else { return }
                         let bytes = item.stringBytes
                         walker.walkText(encoded ? Decoding.percentDecode(bytes, plusIsSpace: true) : bytes)
                     }
@@ -196,18 +198,20 @@ struct InputWalker {
     }
 
     static let cookieHeader = Array("cookie".utf8)
+    static let formType = Array("application/x-www-form-urlencoded".utf8)
+    static let multipartType = Array("multipart/form-data".utf8)
 
     mutating func readHeaders(_ headers: JSONValue, named name: String) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
-                let values = value.kind == .array ? Array(value.elements) : [value]
-                // The name decoded and lowercased once per header rather than at each use.
+                // The name decoded and lowercased once per header rather than at each use; most
+                // names are lowercase already and share the decoded bytes.
                 let name = key.stringBytes
-                let lowered = name.lowercasedASCII()
+                let lowered = name.contains(where: { $0 &- 0x41 < 26 }) ? name.lowercasedASCII() : name
                 if lowered == Self.cookieHeader {
                     walker.within(.name("cookie")) { walker in
-                        for item in values {
+                        Self.forEachItem(of: value) { item in
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
                                 walker.readCookiePair(Array(pair.drop(while: { $0 == 0x20 })))
                             }
@@ -218,10 +222,21 @@ struct InputWalker {
                 walker.context = .header(lowered)
                 walker.send(name, isKey: true)
                 walker.within(.key(key)) { walker in
-                    for item in values where item.kind == .string { walker.send(item.stringBytes) }
+                    Self.forEachItem(of: value) { item in
+                        if item.kind == .string { walker.send(item.stringBytes) }
+                    }
                 }
                 walker.context = .data
             }
+        }
+    }
+
+    /// The elements of a multi-value array, or the value itself: without gathering them in an array.
+    static func forEachItem(of value: JSONValue, _ body: (JSONValue) -> Void) {
+        if value.kind == .array {
+            for item in value.elements { body(item) }
+        } else {
+            body(value)
         }
     }
 
@@ -245,9 +260,9 @@ struct InputWalker {
         let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
         let contentType = declaredType.lowercasedASCII()
         within(.name("body")) { walker in
-            if contentType.starts(with: Array("application/x-www-form-urlencoded".utf8)) {
+            if contentType.starts(with: Self.formType) {
                 walker.readForm(body)
-            } else if contentType.starts(with: Array("multipart/form-data".utf8)), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
+            } else if contentType.starts(with: Self.multipartType), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
                 for part in Multipart.parts(body, boundary: boundary) {
                     if let filename = part.filename {
                         walker.context = .fileName
@@ -289,9 +304,9 @@ struct InputWalker {
         return !body.contains(0x20) && !body.contains(0x0A) && body[..<equals].allSatisfy { $0.isNameByte }
     }
 
+    /// `name` in lowercase; header names are compared in place, without a copy of each.
     func headerValue(_ headers: JSONValue, named name: StaticString) -> [UInt8]? {
-        let wanted = name.withUTF8Buffer { Array($0) }
-        for (key, value) in headers.members where key.stringBytes.lowercasedASCII() == wanted {
+        for (key, value) in headers.members where key.stringEqualsLowercased(name) {
             if value.kind == .array { return value.elements.first(where: { _ in true })?.stringBytes }
             return value.stringBytes
         }
@@ -429,17 +444,18 @@ func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<U
 }
 
 extension Array where Element == UInt8 {
-    /// Written without a branch per byte, which the compiler turns into vector code.
+    /// A copy lowercased in place, without a branch per byte (the compiler turns the loop into vector
+    /// code). Copied rather than written into a new uninitialised array, whose generic allocation
+    /// looks up the array's metadata at every call.
     func lowercasedASCII() -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            withUnsafeBufferPointer { source in
-                for index in source.indices {
-                    let byte = source[index]
-                    buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
-                }
+        var result = Array(self[...])
+        result.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices {
+                let byte = buffer[index]
+                buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
             }
-            initialized = count
         }
+        return result
     }
 }
 
