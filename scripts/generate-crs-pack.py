@@ -177,6 +177,83 @@ def plain_atoms(pattern):
     return sorted(r) if r else None
 
 
+
+# Command words: for the command rules of CRSCommandStart, the literal beginnings of the command part
+# (what follows the gap `[\s\x0b]*(?:[!\$\(\{]…)*…(?:[…]+/)?[\"'\x5c]*`) on inputs without shell bytes.
+# On such an input a match can only begin at the input's start, and the command word then begins after
+# `json.`, blanks, `!` and a path: the scan checks those few places against these words before PCRE2.
+MAX_WORD = 8
+MAX_WORDS = 4000
+
+
+def word_prefixes(seq):
+    """(set, complete): every match of seq begins with one of the strings (lowercased, at most MAX_WORD
+    long); complete when the set is exactly what seq matches."""
+    cur = {""}
+    for index, (op, av) in enumerate(seq):
+        if op == C.MAX_REPEAT and av[0] == 0 and av[1] == 1:
+            # Optional: the words with it and those without it.
+            taken, whole = word_prefixes(list(av[2]) + list(seq[index + 1:]))
+            skipped, also = word_prefixes(list(seq[index + 1:]))
+            if taken is None or skipped is None:
+                return None, False
+            cur = {(a + b)[:MAX_WORD] for a in cur for b in taken | skipped}
+            return (cur, whole and also) if len(cur) <= MAX_WORDS else (None, False)
+        found, complete = word_prefixes_node(op, av)
+        cur = {(a + b)[:MAX_WORD] for a in cur for b in found}
+        if len(cur) > MAX_WORDS:
+            return None, False
+        if not complete:
+            return cur, False
+    return cur, True
+
+
+def word_prefixes_node(op, av):
+    if op == C.LITERAL:
+        return {chr(av).lower()}, True
+    if op == C.IN:
+        chars = cls([x for x in av if x[0] != C.NEGATE], any(o == C.NEGATE for o, _ in av))
+        return (chars, True) if chars else ({""}, False)
+    if op == C.SUBPATTERN:
+        return word_prefixes(list(av[-1]))
+    if op == getattr(C, "ATOMIC_GROUP", None):
+        return word_prefixes(list(av))
+    if op == C.BRANCH:
+        out, complete = set(), True
+        for branch in av[1]:
+            found, whole = word_prefixes(list(branch))
+            if found is None:
+                return None, False
+            out |= found
+            complete = complete and whole
+        return out, complete
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op == getattr(C, "POSSESSIVE_REPEAT", None):
+        lo, hi, sub = av
+        if lo == 0:
+            return {""}, False
+        found, complete = word_prefixes(list(sub))
+        return found, complete and lo == 1 and hi == 1
+    if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+        return {""}, True
+    return {""}, False
+
+
+def command_words(pattern):
+    try:
+        seq = restrict_seq(list(sre_parse.parse(pre(pattern))))
+    except Exception:
+        return None
+    if seq is IMPOSSIBLE:
+        return None
+    # The gap ends with the optional path (`(?:[…]+/)?`); the command part follows it.
+    for index, (op, av) in enumerate(seq):
+        if op == C.MAX_REPEAT and av[0] == 0 and av[1] == 1 and list(av[2])[-1:] == [(C.LITERAL, 0x2F)]:
+            found, _ = word_prefixes(seq[index + 1:])
+            if not found or "" in found or any(ord(ch) > 0x7F for word in found for ch in word):
+                return None
+            return sorted(found)
+    return None
+
 # Required byte sets, the cheaper cousin of atoms: a few sets of bytes such that every subject the
 # pattern matches contains at least one byte of each set. They are checked against the set of bytes an
 # input holds (one AND per set) before the automaton's hits or PCRE2 are consulted. 932230's leading
@@ -447,7 +524,13 @@ for rule, category, kind, argument, chain in rules:
         % (rule["id"], category, rule["paranoia_level"], swift_string(rule["msg"]), swift_string(rule["targets"]), kind,
            swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list, plain_list, required_list)
     )
-lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule's `plainAtoms`.", "    static let shellBytes: [UInt64] = %s" % byte_words(SHELL_BYTES), "", "    static let phraseFiles: [String: [String]] = ["]
+lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule's `plainAtoms`.", "    static let shellBytes: [UInt64] = %s" % byte_words(SHELL_BYTES), ""]
+lines += ["    /// For the command rules, the beginnings of their command words on inputs without `shellBytes` (lowercase).", "    static let commandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = command_words(argument) if kind == "regex" else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]
 for name in sorted(files):
     phrases = []
     for raw in open(os.path.join(corpus, "crs-data", name), encoding="utf-8"):

@@ -77,7 +77,9 @@ import Testing
         func search(_ text: String, start: Bool) -> CRSCommandStart.Search {
             CRSCommandStart.search(ScanInput(Array(text.utf8)), hasStartAlternative: start)
         }
-        #expect(search("email", start: true) == .candidates(start: true))
+        #expect(search("email", start: true) == .commandWordAtStart)
+        #expect(search("email", start: false) == .nowhere)
+        #expect(search("email\n", start: true) == .candidates(start: true))
         #expect(search("email", start: false) == .nowhere)
         #expect(search("\\ls", start: false) == .candidates(start: true))
         #expect(search("x;ls", start: false) == .candidates(start: false))
@@ -86,6 +88,58 @@ import Testing
         #expect(search("c'o'mm\\and ls", start: false) == .everywhere)
         #expect(search("Time to go", start: false) == .everywhere)
         #expect(search(String(repeating: "a=1&", count: 20), start: false) == .everywhere)
+    }
+
+    /// `CommandWords` must never hide a match: on inputs without shell bytes, built from every command
+    /// word with what may come before and after it (and from cut, lengthened and case-changed words),
+    /// the gated search finds exactly what PCRE2's full search finds.
+    @Test func commandWordsHideNoMatch() throws {
+        let rules = Self.rules.filter { $0.commandStart == true }
+        #expect(rules.count == 2)
+        let scratch = MatchScratch()
+        var inputs: Set<String> = ["", "ls", "json.ls", "JSON.LS -la", "  !ls", "! ! ls -la", "usr/bin/ls -la", "json. ls", "/bin/ls",
+                                   "..//..//usr/bin/id", "orderId", "createdAt", "sku", "SPRING-2026", "tok_1QxYz2AbCdEfGhIjKlMn",
+                                   "Please deliver after 5pm.", "dnf install x", "df -h", "7za x a", "python3 -c x", "json.", "json.json.ls"]
+        for rule in rules {
+            let words = try #require(rule.commandWords, "crs.\(rule.id) has no command words")
+            #expect(words.words.count > 40)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                for before in ["", " ", "\t", "!", "json.", "Json. !", "usr/bin/", "./", "a-b/c.d/", "x y/"] {
+                    for after in ["", " ", " -la /tmp", "x", "2", "-", ".", ",", " x", "\t-e", "/x", "_a"] {
+                        inputs.insert(before + word + after)
+                        inputs.insert((before + word + after).uppercased())
+                    }
+                }
+                inputs.insert(String(word.dropLast()))
+                inputs.insert(String(word.dropFirst()))
+                inputs.insert("x" + word + " -a")
+            }
+        }
+        var seed: UInt64 = 0x2545F4914F6CDD1D
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzLSDF0123456789 -._/!,:@".utf8)
+        for _ in 0..<20000 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            let count = Int(seed % 9) + 1
+            var text: [UInt8] = []
+            for shift in 0..<count { text.append(alphabet[Int((seed >> UInt64(6 * shift)) % UInt64(alphabet.count))]) }
+            inputs.insert(String(decoding: text, as: UTF8.self))
+        }
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs {
+            let input = ScanInput(Array(text.utf8))
+            for rule in rules {
+                let search = CRSCommandStart.search(input, hasStartAlternative: true)
+                guard search == .commandWordAtStart else { continue }
+                gated += 1
+                let full = rule.condition.match(input.bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.commandWords?.mayBeginCommand(input.bytes) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: input.bytes, scratch: scratch, search: search) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 20000)
+        #expect(skipped > 10000)
+        #expect(matched > 1000)
     }
 
     /// What the Unix and the Windows patterns allow between their start group and the command word.

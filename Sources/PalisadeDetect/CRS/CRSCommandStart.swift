@@ -1,4 +1,4 @@
-/// Where CRS 932230, 932235, 932250 and 932260 can begin a match. Each looks for a Unix command
+/// Where CRS 932230, 932235, 932250, 932260 and 932340 can begin a match. Each looks for a Unix command
 /// after something that starts one: the input's start (932250 and 932260; 932230 and 932235 only
 /// with a backslash there), a shell separator, or a prefix word (`busybox`, `command`, `env`,
 /// `eval`, `watch`, `ltrace`, `strace`, `nohup`, `time`) that may carry quotes, `)`, `[`,
@@ -7,20 +7,25 @@
 /// On an input without a prefix word (and without `$`, whose expansions can split one), a match can
 /// only begin at the input's start or at a separator byte: the rule's pattern, compiled a second
 /// time with `PCRE2_ANCHORED`, is then tried at those few offsets, in order, instead of at every
-/// offset, which finds the same first match; 932230 and 932235 cannot match an input that has
-/// neither. `CRSCommandStartTests` checks that the patterns keep this shape and that the corpus agrees.
+/// offset, which finds the same first match; 932230, 932235 and 932340 cannot match an input that has
+/// neither. On an input without any shell byte, the start can begin a match only with a command word
+/// there (`CommandWords`), so an input whose first word is none runs no pattern at all.
+/// `CRSCommandStartTests` checks that the patterns keep this shape and that the corpus agrees.
 enum CRSCommandStart {
     enum Search: Equatable {
         /// Any offset can begin a match: the whole pattern searches.
         case everywhere
         /// Only the start (when `start`) and the separator bytes can begin a match.
         case candidates(start: Bool)
+        /// The input has no shell byte (`CRSRulePack.shellBytes`) and no prefix word: only the start can
+        /// begin a match, and only with one of the rule's command words at one of `CommandWords.starts`.
+        case commandWordAtStart
         /// No offset can begin a match.
         case nowhere
     }
 
     /// The rules, each with whether its pattern has the `^` start alternative.
-    static let rules: [Int: Bool] = [932230: false, 932235: false, 932250: true, 932260: true]
+    static let rules: [Int: Bool] = [932230: false, 932235: false, 932250: true, 932260: true, 932340: false]
 
     /// The first bytes of the separator alternatives (`\n`, `\r`, `;`, `=`, backquote, `{`, `|`, `&`,
     /// `$(`, `$[`, `${`, `<(`, `<<<`, `>(`, `( )`).
@@ -61,6 +66,8 @@ enum CRSCommandStart {
             }
             if ByteScan.find(word, in: text!) != nil { return everywhere }
         }
+        // The separators and the backslash are shell bytes.
+        if !input.present.intersects(CRSRulePack.shellBytes) { return Answer(withStart: .commandWordAtStart, withoutStart: .nowhere) }
         let leadingBackslash = input.bytes.first == UInt8(ascii: "\\")
         guard input.present.intersects(separators) else {
             return Answer(withStart: .candidates(start: true), withoutStart: leadingBackslash ? .candidates(start: true) : .nowhere)
@@ -71,5 +78,72 @@ enum CRSCommandStart {
             if count > maxCandidates { return everywhere }
         }
         return Answer(withStart: .candidates(start: true), withoutStart: .candidates(start: leadingBackslash))
+    }
+}
+
+/// A command rule's command words on inputs without shell bytes, from the generator
+/// (`CRSRuleDefinition.commandWords`): every match of the command part begins with one of them.
+/// Without shell bytes or a prefix word a match begins at the input's start (`^`), and what lies
+/// between it and the command word (`(?:json\.)?`, blanks and `!`, a path ending in `/`) is spelled
+/// out in `starts`, so an input whose first word is no command skips PCRE2.
+struct CommandWords: Sendable {
+    /// The words (lowercase), grouped by first byte: those beginning with `b` are `words[start[b]..<start[b + 1]]`.
+    let words: [[UInt8]]
+    let start: [Int32]
+
+    init(_ list: [String]) {
+        let sorted = list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }.sorted { $0.lexicographicallyPrecedes($1) }
+        words = sorted
+        var start = [Int32](repeating: Int32(sorted.count), count: 257)
+        for (index, word) in sorted.enumerated().reversed() { start[Int(word[0])] = Int32(index) }
+        for byte in stride(from: 255, through: 0, by: -1) where start[byte] > start[byte + 1] { start[byte] = start[byte + 1] }
+        self.start = start
+    }
+
+    /// The blanks `[\s\x0b]` and `!`, which may come before the command word (a superset is safe:
+    /// no command word begins with one).
+    static let blanks = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!".utf8) + [0x85, 0xA0])
+    /// The path before a command word: `(?:["'-\+\--9\?A-\]_a-z\|]+/)?`.
+    static let pathBytes = ByteSet("\"'()*+-./0123456789?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]_abcdefghijklmnopqrstuvwxyz|")
+    static let json = Array("json.".utf8)
+
+    /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
+    /// a command word follows `json.` (or nothing), then blanks, then at the start of a path or after any `/` of it.
+    func mayBeginCommand(_ text: [UInt8]) -> Bool {
+        if starts(text, from: 0) { return true }
+        guard text.count > Self.json.count, zip(Self.json, text).allSatisfy({ $0 == Self.lower($1) }) else { return false }
+        return starts(text, from: Self.json.count)
+    }
+
+    private func starts(_ text: [UInt8], from first: Int) -> Bool {
+        var index = first
+        while index < text.count, Self.blanks.contains(text[index]) { index += 1 }
+        if begins(text, at: index) { return true }
+        while index < text.count, Self.pathBytes.contains(text[index]) {
+            if text[index] == UInt8(ascii: "/"), begins(text, at: index + 1) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in byte mode).
+    func begins(_ text: [UInt8], at offset: Int) -> Bool {
+        guard offset < text.count else { return false }
+        let first = Int(Self.lower(text[offset]))
+        for index in Int(start[first])..<Int(start[first + 1]) {
+            let word = words[index]
+            guard offset + word.count <= text.count else { continue }
+            var equal = true
+            for position in 1..<word.count where Self.lower(text[offset + position]) != word[position] {
+                equal = false
+                break
+            }
+            if equal { return true }
+        }
+        return false
+    }
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 }

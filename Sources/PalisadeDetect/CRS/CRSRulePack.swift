@@ -383,6 +383,8 @@ final class CRSRule: Sendable {
     let commandStart: Bool?
     /// The pattern compiled anchored, for inputs on which `CRSCommandStart` finds few offsets that can begin a match.
     let anchoredCondition: LazyRegex?
+    /// For the rules of `CRSCommandStart`, the command words an input without shell bytes must begin with.
+    let commandWords: CommandWords?
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -411,6 +413,10 @@ final class CRSRule: Sendable {
             break
         case .nowhere:
             return nil
+        case .commandWordAtStart:
+            guard let anchoredCondition, subject.count <= window else { break }
+            if let commandWords, !commandWords.mayBeginCommand(subject) { return nil }
+            return anchoredCondition.firstMatch(in: subject, scratch: scratch)
         case .candidates(let start):
             guard let anchoredCondition, subject.count <= window else { break }
             if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
@@ -462,6 +468,7 @@ final class CRSRule: Sendable {
         // The gate reasons about the input itself, so only for rules that search it untransformed.
         commandStart = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0 ? CRSCommandStart.rules[definition.id] : nil
         anchoredCondition = commandStart != nil ? LazyRegex(definition.argument, anchored: true) : nil
+        commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map(CommandWords.init) : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
