@@ -238,9 +238,21 @@ def word_prefixes_node(op, av):
     return {""}, False
 
 
-def command_words(pattern):
+# The evasion the command patterns put after each letter of a word. Without `$` in the input it matches
+# only the bytes of EVASION_BYTES, which the scan skips between a word's letters; so for inputs with
+# shell bytes (but no `$`) the words come from the pattern with the evasion removed.
+EVASION = r"""[\"'\)\[\x5c]*(?:(?:(?:\|\||&&)[\s\x0b]*)?\$[!#\(\*\-0-9\?@_a-\{]*)?\x5c?"""
+EVASION_BYTES = "\"')[\\"
+
+
+def command_words(pattern, plain=True):
+    """The command words of a plain input (without shell bytes), or with `plain` false those of any
+    input without `$`, the evasion bytes skipped (cut before an evasion byte, so that skipping is safe)."""
     try:
-        seq = restrict_seq(list(sre_parse.parse(pre(pattern))))
+        if plain:
+            seq = restrict_seq(list(sre_parse.parse(pre(pattern))))
+        else:
+            seq = list(sre_parse.parse(pre(pattern.replace(EVASION, ""))))
     except Exception:
         return None
     if seq is IMPOSSIBLE:
@@ -248,7 +260,14 @@ def command_words(pattern):
     # The gap ends with the optional path (`(?:[…]+/)?`); the command part follows it.
     for index, (op, av) in enumerate(seq):
         if op == C.MAX_REPEAT and av[0] == 0 and av[1] == 1 and list(av[2])[-1:] == [(C.LITERAL, 0x2F)]:
-            found, _ = word_prefixes(seq[index + 1:])
+            rest = seq[index + 1:]
+            # Quotes and backslashes before the word (`[\"'\x5c]*`), which the scan skips as well.
+            while rest and rest[0][0] == C.MAX_REPEAT and rest[0][1][0] == 0 and all(
+                    o == C.IN and class_bytes(a, False) <= frozenset(b"\"'\\") for o, a in rest[0][1][2]):
+                rest = rest[1:]
+            found, _ = word_prefixes(rest)
+            if found and not plain:
+                found = {re.split("[%s]" % re.escape(EVASION_BYTES), word)[0] for word in found}
             if not found or "" in found or any(ord(ch) > 0x7F for word in found for ch in word):
                 return None
             return sorted(found)
@@ -528,6 +547,11 @@ lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule
 lines += ["    /// For the command rules, the beginnings of their command words on inputs without `shellBytes` (lowercase).", "    static let commandWords: [Int: [String]] = ["]
 for rule, category, kind, argument, chain in rules:
     words = command_words(argument) if kind == "regex" else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    /// The same for inputs with shell bytes but without `$` (the evasion bytes `\"')[\\` skipped between letters).", "    static let separatedCommandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = command_words(argument, plain=False) if kind == "regex" and EVASION in argument else None
     if words is not None:
         lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
 lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]

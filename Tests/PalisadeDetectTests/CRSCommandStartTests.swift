@@ -142,6 +142,45 @@ import Testing
         #expect(matched > 1000)
     }
 
+    /// The same for inputs with separators (`Search.candidates`): every separated command word after
+    /// the gaps the patterns allow (blanks, `!`, `(`, quotes, assignments, a path), whole, cut, with
+    /// evasion bytes between its letters and in other cases, in prose; the gated search finds what PCRE2 finds.
+    @Test func separatedCommandWordsHideNoMatch() throws {
+        let scratch = MatchScratch()
+        var inputs: Set<String> = ["Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",
+                                   "Sleeve 13\" laptop & tablet, recycled felt", "x;l's", "x;l\\s -la", "a=b c=d;e=f ls", "x| a=1 b=2 cat /etc/passwd"]
+        for rule in Self.rules {
+            let words = try #require(rule.separatedCommandWords, "crs.\(rule.id) has no separated command words")
+            #expect(words.evaded && words.words.count > 15)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                let evaded = word.count > 1 ? String(word.prefix(1)) + "'\\\")[" + String(word.dropFirst()) : word
+                for before in ["", "\\", "json.", "x;", "a && ", "x|", "`", "x\n", "a=b; c=d ", "x{", "<(", "( ) ", "x; /usr/bin/", "x;\"", "x; ! (", "x;a/b/'", "x=y "] {
+                    for body in [word, evaded, word.uppercased(), String(word.dropLast())] {
+                        for after in ["", " -la /tmp", "x", ";"] {
+                            inputs.insert(before + body + after)
+                        }
+                    }
+                }
+            }
+        }
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs {
+            let input = ScanInput(Array(text.utf8))
+            for rule in Self.rules {
+                let search = CRSCommandStart.search(input, hasStartAlternative: rule.commandStart ?? false)
+                guard case .candidates(let start) = search else { continue }
+                gated += 1
+                let full = rule.condition.match(input.bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.separatedCommandWords?.mayFollowSeparator(input.bytes, start: start) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: input.bytes, scratch: scratch, search: search) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 50000)
+        #expect(skipped > 10000)
+        #expect(matched > 10000)
+    }
+
     /// What the Unix and the Windows patterns allow between their start group and the command word.
     static let gaps = [
         #"[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[\"'-\+\--9\?A-\]_a-z\|]+/)?[\"'\x5c]*"#,

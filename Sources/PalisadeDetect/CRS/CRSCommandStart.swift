@@ -90,8 +90,12 @@ struct CommandWords: Sendable {
     /// The words (lowercase), grouped by first byte: those beginning with `b` are `words[start[b]..<start[b + 1]]`.
     let words: [[UInt8]]
     let start: [Int32]
+    /// Whether the evasion bytes (`CRSCommandStart.evasion`) may come between a word's letters
+    /// (`CRSRuleDefinition.separatedCommandWords`, for inputs with shell bytes but without `$`).
+    let evaded: Bool
 
-    init(_ list: [String]) {
+    init(_ list: [String], evaded: Bool = false) {
+        self.evaded = evaded
         let sorted = list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }.sorted { $0.lexicographicallyPrecedes($1) }
         words = sorted
         var start = [Int32](repeating: Int32(sorted.count), count: 257)
@@ -126,19 +130,63 @@ struct CommandWords: Sendable {
         return false
     }
 
-    /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in byte mode).
+    /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
+    /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
     func begins(_ text: [UInt8], at offset: Int) -> Bool {
         guard offset < text.count else { return false }
         let first = Int(Self.lower(text[offset]))
         for index in Int(start[first])..<Int(start[first + 1]) {
             let word = words[index]
-            guard offset + word.count <= text.count else { continue }
-            var equal = true
-            for position in 1..<word.count where Self.lower(text[offset + position]) != word[position] {
-                equal = false
-                break
+            var at = offset + 1, equal = true
+            for position in 1..<word.count {
+                if evaded { while at < text.count, CRSCommandStart.evasion.contains(text[at]) { at += 1 } }
+                guard at < text.count, Self.lower(text[at]) == word[position] else {
+                    equal = false
+                    break
+                }
+                at += 1
             }
             if equal { return true }
+        }
+        return false
+    }
+
+    /// Blanks, which end an assignment (`[0-9A-Z_a-z]+=[^\s\x0b]+[\s\x0b]+`) before a command word.
+    static let spaces = ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0])
+    /// What may lie between a separator and a command word or its path, besides assignments: blanks,
+    /// `!`, `(`, `{`, quotes, backslashes and the bytes of further separators (none begins a word).
+    static let gap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0])
+    static let quotes = ByteSet("\"'\\")
+
+    /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
+    /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
+    /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
+    func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
+        if start {
+            if wordAfterGap(text, from: 0) { return true }
+            if text.count > Self.json.count, zip(Self.json, text).allSatisfy({ $0 == Self.lower($1) }), wordAfterGap(text, from: Self.json.count) { return true }
+        }
+        // After an assignment the word follows a blank.
+        let assignments = text.contains(UInt8(ascii: "="))
+        for index in text.indices {
+            let byte = text[index]
+            guard CRSCommandStart.separators.contains(byte) || (assignments && Self.spaces.contains(byte)) else { continue }
+            if wordAfterGap(text, from: index + 1) { return true }
+        }
+        return false
+    }
+
+    private func wordAfterGap(_ text: [UInt8], from first: Int) -> Bool {
+        var index = first
+        while index < text.count, Self.gap.contains(text[index]) { index += 1 }
+        if begins(text, at: index) { return true }
+        while index < text.count, Self.pathBytes.contains(text[index]) {
+            if text[index] == UInt8(ascii: "/") {
+                var word = index + 1
+                while word < text.count, Self.quotes.contains(text[word]) { word += 1 }
+                if begins(text, at: word) { return true }
+            }
+            index += 1
         }
         return false
     }
