@@ -154,9 +154,11 @@ import Testing
             #expect(words.evaded && words.words.count > 15)
             for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
                 let evaded = word.count > 1 ? String(word.prefix(1)) + "'\\\")[" + String(word.dropFirst()) : word
+                inputs.insert("x;" + String(word.dropLast()))
+                inputs.insert("x;" + word + "x")
                 for before in ["", "\\", "json.", "x;", "a && ", "x|", "`", "x\n", "a=b; c=d ", "x{", "<(", "( ) ", "x; /usr/bin/", "x;\"", "x; ! (", "x;a/b/'", "x=y "] {
-                    for body in [word, evaded, word.uppercased(), String(word.dropLast())] {
-                        for after in ["", " -la /tmp", "x", ";"] {
+                    for body in [word, evaded, word.uppercased()] {
+                        for after in ["", " -la /tmp"] {
                             inputs.insert(before + body + after)
                         }
                     }
@@ -176,7 +178,7 @@ import Testing
                 #expect(rule.firstMatch(in: input.bytes, scratch: scratch, search: search) == full, "crs.\(rule.id) on \(text.debugDescription)")
             }
         }
-        #expect(gated > 50000)
+        #expect(gated > 20000)
         #expect(skipped > 10000)
         #expect(matched > 10000)
     }

@@ -85,23 +85,42 @@ enum CRSCommandStart {
 /// (`CRSRuleDefinition.commandWords`): every match of the command part begins with one of them.
 /// Without shell bytes or a prefix word a match begins at the input's start (`^`), and what lies
 /// between it and the command word (`(?:json\.)?`, blanks and `!`, a path ending in `/`) is spelled
-/// out in `starts`, so an input whose first word is no command skips PCRE2.
+/// out in `mayBeginCommand`, so an input whose first word is no command skips PCRE2. With separators
+/// (`separatedCommandWords`), `mayFollowSeparator` does the same after each separator.
 struct CommandWords: Sendable {
-    /// The words (lowercase), grouped by first byte: those beginning with `b` are `words[start[b]..<start[b + 1]]`.
+    /// The words (lowercase), sorted.
     let words: [[UInt8]]
-    let start: [Int32]
+    /// The words one after another: word `i` is `bytes[wordStart[i]..<wordStart[i + 1]]`.
+    let bytes: [UInt8]
+    let wordStart: [Int32]
+    /// Those beginning with byte `b` are the words `bucket[b]..<bucket[b + 1]`.
+    let bucket: [Int32]
+    /// The first two bytes of every word of two or more, as a bitmap of 65,536 pairs, and the words of one byte.
+    let pairs: [UInt64]
+    let single: ByteSet
     /// Whether the evasion bytes (`CRSCommandStart.evasion`) may come between a word's letters
     /// (`CRSRuleDefinition.separatedCommandWords`, for inputs with shell bytes but without `$`).
     let evaded: Bool
 
     init(_ list: [String], evaded: Bool = false) {
         self.evaded = evaded
-        let sorted = list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }.sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = Set(list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
         words = sorted
-        var start = [Int32](repeating: Int32(sorted.count), count: 257)
-        for (index, word) in sorted.enumerated().reversed() { start[Int(word[0])] = Int32(index) }
-        for byte in stride(from: 255, through: 0, by: -1) where start[byte] > start[byte + 1] { start[byte] = start[byte + 1] }
-        self.start = start
+        bytes = sorted.flatMap { $0 }
+        var wordStart: [Int32] = [0]
+        for word in sorted { wordStart.append(wordStart.last! + Int32(word.count)) }
+        self.wordStart = wordStart
+        var bucket = [Int32](repeating: Int32(sorted.count), count: 257)
+        for (index, word) in sorted.enumerated().reversed() { bucket[Int(word[0])] = Int32(index) }
+        for byte in stride(from: 255, through: 0, by: -1) where bucket[byte] > bucket[byte + 1] { bucket[byte] = bucket[byte + 1] }
+        self.bucket = bucket
+        var pairs = [UInt64](repeating: 0, count: 1024)
+        for word in sorted where word.count > 1 {
+            let key = Int(word[0]) << 8 | Int(word[1])
+            pairs[key >> 6] |= 1 << UInt64(key & 63)
+        }
+        self.pairs = pairs
+        single = ByteSet(sorted.filter { $0.count == 1 }.map { $0[0] })
     }
 
     /// The blanks `[\s\x0b]` and `!`, which may come before the command word (a superset is safe:
@@ -109,22 +128,65 @@ struct CommandWords: Sendable {
     static let blanks = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!".utf8) + [0x85, 0xA0])
     /// The path before a command word: `(?:["'-\+\--9\?A-\]_a-z\|]+/)?`.
     static let pathBytes = ByteSet("\"'()*+-./0123456789?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]_abcdefghijklmnopqrstuvwxyz|")
-    static let json = Array("json.".utf8)
+    /// Blanks, which end an assignment (`[0-9A-Z_a-z]+=[^\s\x0b]+[\s\x0b]+`) before a command word.
+    static let spaces = ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0])
+    /// What may lie between a separator and a command word or its path, besides assignments: blanks,
+    /// `!`, `(`, `{`, quotes, backslashes and the bytes of further separators (none begins a word).
+    static let gap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0])
+    static let quotes = ByteSet("\"'\\")
+
+    /// The sets the searches below read, fetched once per call.
+    private struct Sets {
+        let blanks = CommandWords.blanks, path = CommandWords.pathBytes, spaces = CommandWords.spaces, gap = CommandWords.gap
+        let quotes = CommandWords.quotes, separators = CRSCommandStart.separators, evasion = CRSCommandStart.evasion
+    }
 
     /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
     /// a command word follows `json.` (or nothing), then blanks, then at the start of a path or after any `/` of it.
     func mayBeginCommand(_ text: [UInt8]) -> Bool {
-        if starts(text, from: 0) { return true }
-        guard text.count > Self.json.count, zip(Self.json, text).allSatisfy({ $0 == Self.lower($1) }) else { return false }
-        return starts(text, from: Self.json.count)
+        let sets = Sets()
+        return text.withUnsafeBufferPointer { text in
+            if wordAfter(sets.blanks, in: text, from: 0, sets: sets) { return true }
+            return Self.startsWithJSON(text) && wordAfter(sets.blanks, in: text, from: 5, sets: sets)
+        }
     }
 
-    private func starts(_ text: [UInt8], from first: Int) -> Bool {
+    /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
+    /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
+    /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
+    func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
+        let sets = Sets()
+        return text.withUnsafeBufferPointer { text in
+            if start {
+                if wordAfter(sets.gap, in: text, from: 0, sets: sets) { return true }
+                if Self.startsWithJSON(text), wordAfter(sets.gap, in: text, from: 5, sets: sets) { return true }
+            }
+            // After an assignment the word follows a blank.
+            let assignments = text.contains(UInt8(ascii: "="))
+            for index in 0..<text.count {
+                let byte = text[index]
+                guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
+                if wordAfter(sets.gap, in: text, from: index + 1, sets: sets) { return true }
+            }
+            return false
+        }
+    }
+
+    private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        text.count > 5 && lower(text[0]) == 0x6A && lower(text[1]) == 0x73 && lower(text[2]) == 0x6F && lower(text[3]) == 0x6E && text[4] == 0x2E
+    }
+
+    /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
+    private func wordAfter(_ skipped: ByteSet, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
         var index = first
-        while index < text.count, Self.blanks.contains(text[index]) { index += 1 }
-        if begins(text, at: index) { return true }
-        while index < text.count, Self.pathBytes.contains(text[index]) {
-            if text[index] == UInt8(ascii: "/"), begins(text, at: index + 1) { return true }
+        while index < text.count, skipped.contains(text[index]) { index += 1 }
+        if begins(text, at: index, sets: sets) { return true }
+        while index < text.count, sets.path.contains(text[index]) {
+            if text[index] == UInt8(ascii: "/") {
+                var word = index + 1
+                while word < text.count, sets.quotes.contains(text[word]) { word += 1 }
+                if begins(text, at: word, sets: sets) { return true }
+            }
             index += 1
         }
         return false
@@ -133,62 +195,33 @@ struct CommandWords: Sendable {
     /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
     /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
     func begins(_ text: [UInt8], at offset: Int) -> Bool {
+        text.withUnsafeBufferPointer { begins($0, at: offset, sets: Sets()) }
+    }
+
+    private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int, sets: Sets) -> Bool {
         guard offset < text.count else { return false }
-        let first = Int(Self.lower(text[offset]))
-        for index in Int(start[first])..<Int(start[first + 1]) {
-            let word = words[index]
-            var at = offset + 1, equal = true
-            for position in 1..<word.count {
-                if evaded { while at < text.count, CRSCommandStart.evasion.contains(text[at]) { at += 1 } }
-                guard at < text.count, Self.lower(text[at]) == word[position] else {
-                    equal = false
-                    break
+        let first = Self.lower(text[offset])
+        if single.contains(first) { return true }
+        var next = offset + 1
+        if evaded { while next < text.count, sets.evasion.contains(text[next]) { next += 1 } }
+        guard next < text.count else { return false }
+        let key = Int(first) << 8 | Int(Self.lower(text[next]))
+        guard pairs[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return false }
+        return bytes.withUnsafeBufferPointer { bytes in
+            for index in Int(bucket[Int(first)])..<Int(bucket[Int(first) + 1]) {
+                var at = offset + 1, equal = true
+                for position in Int(wordStart[index]) + 1..<Int(wordStart[index + 1]) {
+                    if evaded { while at < text.count, sets.evasion.contains(text[at]) { at += 1 } }
+                    guard at < text.count, Self.lower(text[at]) == bytes[position] else {
+                        equal = false
+                        break
+                    }
+                    at += 1
                 }
-                at += 1
+                if equal { return true }
             }
-            if equal { return true }
+            return false
         }
-        return false
-    }
-
-    /// Blanks, which end an assignment (`[0-9A-Z_a-z]+=[^\s\x0b]+[\s\x0b]+`) before a command word.
-    static let spaces = ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0])
-    /// What may lie between a separator and a command word or its path, besides assignments: blanks,
-    /// `!`, `(`, `{`, quotes, backslashes and the bytes of further separators (none begins a word).
-    static let gap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0])
-    static let quotes = ByteSet("\"'\\")
-
-    /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
-    /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
-    /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
-    func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
-        if start {
-            if wordAfterGap(text, from: 0) { return true }
-            if text.count > Self.json.count, zip(Self.json, text).allSatisfy({ $0 == Self.lower($1) }), wordAfterGap(text, from: Self.json.count) { return true }
-        }
-        // After an assignment the word follows a blank.
-        let assignments = text.contains(UInt8(ascii: "="))
-        for index in text.indices {
-            let byte = text[index]
-            guard CRSCommandStart.separators.contains(byte) || (assignments && Self.spaces.contains(byte)) else { continue }
-            if wordAfterGap(text, from: index + 1) { return true }
-        }
-        return false
-    }
-
-    private func wordAfterGap(_ text: [UInt8], from first: Int) -> Bool {
-        var index = first
-        while index < text.count, Self.gap.contains(text[index]) { index += 1 }
-        if begins(text, at: index) { return true }
-        while index < text.count, Self.pathBytes.contains(text[index]) {
-            if text[index] == UInt8(ascii: "/") {
-                var word = index + 1
-                while word < text.count, Self.quotes.contains(text[word]) { word += 1 }
-                if begins(text, at: word) { return true }
-            }
-            index += 1
-        }
-        return false
     }
 
     @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
