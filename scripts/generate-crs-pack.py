@@ -273,6 +273,31 @@ def command_words(pattern, plain=True):
             return sorted(found)
     return None
 
+# The Windows command rules (932125, 932370, 932380) begin at a separator, then blanks, quotes, `(`, `,`
+# or `@`, then an optional path, then a command word with `["^]*` after each letter. Their words come
+# from the pattern with that evasion removed; the scan uses them on inputs without a backslash (which
+# the path's other branches need).
+WINDOWS_START = r"(?i)(?:[\n\r;`\{]|\|\|?|&&?)[\s\x0b]*[\s\x0b\"'\(,@]*(?:"
+WINDOWS_EVASION = r'[\"\^]*'
+
+
+def windows_command_words(pattern):
+    if not pattern.startswith(WINDOWS_START) or WINDOWS_EVASION not in pattern:
+        return None
+    try:
+        seq = list(sre_parse.parse(pre(pattern.replace(WINDOWS_EVASION, ""))))
+    except Exception:
+        return None
+    if len(seq) < 5 or seq[3][0] != C.MAX_REPEAT or seq[3][1][:2] != (0, 1):
+        return None
+    found, _ = word_prefixes(seq[4:])
+    if found:
+        found = {re.split('["^]', word)[0] for word in found}
+    if not found or "" in found or any(ord(ch) > 0x7F for word in found for ch in word):
+        return None
+    return sorted(found)
+
+
 # Required byte sets, the cheaper cousin of atoms: a few sets of bytes such that every subject the
 # pattern matches contains at least one byte of each set. They are checked against the set of bytes an
 # input holds (one AND per set) before the automaton's hits or PCRE2 are consulted. 932230's leading
@@ -552,6 +577,11 @@ for rule, category, kind, argument, chain in rules:
 lines += ["    ]", "", "    /// The same for inputs with shell bytes but without `$` (the evasion bytes `\"')[\\` skipped between letters).", "    static let separatedCommandWords: [Int: [String]] = ["]
 for rule, category, kind, argument, chain in rules:
     words = command_words(argument, plain=False) if kind == "regex" and EVASION in argument else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    /// The words of the Windows command rules, for inputs without a backslash (`\"` and `^` skipped between letters).", "    static let windowsCommandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = windows_command_words(argument) if kind == "regex" else None
     if words is not None:
         lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
 lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]

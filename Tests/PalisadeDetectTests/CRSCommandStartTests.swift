@@ -183,6 +183,54 @@ import Testing
         #expect(matched > 10000)
     }
 
+    /// The Windows command rules keep the shape `CommandWords.mayFollowWindowsSeparator` reasons about, and
+    /// on every corpus input and on inputs built from every word (after each separator and gap, with
+    /// evasion, cut, in other cases) the gated search finds exactly what PCRE2's full search finds.
+    @Test func windowsCommandWordsHideNoMatch() throws {
+        let rules = CRSRulePack.shared.rules.filter { $0.windowsCommandWords != nil }
+        #expect(Set(rules.map(\.id)).isSuperset(of: [932125, 932370, 932380]))
+        let start = #"(?i)(?:[\n\r;`\{]|\|\|?|&&?)"#
+        var inputs: Set<String> = ["Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",
+                                   "Sleeve 13\" laptop & tablet, recycled felt", "a=1&b=2", "x;\"c^m^d\" /c dir", "x| ,@(\"C:/Windows/System32/cmd.exe"]
+        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
+        for line in corpus.split(separator: 0x0A) {
+            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                if let value = input["value"]?.string { inputs.insert(value) }
+            }
+        }
+        for rule in rules {
+            let pattern = try #require(rule.condition.regex?.pattern)
+            #expect(pattern.hasPrefix(start), "crs.\(rule.id)")
+            let rest = String(pattern.dropFirst(start.count))
+            #expect(Self.gaps.dropFirst().contains { rest.hasPrefix($0) }, "crs.\(rule.id) has another gap: \(rest.prefix(200))")
+            let words = try #require(rule.windowsCommandWords)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                let evaded = word.count > 1 ? String(word.prefix(1)) + "^\"" + String(word.dropFirst()) : word
+                for before in ["x;", "a && ", "x|", "x\n", "`", "x{", "x; \"", "x;(", "x;,@", "x; a/b/", "x;C:/", "x;^", "x\r\n "] {
+                    for body in [word, evaded, word.uppercased(), String(word.dropLast())] {
+                        for after in ["", " /c x", ".exe", ","] { inputs.insert(before + body + after) }
+                    }
+                }
+            }
+        }
+        let scratch = MatchScratch()
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs where text.utf8.count <= 512 && !text.utf8.contains(0x5C) {
+            let bytes = Array(text.utf8)
+            for rule in rules {
+                gated += 1
+                let full = rule.condition.match(bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.windowsCommandWords?.mayFollowWindowsSeparator(bytes) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: bytes, scratch: scratch, search: .everywhere) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 20000)
+        #expect(skipped > 10000)
+        #expect(matched > 5000)
+    }
+
     /// What the Unix and the Windows patterns allow between their start group and the command word.
     static let gaps = [
         #"[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[\"'-\+\--9\?A-\]_a-z\|]+/)?[\"'\x5c]*"#,

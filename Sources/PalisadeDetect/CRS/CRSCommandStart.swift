@@ -98,12 +98,13 @@ struct CommandWords: Sendable {
     /// The first two bytes of every word of two or more, as a bitmap of 65,536 pairs, and the words of one byte.
     let pairs: [UInt64]
     let single: ByteSet
-    /// Whether the evasion bytes (`CRSCommandStart.evasion`) may come between a word's letters
-    /// (`CRSRuleDefinition.separatedCommandWords`, for inputs with shell bytes but without `$`).
-    let evaded: Bool
+    /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
+    /// for `CRSRuleDefinition.separatedCommandWords` (inputs with shell bytes but without `$`), `"^` for the Windows words.
+    let evasion: ByteSet
+    var evaded: Bool { !evasion.isEmpty }
 
-    init(_ list: [String], evaded: Bool = false) {
-        self.evaded = evaded
+    init(_ list: [String], evasion: ByteSet = ByteSet()) {
+        self.evasion = evasion
         let sorted = Set(list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
         words = sorted
         bytes = sorted.flatMap { $0 }
@@ -138,7 +139,35 @@ struct CommandWords: Sendable {
     /// The sets the searches below read, fetched once per call.
     private struct Sets {
         let blanks = CommandWords.blanks, path = CommandWords.pathBytes, spaces = CommandWords.spaces, gap = CommandWords.gap
-        let quotes = CommandWords.quotes, separators = CRSCommandStart.separators, evasion = CRSCommandStart.evasion
+        let quotes = CommandWords.quotes, separators = CRSCommandStart.separators
+    }
+
+    /// The Windows command rules (`CRSRuleDefinition.windowsCommandWords`): a match begins at one of these separators,
+    /// `(?:[\n\r;`\{]|\|\|?|&&?)[\s\x0b]*[\s\x0b\"'\(,@]*`, then without a backslash a path `(?:[\"'\.-9A-Z_a-z]+/)?`, then `[\"\^]*`.
+    static let windowsSeparators = ByteSet("\n\r;`{|&")
+    static let windowsGap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r\"'(,@^;`{|&".utf8) + [0x85, 0xA0])
+    static let windowsPath = ByteSet("\"'-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+    static let windowsQuotes = ByteSet("\"^")
+
+    /// For a Windows command rule and an input without a backslash: whether a command word can follow one of its separators.
+    func mayFollowWindowsSeparator(_ text: [UInt8]) -> Bool {
+        let separators = Self.windowsSeparators, gap = Self.windowsGap, path = Self.windowsPath, quotes = Self.windowsQuotes
+        return text.withUnsafeBufferPointer { text in
+            for separator in 0..<text.count where separators.contains(text[separator]) {
+                var index = separator + 1
+                while index < text.count, gap.contains(text[index]) { index += 1 }
+                if begins(text, at: index) { return true }
+                while index < text.count, path.contains(text[index]) {
+                    if text[index] == UInt8(ascii: "/") {
+                        var word = index + 1
+                        while word < text.count, quotes.contains(text[word]) { word += 1 }
+                        if begins(text, at: word) { return true }
+                    }
+                    index += 1
+                }
+            }
+            return false
+        }
     }
 
     /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
@@ -180,12 +209,12 @@ struct CommandWords: Sendable {
     private func wordAfter(_ skipped: ByteSet, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
-        if begins(text, at: index, sets: sets) { return true }
+        if begins(text, at: index) { return true }
         while index < text.count, sets.path.contains(text[index]) {
             if text[index] == UInt8(ascii: "/") {
                 var word = index + 1
                 while word < text.count, sets.quotes.contains(text[word]) { word += 1 }
-                if begins(text, at: word, sets: sets) { return true }
+                if begins(text, at: word) { return true }
             }
             index += 1
         }
@@ -195,15 +224,16 @@ struct CommandWords: Sendable {
     /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
     /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
     func begins(_ text: [UInt8], at offset: Int) -> Bool {
-        text.withUnsafeBufferPointer { begins($0, at: offset, sets: Sets()) }
+        text.withUnsafeBufferPointer { begins($0, at: offset) }
     }
 
-    private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int, sets: Sets) -> Bool {
+    private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        let evasion = evasion, evaded = !evasion.isEmpty
         guard offset < text.count else { return false }
         let first = Self.lower(text[offset])
         if single.contains(first) { return true }
         var next = offset + 1
-        if evaded { while next < text.count, sets.evasion.contains(text[next]) { next += 1 } }
+        if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
         guard next < text.count else { return false }
         let key = Int(first) << 8 | Int(Self.lower(text[next]))
         guard pairs[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return false }
@@ -211,7 +241,7 @@ struct CommandWords: Sendable {
             for index in Int(bucket[Int(first)])..<Int(bucket[Int(first) + 1]) {
                 var at = offset + 1, equal = true
                 for position in Int(wordStart[index]) + 1..<Int(wordStart[index + 1]) {
-                    if evaded { while at < text.count, sets.evasion.contains(text[at]) { at += 1 } }
+                    if evaded { while at < text.count, evasion.contains(text[at]) { at += 1 } }
                     guard at < text.count, Self.lower(text[at]) == bytes[position] else {
                         equal = false
                         break

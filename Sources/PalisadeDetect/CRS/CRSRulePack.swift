@@ -387,6 +387,8 @@ final class CRSRule: Sendable {
     let commandWords: CommandWords?
     /// For the rules of `CRSCommandStart`, the command words one of which must follow a separator (or the start) of an input without `$`.
     let separatedCommandWords: CommandWords?
+    /// For the Windows command rules, the command words one of which must follow a separator of an input without a backslash.
+    let windowsCommandWords: CommandWords?
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -412,7 +414,7 @@ final class CRSRule: Sendable {
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
         switch search {
         case .everywhere:
-            break
+            if let windowsCommandWords, !subject.contains(0x5C), !windowsCommandWords.mayFollowWindowsSeparator(subject) { return nil }
         case .nowhere:
             return nil
         case .commandWordAtStart:
@@ -472,7 +474,9 @@ final class CRSRule: Sendable {
         commandStart = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0 ? CRSCommandStart.rules[definition.id] : nil
         anchoredCondition = commandStart != nil ? LazyRegex(definition.argument, anchored: true) : nil
         commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map { CommandWords($0) } : nil
-        separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evaded: true) } : nil
+        separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evasion: CRSCommandStart.evasion) } : nil
+        let untransformed = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0
+        windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsQuotes) } : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
