@@ -100,11 +100,12 @@ struct CommandWords: Sendable {
     let single: ByteSet
     /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
     /// for `CRSRuleDefinition.separatedCommandWords` (inputs with shell bytes but without `$`), `"^` for the Windows words.
-    let evasion: ByteSet
-    var evaded: Bool { !evasion.isEmpty }
+    let evasion: ByteTable
+    let evaded: Bool
 
     init(_ list: [String], evasion: ByteSet = ByteSet()) {
-        self.evasion = evasion
+        self.evasion = ByteTable(evasion)
+        evaded = !evasion.isEmpty
         let sorted = Set(list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
         words = sorted
         bytes = sorted.flatMap { $0 }
@@ -126,28 +127,31 @@ struct CommandWords: Sendable {
 
     /// The blanks `[\s\x0b]` and `!`, which may come before the command word (a superset is safe:
     /// no command word begins with one).
-    static let blanks = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!".utf8) + [0x85, 0xA0])
+    static let blanks = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r!".utf8) + [0x85, 0xA0]))
     /// The path before a command word: `(?:["'-\+\--9\?A-\]_a-z\|]+/)?`.
-    static let pathBytes = ByteSet("\"'()*+-./0123456789?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]_abcdefghijklmnopqrstuvwxyz|")
+    static let pathBytes = ByteTable(ByteSet("\"'()*+-./0123456789?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]_abcdefghijklmnopqrstuvwxyz|"))
     /// Blanks, which end an assignment (`[0-9A-Z_a-z]+=[^\s\x0b]+[\s\x0b]+`) before a command word.
-    static let spaces = ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0])
+    static let spaces = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0]))
     /// What may lie between a separator and a command word or its path, besides assignments: blanks,
     /// `!`, `(`, `{`, quotes, backslashes and the bytes of further separators (none begins a word).
-    static let gap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0])
-    static let quotes = ByteSet("\"'\\")
+    static let gap = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0]))
+    static let quotes = ByteTable(ByteSet("\"'\\"))
+    static let separators = ByteTable(CRSCommandStart.separators)
 
     /// The sets the searches below read, fetched once per call.
     private struct Sets {
         let blanks = CommandWords.blanks, path = CommandWords.pathBytes, spaces = CommandWords.spaces, gap = CommandWords.gap
-        let quotes = CommandWords.quotes, separators = CRSCommandStart.separators
+        let quotes = CommandWords.quotes, separators = CommandWords.separators
     }
 
     /// The Windows command rules (`CRSRuleDefinition.windowsCommandWords`): a match begins at one of these separators,
     /// `(?:[\n\r;`\{]|\|\|?|&&?)[\s\x0b]*[\s\x0b\"'\(,@]*`, then without a backslash a path `(?:[\"'\.-9A-Z_a-z]+/)?`, then `[\"\^]*`.
-    static let windowsSeparators = ByteSet("\n\r;`{|&")
-    static let windowsGap = ByteSet(Array(" \t\n\u{0B}\u{0C}\r\"'(,@^;`{|&".utf8) + [0x85, 0xA0])
-    static let windowsPath = ByteSet("\"'-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
-    static let windowsQuotes = ByteSet("\"^")
+    static let windowsSeparators = ByteTable(ByteSet("\n\r;`{|&"))
+    static let windowsGap = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r\"'(,@^;`{|&".utf8) + [0x85, 0xA0]))
+    static let windowsPath = ByteTable(ByteSet("\"'-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"))
+    /// The Windows patterns' evasion, `[\"\^]*`.
+    static let windowsEvasion = ByteSet("\"^")
+    static let windowsQuotes = ByteTable(windowsEvasion)
 
     /// For a Windows command rule and an input without a backslash: whether a command word can follow one of its separators.
     func mayFollowWindowsSeparator(_ text: [UInt8]) -> Bool {
@@ -206,7 +210,7 @@ struct CommandWords: Sendable {
     }
 
     /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
-    private func wordAfter(_ skipped: ByteSet, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
+    private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
         if begins(text, at: index) { return true }
@@ -228,7 +232,7 @@ struct CommandWords: Sendable {
     }
 
     private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
-        let evasion = evasion, evaded = !evasion.isEmpty
+        let evasion = evasion, evaded = evaded
         guard offset < text.count else { return false }
         let first = Self.lower(text[offset])
         if single.contains(first) { return true }
@@ -256,5 +260,19 @@ struct CommandWords: Sendable {
 
     @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+}
+
+/// A byte set as 256 flags: one load per test, where `ByteSet.contains` branches on the byte's quarter
+/// (a mispredicted jump per byte in the loops above).
+struct ByteTable: Sendable {
+    let flags: [Bool]
+
+    init(_ set: ByteSet) {
+        flags = (0..<256).map { set.contains(UInt8($0)) }
+    }
+
+    @inline(__always) func contains(_ byte: UInt8) -> Bool {
+        flags[Int(byte)]
     }
 }

@@ -476,7 +476,7 @@ final class CRSRule: Sendable {
         commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map { CommandWords($0) } : nil
         separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evasion: CRSCommandStart.evasion) } : nil
         let untransformed = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0
-        windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsQuotes) } : nil
+        windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsEvasion) } : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
