@@ -177,6 +177,127 @@ def plain_atoms(pattern):
     return sorted(r) if r else None
 
 
+
+# Command words: for the command rules of CRSCommandStart, the literal beginnings of the command part
+# (what follows the gap `[\s\x0b]*(?:[!\$\(\{]…)*…(?:[…]+/)?[\"'\x5c]*`) on inputs without shell bytes.
+# On such an input a match can only begin at the input's start, and the command word then begins after
+# `json.`, blanks, `!` and a path: the scan checks those few places against these words before PCRE2.
+MAX_WORD = 8
+MAX_WORDS = 4000
+
+
+def word_prefixes(seq):
+    """(set, complete): every match of seq begins with one of the strings (lowercased, at most MAX_WORD
+    long); complete when the set is exactly what seq matches."""
+    cur = {""}
+    for index, (op, av) in enumerate(seq):
+        if op == C.MAX_REPEAT and av[0] == 0 and av[1] == 1:
+            # Optional: the words with it and those without it.
+            taken, whole = word_prefixes(list(av[2]) + list(seq[index + 1:]))
+            skipped, also = word_prefixes(list(seq[index + 1:]))
+            if taken is None or skipped is None:
+                return None, False
+            cur = {(a + b)[:MAX_WORD] for a in cur for b in taken | skipped}
+            return (cur, whole and also) if len(cur) <= MAX_WORDS else (None, False)
+        found, complete = word_prefixes_node(op, av)
+        cur = {(a + b)[:MAX_WORD] for a in cur for b in found}
+        if len(cur) > MAX_WORDS:
+            return None, False
+        if not complete:
+            return cur, False
+    return cur, True
+
+
+def word_prefixes_node(op, av):
+    if op == C.LITERAL:
+        return {chr(av).lower()}, True
+    if op == C.IN:
+        chars = cls([x for x in av if x[0] != C.NEGATE], any(o == C.NEGATE for o, _ in av))
+        return (chars, True) if chars else ({""}, False)
+    if op == C.SUBPATTERN:
+        return word_prefixes(list(av[-1]))
+    if op == getattr(C, "ATOMIC_GROUP", None):
+        return word_prefixes(list(av))
+    if op == C.BRANCH:
+        out, complete = set(), True
+        for branch in av[1]:
+            found, whole = word_prefixes(list(branch))
+            if found is None:
+                return None, False
+            out |= found
+            complete = complete and whole
+        return out, complete
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op == getattr(C, "POSSESSIVE_REPEAT", None):
+        lo, hi, sub = av
+        if lo == 0:
+            return {""}, False
+        found, complete = word_prefixes(list(sub))
+        return found, complete and lo == 1 and hi == 1
+    if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+        return {""}, True
+    return {""}, False
+
+
+# The evasion the command patterns put after each letter of a word. Without `$` in the input it matches
+# only the bytes of EVASION_BYTES, which the scan skips between a word's letters; so for inputs with
+# shell bytes (but no `$`) the words come from the pattern with the evasion removed.
+EVASION = r"""[\"'\)\[\x5c]*(?:(?:(?:\|\||&&)[\s\x0b]*)?\$[!#\(\*\-0-9\?@_a-\{]*)?\x5c?"""
+EVASION_BYTES = "\"')[\\"
+
+
+def command_words(pattern, plain=True):
+    """The command words of a plain input (without shell bytes), or with `plain` false those of any
+    input without `$`, the evasion bytes skipped (cut before an evasion byte, so that skipping is safe)."""
+    try:
+        if plain:
+            seq = restrict_seq(list(sre_parse.parse(pre(pattern))))
+        else:
+            seq = list(sre_parse.parse(pre(pattern.replace(EVASION, ""))))
+    except Exception:
+        return None
+    if seq is IMPOSSIBLE:
+        return None
+    # The gap ends with the optional path (`(?:[…]+/)?`); the command part follows it.
+    for index, (op, av) in enumerate(seq):
+        if op == C.MAX_REPEAT and av[0] == 0 and av[1] == 1 and list(av[2])[-1:] == [(C.LITERAL, 0x2F)]:
+            rest = seq[index + 1:]
+            # Quotes and backslashes before the word (`[\"'\x5c]*`), which the scan skips as well.
+            while rest and rest[0][0] == C.MAX_REPEAT and rest[0][1][0] == 0 and all(
+                    o == C.IN and class_bytes(a, False) <= frozenset(b"\"'\\") for o, a in rest[0][1][2]):
+                rest = rest[1:]
+            found, _ = word_prefixes(rest)
+            if found and not plain:
+                found = {re.split("[%s]" % re.escape(EVASION_BYTES), word)[0] for word in found}
+            if not found or "" in found or any(ord(ch) > 0x7F for word in found for ch in word):
+                return None
+            return sorted(found)
+    return None
+
+# The Windows command rules (932125, 932370, 932380) begin at a separator, then blanks, quotes, `(`, `,`
+# or `@`, then an optional path, then a command word with `["^]*` after each letter. Their words come
+# from the pattern with that evasion removed; the scan uses them on inputs without a backslash (which
+# the path's other branches need).
+WINDOWS_START = r"(?i)(?:[\n\r;`\{]|\|\|?|&&?)[\s\x0b]*[\s\x0b\"'\(,@]*(?:"
+WINDOWS_EVASION = r'[\"\^]*'
+
+
+def windows_command_words(pattern):
+    if not pattern.startswith(WINDOWS_START) or WINDOWS_EVASION not in pattern:
+        return None
+    try:
+        seq = list(sre_parse.parse(pre(pattern.replace(WINDOWS_EVASION, ""))))
+    except Exception:
+        return None
+    if len(seq) < 5 or seq[3][0] != C.MAX_REPEAT or seq[3][1][:2] != (0, 1):
+        return None
+    found, _ = word_prefixes(seq[4:])
+    if found:
+        found = {re.split('["^]', word)[0] for word in found}
+    if not found or "" in found or any(ord(ch) > 0x7F for word in found for ch in word):
+        return None
+    return sorted(found)
+
+
 # Required byte sets, the cheaper cousin of atoms: a few sets of bytes such that every subject the
 # pattern matches contains at least one byte of each set. They are checked against the set of bytes an
 # input holds (one AND per set) before the automaton's hits or PCRE2 are consulted. 932230's leading
@@ -447,7 +568,23 @@ for rule, category, kind, argument, chain in rules:
         % (rule["id"], category, rule["paranoia_level"], swift_string(rule["msg"]), swift_string(rule["targets"]), kind,
            swift_string(argument), ", ".join(swift_string(t) for t in rule["transforms"]), links, atom_list, plain_list, required_list)
     )
-lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule's `plainAtoms`.", "    static let shellBytes: [UInt64] = %s" % byte_words(SHELL_BYTES), "", "    static let phraseFiles: [String: [String]] = ["]
+lines += ["    ]", "", "    /// The bytes whose absence lets the scan use a rule's `plainAtoms`.", "    static let shellBytes: [UInt64] = %s" % byte_words(SHELL_BYTES), ""]
+lines += ["    /// For the command rules, the beginnings of their command words on inputs without `shellBytes` (lowercase).", "    static let commandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = command_words(argument) if kind == "regex" else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    /// The same for inputs with shell bytes but without `$` (the evasion bytes `\"')[\\` skipped between letters).", "    static let separatedCommandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = command_words(argument, plain=False) if kind == "regex" and EVASION in argument else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    /// The words of the Windows command rules, for inputs without a backslash (`\"` and `^` skipped between letters).", "    static let windowsCommandWords: [Int: [String]] = ["]
+for rule, category, kind, argument, chain in rules:
+    words = windows_command_words(argument) if kind == "regex" else None
+    if words is not None:
+        lines.append("        %d: [%s]," % (rule["id"], ", ".join(swift_string(w) for w in words)))
+lines += ["    ]", "", "    static let phraseFiles: [String: [String]] = ["]
 for name in sorted(files):
     phrases = []
     for raw in open(os.path.join(corpus, "crs-data", name), encoding="utf-8"):

@@ -77,7 +77,9 @@ import Testing
         func search(_ text: String, start: Bool) -> CRSCommandStart.Search {
             CRSCommandStart.search(ScanInput(Array(text.utf8)), hasStartAlternative: start)
         }
-        #expect(search("email", start: true) == .candidates(start: true))
+        #expect(search("email", start: true) == .commandWordAtStart)
+        #expect(search("email", start: false) == .nowhere)
+        #expect(search("email\n", start: true) == .candidates(start: true))
         #expect(search("email", start: false) == .nowhere)
         #expect(search("\\ls", start: false) == .candidates(start: true))
         #expect(search("x;ls", start: false) == .candidates(start: false))
@@ -86,6 +88,147 @@ import Testing
         #expect(search("c'o'mm\\and ls", start: false) == .everywhere)
         #expect(search("Time to go", start: false) == .everywhere)
         #expect(search(String(repeating: "a=1&", count: 20), start: false) == .everywhere)
+    }
+
+    /// `CommandWords` must never hide a match: on inputs without shell bytes, built from every command
+    /// word with what may come before and after it (and from cut, lengthened and case-changed words),
+    /// the gated search finds exactly what PCRE2's full search finds.
+    @Test func commandWordsHideNoMatch() throws {
+        let rules = Self.rules.filter { $0.commandStart == true }
+        #expect(rules.count == 2)
+        let scratch = MatchScratch()
+        var inputs: Set<String> = ["", "ls", "json.ls", "JSON.LS -la", "  !ls", "! ! ls -la", "usr/bin/ls -la", "json. ls", "/bin/ls",
+                                   "..//..//usr/bin/id", "orderId", "createdAt", "sku", "SPRING-2026", "tok_1QxYz2AbCdEfGhIjKlMn",
+                                   "Please deliver after 5pm.", "dnf install x", "df -h", "7za x a", "python3 -c x", "json.", "json.json.ls"]
+        for rule in rules {
+            let words = try #require(rule.commandWords, "crs.\(rule.id) has no command words")
+            #expect(words.words.count > 40)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                for before in ["", " ", "\t", "!", "json.", "Json. !", "usr/bin/", "./", "a-b/c.d/", "x y/"] {
+                    for after in ["", " ", " -la /tmp", "x", "2", "-", ".", ",", " x", "\t-e", "/x", "_a"] {
+                        inputs.insert(before + word + after)
+                        inputs.insert((before + word + after).uppercased())
+                    }
+                }
+                inputs.insert(String(word.dropLast()))
+                inputs.insert(String(word.dropFirst()))
+                inputs.insert("x" + word + " -a")
+            }
+        }
+        var seed: UInt64 = 0x2545F4914F6CDD1D
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzLSDF0123456789 -._/!,:@".utf8)
+        for _ in 0..<20000 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            let count = Int(seed % 9) + 1
+            var text: [UInt8] = []
+            for shift in 0..<count { text.append(alphabet[Int((seed >> UInt64(6 * shift)) % UInt64(alphabet.count))]) }
+            inputs.insert(String(decoding: text, as: UTF8.self))
+        }
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs {
+            let input = ScanInput(Array(text.utf8))
+            for rule in rules {
+                let search = CRSCommandStart.search(input, hasStartAlternative: true)
+                guard search == .commandWordAtStart else { continue }
+                gated += 1
+                let full = rule.condition.match(input.bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.commandWords?.mayBeginCommand(input.bytes) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: input.bytes, scratch: scratch, search: search) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 20000)
+        #expect(skipped > 10000)
+        #expect(matched > 1000)
+    }
+
+    /// The same for inputs with separators (`Search.candidates`): every separated command word after
+    /// the gaps the patterns allow (blanks, `!`, `(`, quotes, assignments, a path), whole, cut, with
+    /// evasion bytes between its letters and in other cases, in prose; the gated search finds what PCRE2 finds.
+    @Test func separatedCommandWordsHideNoMatch() throws {
+        let scratch = MatchScratch()
+        var inputs: Set<String> = ["Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",
+                                   "Sleeve 13\" laptop & tablet, recycled felt", "x;l's", "x;l\\s -la", "a=b c=d;e=f ls", "x| a=1 b=2 cat /etc/passwd"]
+        for rule in Self.rules {
+            let words = try #require(rule.separatedCommandWords, "crs.\(rule.id) has no separated command words")
+            #expect(words.evaded && words.words.count > 15)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                let evaded = word.count > 1 ? String(word.prefix(1)) + "'\\\")[" + String(word.dropFirst()) : word
+                inputs.insert("x;" + String(word.dropLast()))
+                inputs.insert("x;" + word + "x")
+                for before in ["", "\\", "json.", "x;", "a && ", "x|", "`", "x\n", "a=b; c=d ", "x{", "<(", "( ) ", "x; /usr/bin/", "x;\"", "x; ! (", "x;a/b/'", "x=y "] {
+                    for body in [word, evaded, word.uppercased()] {
+                        for after in ["", " -la /tmp"] {
+                            inputs.insert(before + body + after)
+                        }
+                    }
+                }
+            }
+        }
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs {
+            let input = ScanInput(Array(text.utf8))
+            for rule in Self.rules {
+                let search = CRSCommandStart.search(input, hasStartAlternative: rule.commandStart ?? false)
+                guard case .candidates(let start) = search else { continue }
+                gated += 1
+                let full = rule.condition.match(input.bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.separatedCommandWords?.mayFollowSeparator(input.bytes, start: start) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: input.bytes, scratch: scratch, search: search) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 20000)
+        #expect(skipped > 10000)
+        #expect(matched > 10000)
+    }
+
+    /// The Windows command rules keep the shape `CommandWords.mayFollowWindowsSeparator` reasons about, and
+    /// on every corpus input and on inputs built from every word (after each separator and gap, with
+    /// evasion, cut, in other cases) the gated search finds exactly what PCRE2's full search finds.
+    @Test func windowsCommandWordsHideNoMatch() throws {
+        let rules = CRSRulePack.shared.rules.filter { $0.windowsCommandWords != nil }
+        #expect(Set(rules.map(\.id)).isSuperset(of: [932125, 932370, 932380]))
+        let start = #"(?i)(?:[\n\r;`\{]|\|\|?|&&?)"#
+        var inputs: Set<String> = ["Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",
+                                   "Sleeve 13\" laptop & tablet, recycled felt", "a=1&b=2", "x;\"c^m^d\" /c dir", "x| ,@(\"C:/Windows/System32/cmd.exe"]
+        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
+        for line in corpus.split(separator: 0x0A) {
+            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                if let value = input["value"]?.string { inputs.insert(value) }
+            }
+        }
+        for rule in rules {
+            let pattern = try #require(rule.condition.regex?.pattern)
+            #expect(pattern.hasPrefix(start), "crs.\(rule.id)")
+            let rest = String(pattern.dropFirst(start.count))
+            #expect(Self.gaps.dropFirst().contains { rest.hasPrefix($0) }, "crs.\(rule.id) has another gap: \(rest.prefix(200))")
+            let words = try #require(rule.windowsCommandWords)
+            for word in words.words.map({ String(decoding: $0, as: UTF8.self) }) {
+                let evaded = word.count > 1 ? String(word.prefix(1)) + "^\"" + String(word.dropFirst()) : word
+                for before in ["x;", "a && ", "x|", "x\n", "`", "x{", "x; \"", "x;(", "x;,@", "x; a/b/", "x;C:/", "x;^", "x\r\n "] {
+                    for body in [word, evaded, word.uppercased(), String(word.dropLast())] {
+                        for after in ["", " /c x", ".exe", ","] { inputs.insert(before + body + after) }
+                    }
+                }
+            }
+        }
+        let scratch = MatchScratch()
+        var gated = 0, skipped = 0, matched = 0
+        for text in inputs where text.utf8.count <= 512 && !text.utf8.contains(0x5C) {
+            let bytes = Array(text.utf8)
+            for rule in rules {
+                gated += 1
+                let full = rule.condition.match(bytes, scratch: scratch)
+                if full != nil { matched += 1 }
+                if rule.windowsCommandWords?.mayFollowWindowsSeparator(bytes) == false { skipped += 1 }
+                #expect(rule.firstMatch(in: bytes, scratch: scratch, search: .everywhere) == full, "crs.\(rule.id) on \(text.debugDescription)")
+            }
+        }
+        #expect(gated > 20000)
+        #expect(skipped > 10000)
+        #expect(matched > 5000)
     }
 
     /// What the Unix and the Windows patterns allow between their start group and the command word.

@@ -1,4 +1,4 @@
-/// Where CRS 932230, 932235, 932250 and 932260 can begin a match. Each looks for a Unix command
+/// Where CRS 932230, 932235, 932250, 932260 and 932340 can begin a match. Each looks for a Unix command
 /// after something that starts one: the input's start (932250 and 932260; 932230 and 932235 only
 /// with a backslash there), a shell separator, or a prefix word (`busybox`, `command`, `env`,
 /// `eval`, `watch`, `ltrace`, `strace`, `nohup`, `time`) that may carry quotes, `)`, `[`,
@@ -7,20 +7,25 @@
 /// On an input without a prefix word (and without `$`, whose expansions can split one), a match can
 /// only begin at the input's start or at a separator byte: the rule's pattern, compiled a second
 /// time with `PCRE2_ANCHORED`, is then tried at those few offsets, in order, instead of at every
-/// offset, which finds the same first match; 932230 and 932235 cannot match an input that has
-/// neither. `CRSCommandStartTests` checks that the patterns keep this shape and that the corpus agrees.
+/// offset, which finds the same first match; 932230, 932235 and 932340 cannot match an input that has
+/// neither. On an input without any shell byte, the start can begin a match only with a command word
+/// there (`CommandWords`), so an input whose first word is none runs no pattern at all.
+/// `CRSCommandStartTests` checks that the patterns keep this shape and that the corpus agrees.
 enum CRSCommandStart {
     enum Search: Equatable {
         /// Any offset can begin a match: the whole pattern searches.
         case everywhere
         /// Only the start (when `start`) and the separator bytes can begin a match.
         case candidates(start: Bool)
+        /// The input has no shell byte (`CRSRulePack.shellBytes`) and no prefix word: only the start can
+        /// begin a match, and only with one of the rule's command words at one of `CommandWords.starts`.
+        case commandWordAtStart
         /// No offset can begin a match.
         case nowhere
     }
 
     /// The rules, each with whether its pattern has the `^` start alternative.
-    static let rules: [Int: Bool] = [932230: false, 932235: false, 932250: true, 932260: true]
+    static let rules: [Int: Bool] = [932230: false, 932235: false, 932250: true, 932260: true, 932340: false]
 
     /// The first bytes of the separator alternatives (`\n`, `\r`, `;`, `=`, backquote, `{`, `|`, `&`,
     /// `$(`, `$[`, `${`, `<(`, `<<<`, `>(`, `( )`).
@@ -61,6 +66,8 @@ enum CRSCommandStart {
             }
             if ByteScan.find(word, in: text!) != nil { return everywhere }
         }
+        // The separators and the backslash are shell bytes.
+        if !input.present.intersects(CRSRulePack.shellBytes) { return Answer(withStart: .commandWordAtStart, withoutStart: .nowhere) }
         let leadingBackslash = input.bytes.first == UInt8(ascii: "\\")
         guard input.present.intersects(separators) else {
             return Answer(withStart: .candidates(start: true), withoutStart: leadingBackslash ? .candidates(start: true) : .nowhere)
@@ -71,5 +78,201 @@ enum CRSCommandStart {
             if count > maxCandidates { return everywhere }
         }
         return Answer(withStart: .candidates(start: true), withoutStart: .candidates(start: leadingBackslash))
+    }
+}
+
+/// A command rule's command words on inputs without shell bytes, from the generator
+/// (`CRSRuleDefinition.commandWords`): every match of the command part begins with one of them.
+/// Without shell bytes or a prefix word a match begins at the input's start (`^`), and what lies
+/// between it and the command word (`(?:json\.)?`, blanks and `!`, a path ending in `/`) is spelled
+/// out in `mayBeginCommand`, so an input whose first word is no command skips PCRE2. With separators
+/// (`separatedCommandWords`), `mayFollowSeparator` does the same after each separator.
+struct CommandWords: Sendable {
+    /// The words (lowercase), sorted.
+    let words: [[UInt8]]
+    /// The words one after another: word `i` is `bytes[wordStart[i]..<wordStart[i + 1]]`.
+    let bytes: [UInt8]
+    let wordStart: [Int32]
+    /// Those beginning with byte `b` are the words `bucket[b]..<bucket[b + 1]`.
+    let bucket: [Int32]
+    /// The first two bytes of every word of two or more, as a bitmap of 65,536 pairs, and the words of one byte.
+    let pairs: [UInt64]
+    let single: ByteSet
+    /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
+    /// for `CRSRuleDefinition.separatedCommandWords` (inputs with shell bytes but without `$`), `"^` for the Windows words.
+    let evasion: ByteTable
+    let evaded: Bool
+
+    init(_ list: [String], evasion: ByteSet = ByteSet()) {
+        self.evasion = ByteTable(evasion)
+        evaded = !evasion.isEmpty
+        let sorted = Set(list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
+        words = sorted
+        bytes = sorted.flatMap { $0 }
+        var wordStart: [Int32] = [0]
+        for word in sorted { wordStart.append(wordStart.last! + Int32(word.count)) }
+        self.wordStart = wordStart
+        var bucket = [Int32](repeating: Int32(sorted.count), count: 257)
+        for (index, word) in sorted.enumerated().reversed() { bucket[Int(word[0])] = Int32(index) }
+        for byte in stride(from: 255, through: 0, by: -1) where bucket[byte] > bucket[byte + 1] { bucket[byte] = bucket[byte + 1] }
+        self.bucket = bucket
+        var pairs = [UInt64](repeating: 0, count: 1024)
+        for word in sorted where word.count > 1 {
+            let key = Int(word[0]) << 8 | Int(word[1])
+            pairs[key >> 6] |= 1 << UInt64(key & 63)
+        }
+        self.pairs = pairs
+        single = ByteSet(sorted.filter { $0.count == 1 }.map { $0[0] })
+    }
+
+    /// The blanks `[\s\x0b]` and `!`, which may come before the command word (a superset is safe:
+    /// no command word begins with one).
+    static let blanks = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r!".utf8) + [0x85, 0xA0]))
+    /// The path before a command word: `(?:["'-\+\--9\?A-\]_a-z\|]+/)?`.
+    static let pathBytes = ByteTable(ByteSet("\"'()*+-./0123456789?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]_abcdefghijklmnopqrstuvwxyz|"))
+    /// Blanks, which end an assignment (`[0-9A-Z_a-z]+=[^\s\x0b]+[\s\x0b]+`) before a command word.
+    static let spaces = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r".utf8) + [0x85, 0xA0]))
+    /// What may lie between a separator and a command word or its path, besides assignments: blanks,
+    /// `!`, `(`, `{`, quotes, backslashes and the bytes of further separators (none begins a word).
+    static let gap = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r!({\"'\\;=`|&<>)".utf8) + [0x85, 0xA0]))
+    static let quotes = ByteTable(ByteSet("\"'\\"))
+    static let separators = ByteTable(CRSCommandStart.separators)
+
+    /// The sets the searches below read, fetched once per call.
+    private struct Sets {
+        let blanks = CommandWords.blanks, path = CommandWords.pathBytes, spaces = CommandWords.spaces, gap = CommandWords.gap
+        let quotes = CommandWords.quotes, separators = CommandWords.separators
+    }
+
+    /// The Windows command rules (`CRSRuleDefinition.windowsCommandWords`): a match begins at one of these separators,
+    /// `(?:[\n\r;`\{]|\|\|?|&&?)[\s\x0b]*[\s\x0b\"'\(,@]*`, then without a backslash a path `(?:[\"'\.-9A-Z_a-z]+/)?`, then `[\"\^]*`.
+    static let windowsSeparators = ByteTable(ByteSet("\n\r;`{|&"))
+    static let windowsGap = ByteTable(ByteSet(Array(" \t\n\u{0B}\u{0C}\r\"'(,@^;`{|&".utf8) + [0x85, 0xA0]))
+    static let windowsPath = ByteTable(ByteSet("\"'-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"))
+    /// The Windows patterns' evasion, `[\"\^]*`.
+    static let windowsEvasion = ByteSet("\"^")
+    static let windowsQuotes = ByteTable(windowsEvasion)
+
+    /// For a Windows command rule and an input without a backslash: whether a command word can follow one of its separators.
+    func mayFollowWindowsSeparator(_ text: [UInt8]) -> Bool {
+        let separators = Self.windowsSeparators, gap = Self.windowsGap, path = Self.windowsPath, quotes = Self.windowsQuotes
+        return text.withUnsafeBufferPointer { text in
+            for separator in 0..<text.count where separators.contains(text[separator]) {
+                var index = separator + 1
+                while index < text.count, gap.contains(text[index]) { index += 1 }
+                if begins(text, at: index) { return true }
+                while index < text.count, path.contains(text[index]) {
+                    if text[index] == UInt8(ascii: "/") {
+                        var word = index + 1
+                        while word < text.count, quotes.contains(text[word]) { word += 1 }
+                        if begins(text, at: word) { return true }
+                    }
+                    index += 1
+                }
+            }
+            return false
+        }
+    }
+
+    /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
+    /// a command word follows `json.` (or nothing), then blanks, then at the start of a path or after any `/` of it.
+    func mayBeginCommand(_ text: [UInt8]) -> Bool {
+        let sets = Sets()
+        return text.withUnsafeBufferPointer { text in
+            if wordAfter(sets.blanks, in: text, from: 0, sets: sets) { return true }
+            return Self.startsWithJSON(text) && wordAfter(sets.blanks, in: text, from: 5, sets: sets)
+        }
+    }
+
+    /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
+    /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
+    /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
+    func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
+        let sets = Sets()
+        return text.withUnsafeBufferPointer { text in
+            if start {
+                if wordAfter(sets.gap, in: text, from: 0, sets: sets) { return true }
+                if Self.startsWithJSON(text), wordAfter(sets.gap, in: text, from: 5, sets: sets) { return true }
+            }
+            // After an assignment the word follows a blank.
+            let assignments = text.contains(UInt8(ascii: "="))
+            for index in 0..<text.count {
+                let byte = text[index]
+                guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
+                if wordAfter(sets.gap, in: text, from: index + 1, sets: sets) { return true }
+            }
+            return false
+        }
+    }
+
+    private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        text.count > 5 && lower(text[0]) == 0x6A && lower(text[1]) == 0x73 && lower(text[2]) == 0x6F && lower(text[3]) == 0x6E && text[4] == 0x2E
+    }
+
+    /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
+    private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
+        var index = first
+        while index < text.count, skipped.contains(text[index]) { index += 1 }
+        if begins(text, at: index) { return true }
+        while index < text.count, sets.path.contains(text[index]) {
+            if text[index] == UInt8(ascii: "/") {
+                var word = index + 1
+                while word < text.count, sets.quotes.contains(text[word]) { word += 1 }
+                if begins(text, at: word) { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
+    /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
+    func begins(_ text: [UInt8], at offset: Int) -> Bool {
+        text.withUnsafeBufferPointer { begins($0, at: offset) }
+    }
+
+    private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        let evasion = evasion, evaded = evaded
+        guard offset < text.count else { return false }
+        let first = Self.lower(text[offset])
+        if single.contains(first) { return true }
+        var next = offset + 1
+        if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
+        guard next < text.count else { return false }
+        let key = Int(first) << 8 | Int(Self.lower(text[next]))
+        guard pairs[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return false }
+        return bytes.withUnsafeBufferPointer { bytes in
+            for index in Int(bucket[Int(first)])..<Int(bucket[Int(first) + 1]) {
+                var at = offset + 1, equal = true
+                for position in Int(wordStart[index]) + 1..<Int(wordStart[index + 1]) {
+                    if evaded { while at < text.count, evasion.contains(text[at]) { at += 1 } }
+                    guard at < text.count, Self.lower(text[at]) == bytes[position] else {
+                        equal = false
+                        break
+                    }
+                    at += 1
+                }
+                if equal { return true }
+            }
+            return false
+        }
+    }
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+}
+
+/// A byte set as 256 flags: one load per test, where `ByteSet.contains` branches on the byte's quarter
+/// (a mispredicted jump per byte in the loops above).
+struct ByteTable: Sendable {
+    let flags: [Bool]
+
+    init(_ set: ByteSet) {
+        flags = (0..<256).map { set.contains(UInt8($0)) }
+    }
+
+    @inline(__always) func contains(_ byte: UInt8) -> Bool {
+        flags[Int(byte)]
     }
 }

@@ -417,6 +417,12 @@ final class CRSRule: Sendable {
     let commandStart: Bool?
     /// The pattern compiled anchored, for inputs on which `CRSCommandStart` finds few offsets that can begin a match.
     let anchoredCondition: LazyRegex?
+    /// For the rules of `CRSCommandStart`, the command words an input without shell bytes must begin with.
+    let commandWords: CommandWords?
+    /// For the rules of `CRSCommandStart`, the command words one of which must follow a separator (or the start) of an input without `$`.
+    let separatedCommandWords: CommandWords?
+    /// For the Windows command rules, the command words one of which must follow a separator of an input without a backslash.
+    let windowsCommandWords: CommandWords?
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -442,11 +448,16 @@ final class CRSRule: Sendable {
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
         switch search {
         case .everywhere:
-            break
+            if let windowsCommandWords, !subject.contains(0x5C), !windowsCommandWords.mayFollowWindowsSeparator(subject) { return nil }
         case .nowhere:
             return nil
+        case .commandWordAtStart:
+            guard let anchoredCondition, subject.count <= window else { break }
+            if let commandWords, !commandWords.mayBeginCommand(subject) { return nil }
+            return anchoredCondition.firstMatch(in: subject, scratch: scratch)
         case .candidates(let start):
             guard let anchoredCondition, subject.count <= window else { break }
+            if let separatedCommandWords, !separatedCommandWords.mayFollowSeparator(subject, start: start) { return nil }
             if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
             let separators = CRSCommandStart.separators
             for offset in subject.indices where separators.contains(subject[offset]) && !(start && offset == 0) {
@@ -496,6 +507,10 @@ final class CRSRule: Sendable {
         // The gate reasons about the input itself, so only for rules that search it untransformed.
         commandStart = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0 ? CRSCommandStart.rules[definition.id] : nil
         anchoredCondition = commandStart != nil ? LazyRegex(definition.argument, anchored: true) : nil
+        commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map { CommandWords($0) } : nil
+        separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evasion: CRSCommandStart.evasion) } : nil
+        let untransformed = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0
+        windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsEvasion) } : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         var single: [UInt8] = []
