@@ -158,17 +158,7 @@ struct CommandWords: Sendable {
         let separators = Self.windowsSeparators, gap = Self.windowsGap, path = Self.windowsPath, quotes = Self.windowsQuotes
         return text.withUnsafeBufferPointer { text in
             for separator in 0..<text.count where separators.contains(text[separator]) {
-                var index = separator + 1
-                while index < text.count, gap.contains(text[index]) { index += 1 }
-                if begins(text, at: index) { return true }
-                while index < text.count, path.contains(text[index]) {
-                    if text[index] == UInt8(ascii: "/") {
-                        var word = index + 1
-                        while word < text.count, quotes.contains(text[word]) { word += 1 }
-                        if begins(text, at: word) { return true }
-                    }
-                    index += 1
-                }
+                if wordAfter(gap, in: text, from: separator + 1, path: path, quotes: quotes) { return true }
             }
             return false
         }
@@ -179,8 +169,8 @@ struct CommandWords: Sendable {
     func mayBeginCommand(_ text: [UInt8]) -> Bool {
         let sets = Sets()
         return text.withUnsafeBufferPointer { text in
-            if wordAfter(sets.blanks, in: text, from: 0, sets: sets) { return true }
-            return Self.startsWithJSON(text) && wordAfter(sets.blanks, in: text, from: 5, sets: sets)
+            if wordAfter(sets.blanks, in: text, from: 0, path: sets.path, quotes: sets.quotes) { return true }
+            return Self.startsWithJSON(text) && wordAfter(sets.blanks, in: text, from: 5, path: sets.path, quotes: sets.quotes)
         }
     }
 
@@ -191,15 +181,15 @@ struct CommandWords: Sendable {
         let sets = Sets()
         return text.withUnsafeBufferPointer { text in
             if start {
-                if wordAfter(sets.gap, in: text, from: 0, sets: sets) { return true }
-                if Self.startsWithJSON(text), wordAfter(sets.gap, in: text, from: 5, sets: sets) { return true }
+                if wordAfter(sets.gap, in: text, from: 0, path: sets.path, quotes: sets.quotes) { return true }
+                if Self.startsWithJSON(text), wordAfter(sets.gap, in: text, from: 5, path: sets.path, quotes: sets.quotes) { return true }
             }
             // After an assignment the word follows a blank.
             let assignments = text.contains(UInt8(ascii: "="))
             for index in 0..<text.count {
                 let byte = text[index]
                 guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
-                if wordAfter(sets.gap, in: text, from: index + 1, sets: sets) { return true }
+                if wordAfter(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes) { return true }
             }
             return false
         }
@@ -210,14 +200,14 @@ struct CommandWords: Sendable {
     }
 
     /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
-    private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, sets: Sets) -> Bool {
+    private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
         if begins(text, at: index) { return true }
-        while index < text.count, sets.path.contains(text[index]) {
+        while index < text.count, path.contains(text[index]) {
             if text[index] == UInt8(ascii: "/") {
                 var word = index + 1
-                while word < text.count, sets.quotes.contains(text[word]) { word += 1 }
+                while word < text.count, quotes.contains(text[word]) { word += 1 }
                 if begins(text, at: word) { return true }
             }
             index += 1

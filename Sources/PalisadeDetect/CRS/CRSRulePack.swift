@@ -505,11 +505,11 @@ final class CRSRule: Sendable {
         requiredBytes = definition.requiredBytes.map { ByteSet(words: $0) }
         startsWithWordBoundary = definition.kind == .regex && (definition.argument.hasPrefix("\\b") || definition.argument.hasPrefix("(?i)\\b"))
         // The gate reasons about the input itself, so only for rules that search it untransformed.
-        commandStart = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0 ? CRSCommandStart.rules[definition.id] : nil
+        let untransformed = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0
+        commandStart = untransformed ? CRSCommandStart.rules[definition.id] : nil
         anchoredCondition = commandStart != nil ? LazyRegex(definition.argument, anchored: true) : nil
         commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map { CommandWords($0) } : nil
         separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evasion: CRSCommandStart.evasion) } : nil
-        let untransformed = definition.kind == .regex && chain.isEmpty && TransformSet(definition.transforms).bits == 0
         windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsEvasion) } : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
