@@ -118,17 +118,27 @@ func sanityWarnings(_ workload: Workload, engine: String, blocked: Bool, detail:
     }
 }
 
+// `--findings EVENTS.jsonl` prints every event's findings instead (FindingsDump.swift).
 // `--palisade-only` skips ModSecurity and `--only TEXT` keeps the rows whose name contains TEXT:
 // `--no-crs` measures Palisade with the CRS pack off (its own detectors' cost). All three are for
 // profiling and quick iteration, not for the published table.
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.count == 2, arguments[0] == "--findings" {
+    do {
+        try dumpFindings(eventsFile: arguments[1])
+        exit(0)
+    } catch {
+        progress("error: \(error)")
+        exit(1)
+    }
+}
 var only: String?
 if let flag = arguments.firstIndex(of: "--only"), flag + 1 < arguments.count {
     only = arguments[flag + 1]
     arguments.removeSubrange(flag...(flag + 1))
 }
 if let unknown = arguments.first(where: { !["--quick", "--palisade-only", "--no-crs"].contains($0) }) {
-    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--no-crs] [--only TEXT]   (unknown argument \(unknown))")
+    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--no-crs] [--only TEXT] | --findings EVENTS.jsonl   (unknown argument \(unknown))")
     exit(2)
 }
 do {
