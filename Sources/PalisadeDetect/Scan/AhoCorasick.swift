@@ -2,50 +2,56 @@
 /// thousands of needles occur, so detectors and CRS rules only look closer at inputs that can match.
 ///
 /// Bytes that occur in no pattern share one class. States are numbered breadth-first; the shallow
-/// ones, where a scan spends nearly all its steps, get full DFA rows (one table load per byte), the
-/// deep ones only their trie children and a failure link. The CRS dictionary (about 26,000 states,
-/// 69 classes) takes under 1 MB this way (a test checks), where full rows for every state took 3.6 MB.
+/// ones, where a scan spends nearly all its steps, get full DFA rows, the deep ones only their trie
+/// children and a failure link. A step yields a `Code`, not a state number: for a shallow state the
+/// offset of its row, so the next step is one load at offset plus class (no multiply on the chain of
+/// dependent loads a scan is); for a deep state its number with `Code.deep`. The CRS dictionary (about
+/// 26,000 states, 69 classes) takes under 1 MB this way (a test checks).
 struct AhoCorasick: Sendable {
     /// 16-bit state numbers bound the dictionary size; the CRS pack needs well under half of it.
     static let maxStates = Int(UInt16.max)
-    /// Table entries (16-bit) given to full rows: 256 KB. Failure steps stay amortised O(1) per byte.
+    /// Table entries (32-bit) given to full rows: 512 KB. Failure steps stay amortised O(1) per byte.
     static let denseEntryBudget = 1 << 17
 
     let patternLengths: [Int32]
     private let tables: Tables
+
+    /// What a step leads to: a shallow state's row offset in `dense`, or a deep state's number with
+    /// `deep`; `output` when the state has outputs, so the scan looks them up only on a hit.
+    enum Code {
+        static let output: UInt32 = 1 << 31
+        static let deep: UInt32 = 1 << 30
+        /// The offset (shallow) or the state number (deep).
+        static let value: UInt32 = deep - 1
+    }
 
     /// The automaton's arrays in unmanaged memory, so the scan loop reads them without reference
     /// counting or bounds checks.
     private final class Tables: @unchecked Sendable {
         let byteClass: UnsafeMutableBufferPointer<UInt16>
         let classCount: Int
-        /// States below this number have a full row in `dense`.
+        /// States below this number have a full row in `dense`, of codes.
         let denseCount: Int
-        let dense: UnsafeMutableBufferPointer<UInt16>
-        /// Deep states: failure link, and trie children as (class, state) pairs from `childStart`.
+        let dense: UnsafeMutableBufferPointer<UInt32>
+        /// Deep states: failure link, and trie children as (class, code) pairs from `childStart`.
         let fail: UnsafeMutableBufferPointer<UInt16>
         let childStart: UnsafeMutableBufferPointer<Int32>
         let childClass: UnsafeMutableBufferPointer<UInt16>
-        let childState: UnsafeMutableBufferPointer<UInt16>
+        let childCode: UnsafeMutableBufferPointer<UInt32>
         let outputStart: UnsafeMutableBufferPointer<Int32>
         let outputs: UnsafeMutableBufferPointer<Int32>
         let lengths: UnsafeMutableBufferPointer<Int32>
-        /// Steps (`dense`, `childState`) give a state with outputs as its number plus `outputMark`
-        /// when every state number fits below it, so the scan reads `outputStart` only on a hit;
-        /// otherwise `outputMark` is 0 and every state is looked up.
-        let outputMark: Int
 
-        init(byteClass: [UInt16], classCount: Int, denseCount: Int, dense: [UInt16], fail: [UInt16], childStart: [Int32],
-             childClass: [UInt16], childState: [UInt16], outputStart: [Int32], outputs: [Int32], lengths: [Int32], outputMark: Int) {
+        init(byteClass: [UInt16], classCount: Int, denseCount: Int, dense: [UInt32], fail: [UInt16], childStart: [Int32],
+             childClass: [UInt16], childCode: [UInt32], outputStart: [Int32], outputs: [Int32], lengths: [Int32]) {
             self.byteClass = Self.copy(byteClass)
             self.classCount = classCount
             self.denseCount = denseCount
-            self.outputMark = outputMark
             self.dense = Self.copy(dense)
             self.fail = Self.copy(fail)
             self.childStart = Self.copy(childStart)
             self.childClass = Self.copy(childClass)
-            self.childState = Self.copy(childState)
+            self.childCode = Self.copy(childCode)
             self.outputStart = Self.copy(outputStart)
             self.outputs = Self.copy(outputs)
             self.lengths = Self.copy(lengths)
@@ -58,41 +64,42 @@ struct AhoCorasick: Sendable {
         }
 
         deinit {
-            for base in [byteClass.baseAddress, dense.baseAddress, fail.baseAddress, childClass.baseAddress, childState.baseAddress] { base?.deallocate() }
+            for base in [byteClass.baseAddress, fail.baseAddress, childClass.baseAddress] { base?.deallocate() }
+            for base in [dense.baseAddress, childCode.baseAddress] { base?.deallocate() }
             for base in [childStart.baseAddress, outputStart.baseAddress, outputs.baseAddress, lengths.baseAddress] { base?.deallocate() }
         }
 
         var byteCount: Int {
-            (byteClass.count + dense.count + fail.count + childClass.count + childState.count) * 2
-                + (childStart.count + outputStart.count + outputs.count + lengths.count) * 4
+            (byteClass.count + fail.count + childClass.count) * 2
+                + (dense.count + childCode.count + childStart.count + outputStart.count + outputs.count + lengths.count) * 4
         }
 
-        /// The state after `symbol` in `state` (plus `outputMark` when it has outputs): a row lookup
-        /// for shallow states; for deep ones their children, else the same question to the failure
-        /// state (always shallower).
-        @inline(__always)
-        func step(_ state: Int, _ symbol: Int) -> Int {
+        /// The code after `symbol` in deep state `state`: its children, else the same question to
+        /// the failure state (always shallower), down to a shallow state's row.
+        @inline(never)
+        func deepStep(_ state: Int, _ symbol: Int) -> UInt32 {
             var state = state
             while state >= denseCount {
                 var index = Int(childStart[state])
                 let end = Int(childStart[state &+ 1])
                 while index < end {
-                    if Int(childClass[index]) == symbol { return Int(childState[index]) }
+                    if Int(childClass[index]) == symbol { return childCode[index] }
                     index &+= 1
                 }
                 state = Int(fail[state])
             }
-            return Int(dense[state &* classCount &+ symbol])
+            return dense[state &* classCount &+ symbol]
+        }
+
+        /// The state number of a code.
+        @inline(__always)
+        func state(of code: UInt32) -> Int {
+            let value = Int(code & Code.value)
+            return code & Code.deep != 0 ? value : value / classCount
         }
     }
 
     var patternCount: Int { patternLengths.count }
-
-    /// Whether steps mark states with outputs (`Tables.outputMark`): the dictionary has fewer states than the mark.
-    var marksOutputs: Bool { tables.outputMark != 0 }
-
-    /// The mark, a bit above every state number of a dictionary that leaves it free.
-    static let outputMark = 1 << 15
 
     /// Memory the tables take (the CRS pack's automaton is the largest structure of the agent).
     var tableBytes: Int { tables.byteCount }
@@ -145,8 +152,9 @@ struct AhoCorasick: Sendable {
 
         // In breadth-first order: a child's failure state is where its parent's failure state goes on
         // the same symbol, and a shallow state's row is its children over its failure state's row.
-        // Both only read rows and links of states numbered lower, which are done by then.
-        var dense = [UInt16](repeating: 0, count: denseCount * classCount)
+        // Both only read rows and links of states numbered lower, which are done by then. Rows hold
+        // state numbers here and codes once every state's outputs are known.
+        var dense = [UInt32](repeating: 0, count: denseCount * classCount)
         var fail = [UInt16](repeating: 0, count: stateCount)
         func step(_ state: Int, _ symbol: Int) -> Int {
             var state = state
@@ -161,7 +169,7 @@ struct AhoCorasick: Sendable {
             if state < denseCount {
                 let row = state * classCount, failRow = failState * classCount
                 if state > 0 { for symbol in 0..<classCount { dense[row + symbol] = dense[failRow + symbol] } }
-                for child in trie[state] { dense[row + Int(child.symbol)] = UInt16(child.state) }
+                for child in trie[state] { dense[row + Int(child.symbol)] = UInt32(child.state) }
             }
             for child in trie[state] {
                 let childFail = state == 0 ? 0 : step(failState, Int(child.symbol))
@@ -170,20 +178,20 @@ struct AhoCorasick: Sendable {
             }
         }
 
-        // Mark the targets of steps that have outputs (`fail` keeps plain numbers: it is only followed).
-        let outputMark = stateCount <= Self.outputMark ? Self.outputMark : 0
-        if outputMark != 0 {
-            for index in dense.indices where !outputsOf[Int(dense[index])].isEmpty { dense[index] |= UInt16(outputMark) }
+        func code(_ state: Int) -> UInt32 {
+            let value = state < denseCount ? UInt32(state * classCount) : Code.deep | UInt32(state)
+            return value | (outputsOf[state].isEmpty ? 0 : Code.output)
         }
+        for index in dense.indices { dense[index] = code(Int(dense[index])) }
         var childStart = [Int32](repeating: 0, count: stateCount + 1)
         var childClass: [UInt16] = []
-        var childState: [UInt16] = []
+        var childCode: [UInt32] = []
         for state in 0..<stateCount {
             childStart[state] = Int32(childClass.count)
             guard state >= denseCount else { continue }
             for child in trie[state] {
                 childClass.append(child.symbol)
-                childState.append(UInt16(child.state | (outputsOf[child.state].isEmpty ? 0 : outputMark)))
+                childCode.append(code(child.state))
             }
         }
         childStart[stateCount] = Int32(childClass.count)
@@ -196,8 +204,8 @@ struct AhoCorasick: Sendable {
         outputStart[stateCount] = Int32(outputs.count)
         self.patternLengths = patterns.map { Int32($0.count) }
         self.tables = Tables(byteClass: byteClass, classCount: classCount, denseCount: denseCount, dense: dense, fail: fail,
-                             childStart: childStart, childClass: childClass, childState: childState,
-                             outputStart: outputStart, outputs: outputs, lengths: patternLengths, outputMark: outputMark)
+                             childStart: childStart, childClass: childClass, childCode: childCode,
+                             outputStart: outputStart, outputs: outputs, lengths: patternLengths)
     }
 
     /// The first occurrence (start offset) of each pattern that occurs in `text`.
@@ -212,19 +220,17 @@ struct AhoCorasick: Sendable {
         hits.clear()
         let tables = self.tables
         guard !tables.outputs.isEmpty else { return }
-        let byteClass = tables.byteClass, outputStart = tables.outputStart, outputs = tables.outputs
-        // With marks, a step below the mark has no outputs; without, every state is looked up.
-        let outputMark = tables.outputMark, stateMask = outputMark == 0 ? Int(UInt16.max) : outputMark &- 1
+        let byteClass = tables.byteClass, dense = tables.dense, outputStart = tables.outputStart, outputs = tables.outputs
         text.withUnsafeBufferPointer { bytes in
-            var state = 0
+            // The root is shallow, at offset 0, without outputs.
+            var code: UInt32 = 0
             for index in 0..<bytes.count {
-                // A byte of no pattern leads back to the root from anywhere.
                 let symbol = Int(byteClass[Int(bytes[index])])
-                let marked = symbol == 0 ? 0 : tables.step(state, symbol)
-                state = marked & stateMask
-                guard marked >= outputMark else { continue }
+                code = code & Code.deep == 0 ? dense[Int(code & Code.value) &+ symbol] : tables.deepStep(Int(code & Code.value), symbol)
+                guard code >= Code.output else { continue }
+                let state = tables.state(of: code)
                 let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
-                if first != last { hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths) }
+                hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths)
             }
         }
     }
