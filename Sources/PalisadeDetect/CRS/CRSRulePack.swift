@@ -54,6 +54,8 @@ final class CRSRulePack: Sendable {
     }
 
     let rules: [CRSRule]
+    /// `rules` again, read by the scan without retaining each rule it checks.
+    let ruleReferences: [Unmanaged<CRSRule>]
     /// Rule ids whose pattern, or a chained one, PCRE2 rejects (the tests require none). Compiles
     /// every pattern of the pack.
     var rejected: [Int] {
@@ -108,6 +110,7 @@ final class CRSRulePack: Sendable {
             }
         }
         self.rules = rules
+        self.ruleReferences = rules.map { Unmanaged.passUnretained($0) }
         self.automaton = AhoCorasick(ordered)
         var selectedStart: [Int32] = [0]
         for row in selections { selectedStart.append(selectedStart.last! + Int32(row.count)) }
@@ -152,49 +155,68 @@ final class CRSRulePack: Sendable {
             }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
+        var shared = CandidateState(variants: variants)
+        let matchScratch = scratch.match
+        for candidate in candidates {
+            // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
+            let match = ruleReferences[candidate.rule]._withUnsafeGuaranteedRef { rule in
+                check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: matchScratch)
+            }
+            if let match { matches.append(match) }
+        }
         scratch.candidates = candidates
-        guard !scratch.candidates.isEmpty else { return true }
-        // Worked out for the first command rule that runs on this input, then shared by the others.
+        return scratch.match.limitsHit == limitsBefore
+    }
+
+    /// What the candidates of one input share: its variants, and answers worked out for the first
+    /// command rule that runs on it.
+    private struct CandidateState {
+        var variants: TransformCache
         var commandStarts: CRSCommandStart.Answer?
-        func commandSearch(_ rule: CRSRule) -> CRSCommandStart.Search {
+        var plainWebURL: Bool?
+
+        mutating func commandSearch(_ rule: CRSRule, _ input: ScanInput) -> CRSCommandStart.Search {
             guard let hasStartAlternative = rule.commandStart else { return .everywhere }
             let answer = commandStarts ?? CRSCommandStart.answer(input)
             commandStarts = answer
             return answer.search(hasStartAlternative: hasStartAlternative)
         }
-        // Worked out for the first command rule, like `commandStarts`.
-        var plainWebURL: Bool?
-        for candidate in scratch.candidates {
-            let rule = rules[candidate.rule]
-            let phraseStart = candidate.phraseStart
-            if rule.category == .cmdi {
-                let isURL = plainWebURL ?? CRSExclusions.isPlainWebURL(input)
-                plainWebURL = isURL
-                if isURL { continue }
-            }
-            if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { continue }
-            let subject = variants.value(for: rule.transforms.effective(for: input), of: input)
-            let range: Range<Int>
-            if let phraseStart, case .phrases = rule.condition.matcher {
-                range = phraseStart..<phraseStart
-            } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: commandSearch(rule), scratch: scratch.match) {
-                range = found
-            } else {
-                continue
-            }
-            var passes = true
-            for link in rule.chain {
-                let linked = variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
-                if (link.match(linked, scratch: scratch.match) != nil) == link.negated {
-                    passes = false
-                    break
-                }
-            }
-            guard passes else { continue }
-            let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
-            matches.append(Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence))
+    }
+
+    /// The match of candidate `rule` on `input`, if its pattern (and chain) holds and no exclusion applies.
+    private func check(_ rule: CRSRule, phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: MatchScratch) -> Match? {
+        if rule.category == .cmdi {
+            let isURL = shared.plainWebURL ?? CRSExclusions.isPlainWebURL(input)
+            shared.plainWebURL = isURL
+            if isURL { return nil }
         }
-        return scratch.match.limitsHit == limitsBefore
+        if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { return nil }
+        // The input's own arrays are passed borrowed; only a transformed variant is a new array.
+        let transforms = rule.transforms.effective(for: input)
+        switch transforms.bits {
+        case 0: return check(rule, subject: input.bytes, phraseStart: phraseStart, input: input, shared: &shared, scratch: scratch)
+        case TransformSet.lowercase: return check(rule, subject: input.lower, phraseStart: phraseStart, input: input, shared: &shared, scratch: scratch)
+        default:
+            let subject = shared.variants.value(for: transforms, of: input)
+            return check(rule, subject: subject, phraseStart: phraseStart, input: input, shared: &shared, scratch: scratch)
+        }
+    }
+
+    private func check(_ rule: CRSRule, subject: [UInt8], phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: MatchScratch) -> Match? {
+        let range: Range<Int>
+        if let phraseStart, rule.isPhraseRule {
+            range = phraseStart..<phraseStart
+        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), scratch: scratch) {
+            range = found
+        } else {
+            return nil
+        }
+        for link in rule.chain {
+            let linked = shared.variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
+            if (link.match(linked, scratch: scratch) != nil) == link.negated { return nil }
+        }
+        let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
+        return Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence)
     }
 
     /// Runs the automaton over each distinct variant that sets with waiting rules read, and makes
@@ -400,6 +422,8 @@ final class CRSRule: Sendable {
     let longAtoms: [[UInt8]]
     /// A regex rule without atoms: it runs whenever its required bytes are present.
     let isUnfiltered: Bool
+    /// The condition is a phrase list (`@pm`), which the automaton matches itself.
+    let isPhraseRule: Bool
     /// The rule's plain atoms (for inputs without shell bytes) split like `atoms`; `hasPlainAtoms` is
     /// false when the generator derived none, and both are empty when no plain input can match.
     let hasPlainAtoms: Bool
@@ -446,18 +470,19 @@ final class CRSRule: Sendable {
 
     /// `search` says where a match can begin (see `CRSCommandStart`); the anchored twin tries those offsets in order.
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
+        // The optional word lists are tested in place (`?.`): binding one would retain each of its arrays.
         switch search {
         case .everywhere:
-            if let windowsCommandWords, !subject.contains(0x5C), !windowsCommandWords.mayFollowWindowsSeparator(subject) { return nil }
+            if windowsCommandWords != nil, !subject.contains(0x5C), windowsCommandWords?.mayFollowWindowsSeparator(subject) == false { return nil }
         case .nowhere:
             return nil
         case .commandWordAtStart:
-            guard let anchoredCondition, subject.count <= window else { break }
-            if let commandWords, !commandWords.mayBeginCommand(subject) { return nil }
-            return anchoredCondition.firstMatch(in: subject, scratch: scratch)
+            guard anchoredCondition != nil, subject.count <= window else { break }
+            if commandWords?.mayBeginCommand(subject) == false { return nil }
+            return anchoredCondition?.firstMatch(in: subject, scratch: scratch)
         case .candidates(let start):
-            guard let anchoredCondition, subject.count <= window else { break }
-            if let separatedCommandWords, !separatedCommandWords.mayFollowSeparator(subject, start: start) { return nil }
+            guard subject.count <= window, let anchoredCondition else { break }
+            if separatedCommandWords?.mayFollowSeparator(subject, start: start) == false { return nil }
             if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
             let separators = CRSCommandStart.separators
             for offset in subject.indices where separators.contains(subject[offset]) && !(start && offset == 0) {
@@ -479,10 +504,6 @@ final class CRSRule: Sendable {
         return nil
     }
 
-    var isPhraseRule: Bool {
-        if case .phrases = condition.matcher { return true }
-        return false
-    }
 
     init?(_ definition: CRSRuleDefinition) {
         guard let condition = CompiledCondition(kind: definition.kind, argument: definition.argument, negated: false, transforms: TransformSet([])) else { return nil }
@@ -513,6 +534,7 @@ final class CRSRule: Sendable {
         windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsEvasion) } : nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
+        isPhraseRule = isPhrases
         var single: [UInt8] = []
         for atom in atoms ?? [] where atom.count == 1 && !isPhrases {
             single.append(atom[0])
