@@ -167,32 +167,85 @@ struct CommandWords: Sendable {
     /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
     /// a command word follows `json.` (or nothing), then blanks, then at the start of a path or after any `/` of it.
     func mayBeginCommand(_ text: [UInt8]) -> Bool {
-        let sets = Sets()
-        return text.withUnsafeBufferPointer { text in
-            if wordAfter(sets.blanks, in: text, from: 0, path: sets.path, quotes: sets.quotes) { return true }
-            return Self.startsWithJSON(text) && wordAfter(sets.blanks, in: text, from: 5, path: sets.path, quotes: sets.quotes)
-        }
+        var offsets = Offsets()
+        return mayBeginCommand(text, offsets: &offsets)
+    }
+
+    /// As above, with the offsets of `text` shared by the rules that check it.
+    func mayBeginCommand(_ text: [UInt8], offsets: inout Offsets) -> Bool {
+        offsets.mayBeginCommand(self, text)
     }
 
     /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
     /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
     /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
     func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
-        let sets = Sets()
-        return text.withUnsafeBufferPointer { text in
-            if start {
-                if wordAfter(sets.gap, in: text, from: 0, path: sets.path, quotes: sets.quotes) { return true }
-                if Self.startsWithJSON(text), wordAfter(sets.gap, in: text, from: 5, path: sets.path, quotes: sets.quotes) { return true }
-            }
-            // After an assignment the word follows a blank.
-            let assignments = text.contains(UInt8(ascii: "="))
-            for index in 0..<text.count {
-                let byte = text[index]
-                guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
-                if wordAfter(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes) { return true }
-            }
-            return false
+        var offsets = Offsets()
+        return mayFollowSeparator(text, start: start, offsets: &offsets)
+    }
+
+    /// As above, with the offsets of `text` shared by the rules that check it.
+    func mayFollowSeparator(_ text: [UInt8], start: Bool, offsets: inout Offsets) -> Bool {
+        offsets.mayFollowSeparator(self, text, start: start)
+    }
+
+    /// The offsets at which `mayBeginCommand` and `mayFollowSeparator` look for a word depend on the
+    /// text alone, not on the words: found once per input, they are shared by its command rules
+    /// (up to five walk the same separators otherwise).
+    struct Offsets {
+        /// `mayBeginCommand`'s offsets; `mayFollowSeparator`'s at the start and after separators.
+        private var atStart: [Int32] = []
+        private var afterStart: [Int32] = []
+        private var afterSeparators: [Int32] = []
+        private var hasAtStart = false, hasSeparated = false
+
+        /// Forgets the offsets for the next input, keeping the storage.
+        mutating func reset() {
+            hasAtStart = false
+            hasSeparated = false
         }
+
+        mutating func mayBeginCommand(_ words: CommandWords, _ text: [UInt8]) -> Bool {
+            if !hasAtStart {
+                atStart.removeAll(keepingCapacity: true)
+                let sets = Sets()
+                text.withUnsafeBufferPointer { text in
+                    CommandWords.wordOffsets(sets.blanks, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &atStart)
+                    if CommandWords.startsWithJSON(text) {
+                        CommandWords.wordOffsets(sets.blanks, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &atStart)
+                    }
+                }
+                hasAtStart = true
+            }
+            return words.beginsAtAny(text, atStart)
+        }
+
+        mutating func mayFollowSeparator(_ words: CommandWords, _ text: [UInt8], start: Bool) -> Bool {
+            if !hasSeparated {
+                afterStart.removeAll(keepingCapacity: true)
+                afterSeparators.removeAll(keepingCapacity: true)
+                let sets = Sets()
+                text.withUnsafeBufferPointer { text in
+                    CommandWords.wordOffsets(sets.gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &afterStart)
+                    if CommandWords.startsWithJSON(text) {
+                        CommandWords.wordOffsets(sets.gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &afterStart)
+                    }
+                    // After an assignment the word follows a blank.
+                    let assignments = text.contains(UInt8(ascii: "="))
+                    for index in 0..<text.count {
+                        let byte = text[index]
+                        guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
+                        CommandWords.wordOffsets(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes, into: &afterSeparators)
+                    }
+                }
+                hasSeparated = true
+            }
+            return (start && words.beginsAtAny(text, afterStart)) || words.beginsAtAny(text, afterSeparators)
+        }
+    }
+
+    private func beginsAtAny(_ text: [UInt8], _ offsets: [Int32]) -> Bool {
+        text.withUnsafeBufferPointer { text in offsets.contains { begins(text, at: Int($0)) } }
     }
 
     private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -201,14 +254,31 @@ struct CommandWords: Sendable {
 
     /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
     private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable) -> Bool {
+        Self.forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { begins(text, at: $0) }
+    }
+
+    /// Collects the offsets where `wordAfter` looks for a word, in order.
+    private static func wordOffsets(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
+                                    into offsets: inout [Int32]) {
+        _ = forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { offset in
+            offsets.append(Int32(offset))
+            return false
+        }
+    }
+
+    /// Calls `body` with each offset where `wordAfter` looks for a word, until it returns true.
+    @inline(__always)
+    private static func forEachWordOffset(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
+                                          _ body: (Int) -> Bool) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
-        if begins(text, at: index) { return true }
+        guard index < text.count else { return false }
+        if body(index) { return true }
         while index < text.count, path.contains(text[index]) {
             if text[index] == UInt8(ascii: "/") {
                 var word = index + 1
                 while word < text.count, quotes.contains(text[word]) { word += 1 }
-                if begins(text, at: word) { return true }
+                if word < text.count, body(word) { return true }
             }
             index += 1
         }
@@ -229,10 +299,19 @@ struct CommandWords: Sendable {
         var next = offset + 1
         if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
         guard next < text.count else { return false }
-        let key = Int(first) << 8 | Int(Self.lower(text[next]))
+        let second = Self.lower(text[next])
+        let key = Int(first) << 8 | Int(second)
         guard pairs[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return false }
         return bytes.withUnsafeBufferPointer { bytes in
-            for index in Int(bucket[Int(first)])..<Int(bucket[Int(first) + 1]) {
+            // The bucket's words are sorted and (no word of one byte beginning with `first`) at least
+            // two bytes long: those with `second` next are one run, found by binary search.
+            var low = Int(bucket[Int(first)]), high = Int(bucket[Int(first) + 1])
+            while low < high {
+                let middle = (low &+ high) >> 1
+                if bytes[Int(wordStart[middle]) &+ 1] < second { low = middle &+ 1 } else { high = middle }
+            }
+            for index in low..<Int(bucket[Int(first) + 1]) {
+                guard bytes[Int(wordStart[index]) &+ 1] == second else { break }
                 var at = offset + 1, equal = true
                 for position in Int(wordStart[index]) + 1..<Int(wordStart[index + 1]) {
                     if evaded { while at < text.count, evasion.contains(text[at]) { at += 1 } }

@@ -155,7 +155,10 @@ final class CRSRulePack: Sendable {
             }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
-        var shared = CandidateState(variants: variants)
+        // The command word offsets go back to the scratch (with their storage) after the loop, like the candidates.
+        var shared = CandidateState(variants: variants, commandOffsets: scratch.commandOffsets)
+        scratch.commandOffsets = CommandWords.Offsets()
+        shared.commandOffsets.reset()
         let matchScratch = scratch.match
         for candidate in candidates {
             // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
@@ -165,6 +168,7 @@ final class CRSRulePack: Sendable {
             if let match { matches.append(match) }
         }
         scratch.candidates = candidates
+        scratch.commandOffsets = shared.commandOffsets
         return scratch.match.limitsHit == limitsBefore
     }
 
@@ -172,6 +176,7 @@ final class CRSRulePack: Sendable {
     /// command rule that runs on it.
     private struct CandidateState {
         var variants: TransformCache
+        var commandOffsets: CommandWords.Offsets
         var commandStarts: CRSCommandStart.Answer?
         var plainWebURL: Bool?
 
@@ -206,7 +211,7 @@ final class CRSRulePack: Sendable {
         let range: Range<Int>
         if let phraseStart, rule.isPhraseRule {
             range = phraseStart..<phraseStart
-        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), scratch: scratch) {
+        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), offsets: &shared.commandOffsets, scratch: scratch) {
             range = found
         } else {
             return nil
@@ -286,6 +291,8 @@ final class CRSScratch {
     @exclusivity(unchecked) var textOfSet: [TransformSet] = []
     /// The distinct variants the automaton reads for this input.
     @exclusivity(unchecked) var pendingTexts: [TransformSet] = []
+    /// Where the command rules look for their words in an input (`CommandWords.Offsets`), kept for its storage.
+    @exclusivity(unchecked) var commandOffsets = CommandWords.Offsets()
     /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
     @exclusivity(unchecked) var decoded: [UInt8] = []
     /// The rules that read a header value, by the header's name (`CRSRulePack.sources`).
@@ -456,7 +463,14 @@ final class CRSRule: Sendable {
     /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
     /// `search` is where a match can begin (`.everywhere` but for the rules of `CRSCommandStart`).
     func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, scratch: MatchScratch) -> Range<Int>? {
-        guard var found = firstMatch(in: subject, scratch: scratch, search: search) else { return nil }
+        var offsets = CommandWords.Offsets()
+        return firstAcceptedMatch(in: subject, input: input, search: search, offsets: &offsets, scratch: scratch)
+    }
+
+    /// As above, with the command word offsets of the input (`subject` is the input itself for the rules that read them).
+    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, offsets: inout CommandWords.Offsets,
+                            scratch: MatchScratch) -> Range<Int>? {
+        guard var found = firstMatch(in: subject, scratch: scratch, search: search, offsets: &offsets) else { return nil }
         for _ in 0..<8 {
             if CRSExclusions.accepts(self, found, in: subject, input: input) { return found }
             guard subject.count <= window, case .regex(let regex) = condition.matcher, found.lowerBound + 1 < subject.count,
@@ -470,6 +484,11 @@ final class CRSRule: Sendable {
 
     /// `search` says where a match can begin (see `CRSCommandStart`); the anchored twin tries those offsets in order.
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
+        var offsets = CommandWords.Offsets()
+        return firstMatch(in: subject, scratch: scratch, search: search, offsets: &offsets)
+    }
+
+    func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search, offsets: inout CommandWords.Offsets) -> Range<Int>? {
         // The optional word lists are tested in place (`?.`): binding one would retain each of its arrays.
         switch search {
         case .everywhere:
@@ -478,11 +497,11 @@ final class CRSRule: Sendable {
             return nil
         case .commandWordAtStart:
             guard anchoredCondition != nil, subject.count <= window else { break }
-            if commandWords?.mayBeginCommand(subject) == false { return nil }
+            if commandWords?.mayBeginCommand(subject, offsets: &offsets) == false { return nil }
             return anchoredCondition?.firstMatch(in: subject, scratch: scratch)
         case .candidates(let start):
             guard subject.count <= window, let anchoredCondition else { break }
-            if separatedCommandWords?.mayFollowSeparator(subject, start: start) == false { return nil }
+            if separatedCommandWords?.mayFollowSeparator(subject, start: start, offsets: &offsets) == false { return nil }
             if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
             let separators = CRSCommandStart.separators
             for offset in subject.indices where separators.contains(subject[offset]) && !(start && offset == 0) {
