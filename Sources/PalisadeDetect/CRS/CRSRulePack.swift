@@ -243,13 +243,27 @@ final class CRSRulePack: Sendable {
             scratch.textOfSet[setIndex] = text
             if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
         }
-        for text in scratch.pendingTexts {
+        let texts = scratch.pendingTexts
+        var next = 0
+        while next < texts.count {
+            let text = texts[next]
+            // Two texts without base64 (which may read the one decoding buffer) share one interleaved pass.
+            if next + 1 < texts.count, (text.bits | texts[next + 1].bits) & TransformSet.base64Decode == 0 {
+                let other = texts[next + 1]
+                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits,
+                                           and: other.bits == 0 ? input.lower : variants.value(for: other, of: input), into: &scratch.otherHits)
+                select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
+                select(&scratch.otherHits, gate: &gate, selection: selection, text: other, scratch: scratch, into: &candidates)
+                next += 2
+                continue
+            }
             if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
                 automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
             } else {
                 automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
             }
             select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
+            next += 1
         }
     }
 
@@ -285,6 +299,8 @@ final class CRSRulePack: Sendable {
 final class CRSScratch {
     let match = MatchScratch()
     @exclusivity(unchecked) var hits: NeedleHits
+    /// The hits of the second text of an interleaved automaton pass.
+    @exclusivity(unchecked) var otherHits: NeedleHits
     /// Rules to run on this input, with their transformation set and their rank within it.
     @exclusivity(unchecked) var candidates: [CRSRulePack.Candidate] = []
     /// For each transformation set with rules waiting on this input, the variant the automaton reads.
@@ -300,6 +316,7 @@ final class CRSScratch {
 
     init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
+        otherHits = NeedleHits(patternCount: patternCount)
     }
 
     /// Starts the automaton passes of an input's transformation sets.

@@ -91,6 +91,21 @@ struct AhoCorasick: Sendable {
             return dense[state &* classCount &+ symbol]
         }
 
+        /// The code after `byte` from `code`.
+        @inline(__always)
+        func step(_ code: UInt32, _ byte: UInt8) -> UInt32 {
+            let symbol = Int(byteClass[Int(byte)])
+            return code & Code.deep == 0 ? dense[Int(code & Code.value) &+ symbol] : deepStep(Int(code & Code.value), symbol)
+        }
+
+        /// Records the outputs of the state of `code` (which has `Code.output`), ending at `index`.
+        @inline(__always)
+        func record(_ code: UInt32, endingAt index: Int, into hits: inout NeedleHits) {
+            let state = state(of: code)
+            let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
+            hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: lengths)
+        }
+
         /// The state number of a code.
         @inline(__always)
         func state(of code: UInt32) -> Int {
@@ -220,17 +235,42 @@ struct AhoCorasick: Sendable {
         hits.clear()
         let tables = self.tables
         guard !tables.outputs.isEmpty else { return }
-        let byteClass = tables.byteClass, dense = tables.dense, outputStart = tables.outputStart, outputs = tables.outputs
         text.withUnsafeBufferPointer { bytes in
             // The root is shallow, at offset 0, without outputs.
             var code: UInt32 = 0
             for index in 0..<bytes.count {
-                let symbol = Int(byteClass[Int(bytes[index])])
-                code = code & Code.deep == 0 ? dense[Int(code & Code.value) &+ symbol] : tables.deepStep(Int(code & Code.value), symbol)
+                code = tables.step(code, bytes[index])
                 guard code >= Code.output else { continue }
-                let state = tables.state(of: code)
-                let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
-                hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: tables.lengths)
+                tables.record(code, endingAt: index, into: &hits)
+            }
+        }
+    }
+
+    /// `firstOccurrences(in:into:)` of two texts in one loop: each step waits on the load of the
+    /// one before it, and two independent chains of steps let the processor overlap their loads.
+    func firstOccurrences(in text: [UInt8], into hits: inout NeedleHits, and other: [UInt8], into otherHits: inout NeedleHits) {
+        hits.clear()
+        otherHits.clear()
+        let tables = self.tables
+        guard !tables.outputs.isEmpty else { return }
+        text.withUnsafeBufferPointer { bytes in
+            other.withUnsafeBufferPointer { otherBytes in
+                var code: UInt32 = 0, otherCode: UInt32 = 0
+                let common = min(bytes.count, otherBytes.count)
+                for index in 0..<common {
+                    code = tables.step(code, bytes[index])
+                    otherCode = tables.step(otherCode, otherBytes[index])
+                    if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+                    if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+                }
+                for index in common..<bytes.count {
+                    code = tables.step(code, bytes[index])
+                    if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+                }
+                for index in common..<otherBytes.count {
+                    otherCode = tables.step(otherCode, otherBytes[index])
+                    if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+                }
             }
         }
     }
