@@ -375,7 +375,9 @@ struct TransformCache {
         if transforms.bits == 0 { return input.bytes }
         if transforms.bits == TransformSet.lowercase { return input.lower }
         if let cached = variants.first(where: { $0.0 == transforms }) { return cached.1 }
-        let value = transforms.apply(to: input.bytes)
+        // Lowercasing comes first after base64: without base64 the rest can start from the input's lowercase copy.
+        let startsLowercase = transforms.bits & (TransformSet.lowercase | TransformSet.base64Decode) == TransformSet.lowercase
+        let value = startsLowercase ? TransformSet(bits: transforms.bits & ~TransformSet.lowercase).apply(to: input.lower) : transforms.apply(to: input.bytes)
         variants.append((transforms, value))
         return value
     }
