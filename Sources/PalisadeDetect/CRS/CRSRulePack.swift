@@ -155,20 +155,16 @@ final class CRSRulePack: Sendable {
             }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
-        // The command word offsets go back to the scratch (with their storage) after the loop, like the candidates.
-        var shared = CandidateState(variants: variants, commandOffsets: scratch.commandOffsets)
-        scratch.commandOffsets = CommandWords.Offsets()
-        shared.commandOffsets.reset()
-        let matchScratch = scratch.match
+        var shared = CandidateState(variants: variants)
+        scratch.commandOffsets.reset()
         for candidate in candidates {
             // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
             let match = ruleReferences[candidate.rule]._withUnsafeGuaranteedRef { rule in
-                check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: matchScratch)
+                check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: scratch)
             }
             if let match { matches.append(match) }
         }
         scratch.candidates = candidates
-        scratch.commandOffsets = shared.commandOffsets
         return scratch.match.limitsHit == limitsBefore
     }
 
@@ -176,7 +172,6 @@ final class CRSRulePack: Sendable {
     /// command rule that runs on it.
     private struct CandidateState {
         var variants: TransformCache
-        var commandOffsets: CommandWords.Offsets
         var commandStarts: CRSCommandStart.Answer?
         var plainWebURL: Bool?
 
@@ -189,7 +184,7 @@ final class CRSRulePack: Sendable {
     }
 
     /// The match of candidate `rule` on `input`, if its pattern (and chain) holds and no exclusion applies.
-    private func check(_ rule: CRSRule, phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: MatchScratch) -> Match? {
+    private func check(_ rule: CRSRule, phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: CRSScratch) -> Match? {
         if rule.category == .cmdi {
             let isURL = shared.plainWebURL ?? CRSExclusions.isPlainWebURL(input)
             shared.plainWebURL = isURL
@@ -207,18 +202,18 @@ final class CRSRulePack: Sendable {
         }
     }
 
-    private func check(_ rule: CRSRule, subject: [UInt8], phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: MatchScratch) -> Match? {
+    private func check(_ rule: CRSRule, subject: [UInt8], phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: CRSScratch) -> Match? {
         let range: Range<Int>
         if let phraseStart, rule.isPhraseRule {
             range = phraseStart..<phraseStart
-        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), offsets: &shared.commandOffsets, scratch: scratch) {
+        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), offsets: &scratch.commandOffsets, scratch: scratch.match) {
             range = found
         } else {
             return nil
         }
         for link in rule.chain {
             let linked = shared.variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
-            if (link.match(linked, scratch: scratch) != nil) == link.negated { return nil }
+            if (link.match(linked, scratch: scratch.match) != nil) == link.negated { return nil }
         }
         let evidence = subject.count == input.bytes.count ? range.lowerBound..<max(range.upperBound, min(subject.count, range.lowerBound + 40)) : 0..<min(input.bytes.count, 80)
         return Match(category: rule.category, rule: "crs.\(rule.id)", message: rule.message, evidence: evidence)
@@ -307,7 +302,7 @@ final class CRSScratch {
     @exclusivity(unchecked) var textOfSet: [TransformSet] = []
     /// The distinct variants the automaton reads for this input.
     @exclusivity(unchecked) var pendingTexts: [TransformSet] = []
-    /// Where the command rules look for their words in an input (`CommandWords.Offsets`), kept for its storage.
+    /// Where the command rules look for their words in the input being scanned (`CommandWords.Offsets`).
     @exclusivity(unchecked) var commandOffsets = CommandWords.Offsets()
     /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
     @exclusivity(unchecked) var decoded: [UInt8] = []
