@@ -58,13 +58,16 @@ enum CRSCommandStart {
         if input.present.contains(UInt8(ascii: "$")) { return everywhere }
         // The patterns are caseless; removing the evasion bytes can only make more words appear.
         let lowerPresent = input.present.addingLowercase
-        var text: [UInt8]? = nil
+        // Without evasion bytes the input's lowercase copy is searched as it is (borrowed, not copied).
+        let evaded = input.present.intersects(evasion)
+        var text: [UInt8] = []
         for (word, letters) in zip(prefixWords, prefixWordLetters) where letters.isSubset(of: lowerPresent) {
-            if text == nil {
-                text = input.lower
-                if input.present.intersects(evasion) { text!.removeAll { evasion.contains($0) } }
+            guard evaded else {
+                if ByteScan.find(word, in: input.lower) != nil { return everywhere }
+                continue
             }
-            if ByteScan.find(word, in: text!) != nil { return everywhere }
+            if text.isEmpty { text = input.lower.filter { !evasion.contains($0) } }
+            if ByteScan.find(word, in: text) != nil { return everywhere }
         }
         // The separators and the backslash are shell bytes.
         if !input.present.intersects(CRSRulePack.shellBytes) { return Answer(withStart: .commandWordAtStart, withoutStart: .nowhere) }

@@ -152,7 +152,8 @@ struct TransformSet: Sendable, Hashable {
         /// the plain automaton text (`effective(for:)` then drops all but `lowercase`).
         let lowercaseOnly: UInt16
 
-        init(_ bytes: [UInt8], present: ByteSet) {
+        /// `bytes` is borrowed: an initializer otherwise takes its arguments owned, a retain and release per input.
+        init(_ bytes: borrowing [UInt8], present: ByteSet) {
             var bits: UInt16 = 0
             let spaced = present.intersects(TransformSet.spaceBytes)
             // Whether the only whitespace is single spaces, and whether one comes before `/` or `(`
@@ -162,12 +163,14 @@ struct TransformSet: Sendable, Hashable {
             if spaced, !present.intersects(TransformSet.otherSpaceBytes), !present.contains(UInt8(ascii: "*")) {
                 singleSpaces = true
                 var previous: UInt8 = 0
-                for byte in bytes {
-                    if previous == 0x20 {
-                        if byte == 0x20 { singleSpaces = false; break }
-                        if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "(") { spaceBeforeSlashOrParen = true }
+                bytes.withUnsafeBufferPointer { bytes in
+                    for byte in bytes {
+                        if previous == 0x20 {
+                            if byte == 0x20 { singleSpaces = false; break }
+                            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "(") { spaceBeforeSlashOrParen = true }
+                        }
+                        previous = byte
                     }
-                    previous = byte
                 }
             }
             if !spaced { bits |= TransformSet.removeWhitespace }
