@@ -157,12 +157,16 @@ final class CRSRulePack: Sendable {
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         var shared = CandidateState(variants: variants)
         scratch.commandOffsets.reset()
-        for candidate in candidates {
-            // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
-            let match = ruleReferences[candidate.rule]._withUnsafeGuaranteedRef { rule in
-                check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: scratch)
+        candidates.withUnsafeBufferPointer { candidates in
+            ruleReferences.withUnsafeBufferPointer { rules in
+                for candidate in candidates {
+                    // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
+                    let match = rules[candidate.rule]._withUnsafeGuaranteedRef { rule in
+                        check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: scratch)
+                    }
+                    if let match { matches.append(match) }
+                }
             }
-            if let match { matches.append(match) }
         }
         scratch.candidates = candidates
         return scratch.match.limitsHit == limitsBefore

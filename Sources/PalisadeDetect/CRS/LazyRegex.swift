@@ -13,6 +13,9 @@ final class LazyRegex: Sendable {
     private let isCompiled = Atomic<Bool>(false)
     /// After compilation: nil when PCRE2 rejected the pattern (the rule never matches; the tests require no such rule).
     private nonisolated(unsafe) var compiledRegex: CompiledRegex?
+    /// `compiledRegex` again, unretained, for matches: it is written once, before `isCompiled`, and
+    /// lives as long as this (held by `compiledRegex`), so a match costs no reference counting.
+    private nonisolated(unsafe) unowned(unsafe) var compiledForMatch: CompiledRegex?
 
     init(_ pattern: String, anchored: Bool = false) {
         self.pattern = pattern
@@ -25,6 +28,7 @@ final class LazyRegex: Sendable {
         return compiling.withLock { _ in
             if !isCompiled.load(ordering: .acquiring) {
                 compiledRegex = CompiledRegex(pattern, anchored: anchored)
+                compiledForMatch = compiledRegex
                 isCompiled.store(true, ordering: .releasing)
             }
             return compiledRegex
@@ -32,6 +36,7 @@ final class LazyRegex: Sendable {
     }
 
     func firstMatch(in subject: [UInt8], from start: Int = 0, scratch: MatchScratch) -> Range<Int>? {
-        compiled?.firstMatch(in: subject, from: start, scratch: scratch)
+        guard isCompiled.load(ordering: .acquiring) else { return compiled?.firstMatch(in: subject, from: start, scratch: scratch) }
+        return compiledForMatch?.firstMatch(in: subject, from: start, scratch: scratch)
     }
 }
