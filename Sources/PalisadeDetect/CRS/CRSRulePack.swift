@@ -519,7 +519,7 @@ final class CRSRule: Sendable {
             guard subject.count <= window, let anchoredCondition else { break }
             if separatedCommandWords?.mayFollowSeparator(subject, start: start, offsets: &offsets) == false { return nil }
             if start, let found = anchoredCondition.firstMatch(in: subject, scratch: scratch) { return found }
-            let separators = CRSCommandStart.separators
+            let separators = CommandWords.separators
             for offset in subject.indices where separators.contains(subject[offset]) && !(start && offset == 0) {
                 if let found = anchoredCondition.firstMatch(in: subject, from: offset, scratch: scratch) { return found }
             }
