@@ -375,6 +375,10 @@ struct TransformCache {
     var variants: [(TransformSet, [UInt8])] = []
 
     mutating func value(for transforms: TransformSet, of input: ScanInput) -> [UInt8] {
+        // `cmdLine` lowercases itself: with or without `lowercase` before it the variant is the same,
+        // so a rule's variant and the automaton's lowercase text of the same set are built once.
+        var transforms = transforms
+        if transforms.bits & TransformSet.commandLine != 0 { transforms.bits |= TransformSet.lowercase }
         if transforms.bits == 0 { return input.bytes }
         if transforms.bits == TransformSet.lowercase { return input.lower }
         if let cached = variants.first(where: { $0.0 == transforms }) { return cached.1 }
