@@ -15,19 +15,19 @@ struct ScanInput {
     /// Written out rather than delegating to the initialiser below: a delegated value is built aside
     /// and copied in, which costs every input a round of reference counting. Every field is worked
     /// out first and stored last, for the same reason.
-    init(_ view: InputView) {
-        let (value, set) = Canonicalizer.canonicalWithByteSet(view.value)
+    init(_ raw: [UInt8], walked input: WalkedInput, paths: PathTree) {
+        let (value, set) = Canonicalizer.canonicalWithByteSet(raw)
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         let lowered = set.hasUppercase ? value.lowercasedASCII() : value
         let traits = TransformSet.InputTraits(value, present: set)
         // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        let parent = view.isKey && value.count == PrototypePollutionDetector.prototypeLength ? view.parentKey : nil
+        let parent = input.isKey && value.count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
         bytes = value
         present = set
         lower = lowered
         transformTraits = traits
-        isKey = view.isKey
-        source = view.source
+        isKey = input.isKey
+        source = input.source
         parentKey = parent
     }
 

@@ -9,11 +9,18 @@ struct ShortInputKey: Equatable {
     /// FNV-1a of the value and a header's name, worked out once; the cache finds a key by it.
     let digest: UInt64
 
-    init?(_ view: InputView) {
-        guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
-        var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
-        if case .header(let name) = view.source { digest = Self.fold(digest ^ 0xFF, name) }
-        self.init(value: view.value, isKey: view.isKey, source: view.source, digest: digest)
+    init?(value: [UInt8], isKey: Bool, source: InputSource) {
+        guard let digest = value.withUnsafeBufferPointer({ Self.digest(of: $0, isKey: isKey, source: source) }) else { return nil }
+        self.init(value: value, isKey: isKey, source: source, digest: digest)
+    }
+
+    /// The digest of an input that may be cached, or nil for one that may not: worked out from the
+    /// bytes alone, so that an input already held is found without copying them into an array.
+    static func digest(of value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource) -> UInt64? {
+        guard value.count <= maxBytes, !(isKey && value.count == 9) else { return nil }
+        var digest = fold(0xCBF2_9CE4_8422_2325, value)
+        if case .header(let name) = source { digest = name.withUnsafeBufferPointer { fold(digest ^ 0xFF, $0) } }
+        return digest
     }
 
     init(value: [UInt8], isKey: Bool, source: InputSource, digest: UInt64) {
@@ -23,7 +30,7 @@ struct ShortInputKey: Equatable {
         self.digest = digest
     }
 
-    private static func fold(_ start: UInt64, _ bytes: [UInt8]) -> UInt64 {
+    private static func fold(_ start: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var digest = start
         for byte in bytes { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
         return digest
@@ -86,12 +93,28 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     static var maxProbes: Int { 16 }
 
     func verdict(for key: ShortInputKey) -> Verdict? {
+        verdict(digest: key.digest) { $0 == key }
+    }
+
+    /// The verdict of the input of these bytes and kind, compared in place.
+    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
+        verdict(digest: digest) { key in
+            key.isKey == isKey && key.value.count == value.count && key.value.withUnsafeBufferPointer { Self.equal($0, value) } && key.source == source
+        }
+    }
+
+    private static func equal(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in first.indices where first[index] != second[index] { return false }
+        return true
+    }
+
+    private func verdict(digest: UInt64, matching matches: (ShortInputKey) -> Bool) -> Verdict? {
         let mask = slots.count - 1
-        var slot = firstSlot(key.digest)
+        var slot = firstSlot(digest)
         for _ in 0..<Self.maxProbes {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
-            if keys[entry - 1].digest == key.digest, keys[entry - 1] == key { return verdicts[entry - 1] }
+            if keys[entry - 1].digest == digest, matches(keys[entry - 1]) { return verdicts[entry - 1] }
             slot = (slot + 1) & mask
         }
         return nil

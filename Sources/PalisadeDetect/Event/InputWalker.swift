@@ -1,11 +1,12 @@
 import PalisadeJSON
 
-/// Walks the parts of an event that a caller controls and hands each decoded value to `emit`,
+/// Walks the parts of an event that a caller controls and hands each decoded value to `sink`,
 /// keeping its JSON path. Budgets (inputs, nested decodes, bytes) keep hostile events bounded.
-struct InputWalker {
+struct InputWalker<Sink: InputSink> {
     let options: DetectorOptions
-    let emit: (InputView) -> Void
-    var path: [PathComponent] = []
+    var sink: Sink
+    /// The last step walked into, in `sink.paths`.
+    var current = PathTree.root
     var record: Int?
     var emitted = 0
     var nestedDepth = 0
@@ -18,30 +19,56 @@ struct InputWalker {
         case header([UInt8])
     }
 
-    init(options: DetectorOptions, emit: @escaping (InputView) -> Void) {
+    init(options: DetectorOptions, sink: consuming Sink) {
         self.options = options
-        self.emit = emit
+        self.sink = sink
     }
 
     mutating func within(_ component: PathComponent, _ body: (inout InputWalker) -> Void) {
-        path.append(component)
+        let outer = current
+        current = sink.paths.add(component, under: outer)
         body(&self)
-        path.removeLast()
+        current = outer
     }
 
-    /// Takes `value` over (most are decoded just for this call), so the view owns it without a copy.
+    /// Takes `value` over (most are decoded just for this call), so the sink owns it without a copy.
     mutating func send(_ value: consuming [UInt8], isKey: Bool = false) {
-        guard !value.isEmpty else { return }
-        guard emitted < options.maxInputs else {
-            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
-            return
-        }
-        emitted += 1
+        guard !value.isEmpty, admit() else { return }
         var bytes = value
         if bytes.count > options.maxInputBytes {
             bytes.removeSubrange(options.maxInputBytes...)
             if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
         }
+        sink.take(bytes, walked(isKey: isKey))
+    }
+
+    /// Sends `value.stringBytes`, as the document's own bytes when the string has no escapes.
+    mutating func send(_ value: JSONValue, isKey: Bool = false) {
+        let sent: Void? = value.withPlainBytes { send(bytes: $0, isKey: isKey) }
+        if sent == nil { send(value.stringBytes, isKey: isKey) }
+    }
+
+    private mutating func send(bytes value: UnsafeBufferPointer<UInt8>, isKey: Bool) {
+        guard !value.isEmpty, admit() else { return }
+        var bytes = value
+        if bytes.count > options.maxInputBytes {
+            bytes = UnsafeBufferPointer(rebasing: bytes[..<options.maxInputBytes])
+            if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
+        }
+        sink.take(bytes: bytes, walked(isKey: isKey))
+    }
+
+    /// Counts one more input; false once `maxInputs` were sent.
+    private mutating func admit() -> Bool {
+        guard emitted < options.maxInputs else {
+            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
+            return false
+        }
+        emitted += 1
+        return true
+    }
+
+    private func walked(isKey: Bool) -> WalkedInput {
         let source: InputSource = switch context {
         case .data: isKey ? .argumentName : .argument
         case .cookie: isKey ? .cookieName : .cookie
@@ -51,7 +78,7 @@ struct InputWalker {
         case .queryString: .queryString
         case .header(let name): isKey ? .headerName : .header(name)
         }
-        emit(InputView(path: path, value: bytes, record: record, isKey: isKey, source: source))
+        return WalkedInput(path: current, record: record, isKey: isKey, source: source)
     }
 
     // MARK: Generic JSON
@@ -62,7 +89,7 @@ struct InputWalker {
         case .object:
             for (key, member) in value.members {
                 within(.key(key)) { walker in
-                    walker.send(key.stringBytes, isKey: true)
+                    walker.send(key, isKey: true)
                     walker.walk(member)
                 }
             }
@@ -71,7 +98,7 @@ struct InputWalker {
                 within(.index(index)) { $0.walk(element) }
             }
         case .string:
-            walkText(value.stringBytes)
+            walkText(value)
         case .number, .true, .false, .null:
             break
         }
@@ -88,6 +115,23 @@ struct InputWalker {
         }
     }
 
+    /// `walkText(value.stringBytes)`, sending the document's own bytes when the string has no escapes
+    /// and cannot be opened as JSON.
+    mutating func walkText(_ value: JSONValue) {
+        let sent: Bool? = value.withPlainBytes { bytes in
+            if mayOpen(bytes) { return false }
+            send(bytes: bytes, isKey: false)
+            return true
+        }
+        if sent != true { walkText(value.stringBytes) }
+    }
+
+    /// Whether `parseNested` would try to parse these bytes.
+    private func mayOpen(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard nestedDepth < options.maxNestedDecodes, let first = bytes.first(where: { $0 > 0x20 }) else { return false }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+    }
+
     func parseNested(_ bytes: [UInt8]) -> JSONDocument? {
         guard nestedDepth < options.maxNestedDecodes, let first = bytes.first(where: { $0 > 0x20 }),
               first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
@@ -98,7 +142,7 @@ struct InputWalker {
 
     /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
     mutating func readRESTStyle(_ root: JSONValue, queryIsEncoded: Bool) {
-        if let path = root["path"] { within(.name("path")) { $0.sendPath(path.stringBytes) } }
+        if let path = root["path"] { within(.name("path")) { $0.sendPath(path) } }
         if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: multi))
@@ -120,7 +164,7 @@ struct InputWalker {
 
     /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
     mutating func readHTTPAPI(_ root: JSONValue) {
-        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath.stringBytes) } }
+        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath) } }
         if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
             sendQueryString(raw.stringBytes)
@@ -138,9 +182,9 @@ struct InputWalker {
         readBody(root, headers: headers)
     }
 
-    mutating func sendPath(_ bytes: [UInt8]) {
+    mutating func sendPath(_ value: JSONValue) {
         context = .path
-        send(bytes)
+        send(value)
         context = .data
     }
 
@@ -171,13 +215,19 @@ struct InputWalker {
         guard parameters.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in parameters.members {
-                let keyBytes = key.stringBytes
-                walker.send(encoded ? Decoding.percentDecode(keyBytes, plusIsSpace: true) : keyBytes, isKey: true)
+                if encoded {
+                    walker.send(Decoding.percentDecode(key.stringBytes, plusIsSpace: true), isKey: true)
+                } else {
+                    walker.send(key, isKey: true)
+                }
                 walker.within(.key(key)) { walker in
                     Self.forEachItem(of: value) { item in
                         guard item.kind == .string else { return }
-                        let bytes = item.stringBytes
-                        walker.walkText(encoded ? Decoding.percentDecode(bytes, plusIsSpace: true) : bytes)
+                        if encoded {
+                            walker.walkText(Decoding.percentDecode(item.stringBytes, plusIsSpace: true))
+                        } else {
+                            walker.walkText(item)
+                        }
                     }
                 }
             }
@@ -197,10 +247,6 @@ struct InputWalker {
         }
     }
 
-    static let cookieHeader = Array("cookie".utf8)
-    static let formType = Array("application/x-www-form-urlencoded".utf8)
-    static let multipartType = Array("multipart/form-data".utf8)
-
     mutating func readHeaders(_ headers: JSONValue, named name: String) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
@@ -209,7 +255,7 @@ struct InputWalker {
                 // names are lowercase already and share the decoded bytes.
                 let name = key.stringBytes
                 let lowered = name.contains(where: { $0 &- 0x41 < 26 }) ? name.lowercasedASCII() : name
-                if lowered == Self.cookieHeader {
+                if lowered == HTTPNames.cookieHeader {
                     walker.within(.name("cookie")) { walker in
                         Self.forEachItem(of: value) { item in
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
@@ -223,7 +269,7 @@ struct InputWalker {
                 walker.send(name, isKey: true)
                 walker.within(.key(key)) { walker in
                     Self.forEachItem(of: value) { item in
-                        if item.kind == .string { walker.send(item.stringBytes) }
+                        if item.kind == .string { walker.send(item) }
                     }
                 }
                 walker.context = .data
@@ -260,9 +306,9 @@ struct InputWalker {
         let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
         let contentType = declaredType.lowercasedASCII()
         within(.name("body")) { walker in
-            if contentType.starts(with: Self.formType) {
+            if contentType.starts(with: HTTPNames.formType) {
                 walker.readForm(body)
-            } else if contentType.starts(with: Self.multipartType), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
+            } else if contentType.starts(with: HTTPNames.multipartType), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
                 for part in Multipart.parts(body, boundary: boundary) {
                     if let filename = part.filename {
                         walker.context = .fileName
@@ -334,7 +380,7 @@ struct InputWalker {
                 within(.name("messageAttributes")) { walker in
                     for (key, attribute) in attributes.members {
                         walker.within(.key(key)) { walker in
-                            if let text = attribute["stringValue"] { walker.walkText(text.stringBytes) }
+                            if let text = attribute["stringValue"] { walker.walkText(text) }
                         }
                     }
                 }
@@ -342,13 +388,13 @@ struct InputWalker {
         case .sns:
             guard let sns = item["Sns"] else { return }
             within(.name("Sns")) { walker in
-                if let subject = sns["Subject"] { walker.within(.name("Subject")) { $0.send(subject.stringBytes) } }
-                if let message = sns["Message"] { walker.within(.name("Message")) { $0.walkText(message.stringBytes) } }
+                if let subject = sns["Subject"] { walker.within(.name("Subject")) { $0.send(subject) } }
+                if let message = sns["Message"] { walker.within(.name("Message")) { $0.walkText(message) } }
                 if let attributes = sns["MessageAttributes"] {
                     walker.within(.name("MessageAttributes")) { walker in
                         for (key, attribute) in attributes.members {
                             walker.within(.key(key)) { walker in
-                                if let text = attribute["Value"] { walker.walkText(text.stringBytes) }
+                                if let text = attribute["Value"] { walker.walkText(text) }
                             }
                         }
                     }
@@ -382,10 +428,10 @@ struct InputWalker {
         guard let nested = parseNested(bytes) else { return send(bytes) }
         let root = nested.root
         if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
-            if let subject = root["Subject"], subject.kind == .string { within(.name("Subject")) { $0.send(subject.stringBytes) } }
+            if let subject = root["Subject"], subject.kind == .string { within(.name("Subject")) { $0.send(subject) } }
             if let message = root["Message"] {
                 nestedDepth += 1
-                within(.name("Message")) { $0.walkText(message.stringBytes) }
+                within(.name("Message")) { $0.walkText(message) }
                 nestedDepth -= 1
             }
             return
@@ -398,7 +444,7 @@ struct InputWalker {
     /// DynamoDB typed attribute values: `{"S": …}`, `{"M": {…}}`, `{"L": […]}`, sets and binaries.
     mutating func readDynamoMap(_ map: JSONValue) {
         for (name, typed) in map.members {
-            send(name.stringBytes, isKey: true)
+            send(name, isKey: true)
             within(.key(name)) { $0.readDynamoValue(typed) }
         }
     }
@@ -406,11 +452,11 @@ struct InputWalker {
     mutating func readDynamoValue(_ typed: JSONValue) {
         for (type, value) in typed.members {
             if type.stringEquals("S") {
-                walkText(value.stringBytes)
+                walkText(value)
             } else if type.stringEquals("B") {
                 send(Base64.decode(value.stringBytes) ?? value.stringBytes)
             } else if type.stringEquals("SS") {
-                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.walkText(element.stringBytes) } }
+                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.walkText(element) } }
             } else if type.stringEquals("M") {
                 readDynamoMap(value)
             } else if type.stringEquals("L") {
@@ -432,10 +478,17 @@ struct InputWalker {
         within(.name("awslogs.data.logEvents")) { walker in
             for (index, event) in events.elements.enumerated() {
                 guard let message = event["message"] else { continue }
-                walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message.stringBytes) } }
+                walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message) } }
             }
         }
     }
+}
+
+/// Header and content-type names the walker compares against, in lowercase.
+enum HTTPNames {
+    static let cookieHeader = Array("cookie".utf8)
+    static let formType = Array("application/x-www-form-urlencoded".utf8)
+    static let multipartType = Array("multipart/form-data".utf8)
 }
 
 func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
