@@ -33,8 +33,8 @@ struct DetectionEngine: Sendable {
     /// then recorded in the order, and with the limits, of an input-by-input scan.
     private func inspect(_ document: JSONDocument, scratch: CRSScratch?) -> Verdict {
         let reader = EventReader(document: document, options: options)
-        let (walked, limits) = reader.walk(into: eventScratches.take())
-        var state = walked
+        var state = eventScratches.take()
+        let limits = reader.walk(into: &state)
         do {
             // Read through a buffer of the inputs held aside: `state` is written meanwhile, and
             // reading `state.inputs[index]` would copy the input (and count its references) each time.
@@ -191,10 +191,12 @@ final class EventScratchPool: Sendable {
         idle.withLock { $0.popLast() } ?? EventScratch()
     }
 
-    /// Takes back an emptied scratch.
-    func give(back scratch: EventScratch) {
+    /// Takes back an emptied scratch; moved, not copied, into the pool (a copy would count the
+    /// references of all its arrays).
+    func give(back scratch: consuming EventScratch) {
+        var pending: EventScratch? = consume scratch
         idle.withLock { idle in
-            if idle.count < Self.maxIdle { idle.append(scratch) }
+            if idle.count < Self.maxIdle, let scratch = pending.take() { idle.append(scratch) }
         }
     }
 }

@@ -39,7 +39,8 @@ public final class Detector: Sendable {
             throw DetectError(code: .invalidJSON, message: error.description)
         }
         let reader = EventReader(document: document, options: options)
-        let collector = reader.walk(into: InputCollector(limit: options.maxInputs)).sink
+        var collector = InputCollector(limit: options.maxInputs)
+        reader.walk(into: &collector)
         return (reader.trigger, collector.inputs)
     }
 }

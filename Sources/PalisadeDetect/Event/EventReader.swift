@@ -125,9 +125,14 @@ struct EventReader {
         return list.elements.enumerated().map { EventRecord(index: $0.offset, span: $0.element.fullSpan) }
     }
 
-    /// Hands every input to `sink` in event order, up to `options.maxInputs`; returns the sink and
-    /// the limits hit. The sink is moved into the walker and back, so none of its arrays is copied.
-    func walk<Sink: InputSink>(into sink: consuming Sink) -> (sink: Sink, limits: [String]) {
+    /// Hands every input to `sink` in event order, up to `options.maxInputs`; returns the limits hit.
+    @discardableResult
+    func walk<Sink: InputSink>(into sink: inout Sink) -> [String] {
+        // The walker writes the sink through this pointer only while the walk below runs.
+        withUnsafeMutablePointer(to: &sink) { walk(into: $0) }
+    }
+
+    private func walk<Sink: InputSink>(into sink: UnsafeMutablePointer<Sink>) -> [String] {
         var walker = InputWalker(options: options, sink: sink)
         let root = document.root
         switch trigger {
@@ -142,8 +147,7 @@ struct EventReader {
         case .cloudWatchLogs: walker.readCloudWatchLogs(root)
         case .direct: walker.walk(root)
         }
-        let walked = consume walker
-        return (walked.sink, walked.limitsHit)
+        return walker.limitsHit
     }
 }
 

@@ -4,7 +4,8 @@ import PalisadeJSON
 /// keeping its JSON path. Budgets (inputs, nested decodes, bytes) keep hostile events bounded.
 struct InputWalker<Sink: InputSink> {
     let options: DetectorOptions
-    var sink: Sink
+    /// The caller's sink, written in place (a copy would count the references of all its arrays).
+    let sink: UnsafeMutablePointer<Sink>
     /// The last step walked into, in `sink.paths`.
     var current = PathTree.root
     var record: Int?
@@ -19,14 +20,14 @@ struct InputWalker<Sink: InputSink> {
         case header([UInt8])
     }
 
-    init(options: DetectorOptions, sink: consuming Sink) {
+    init(options: DetectorOptions, sink: UnsafeMutablePointer<Sink>) {
         self.options = options
         self.sink = sink
     }
 
     mutating func within(_ component: PathComponent, _ body: (inout InputWalker) -> Void) {
         let outer = current
-        current = sink.paths.add(component, under: outer)
+        current = sink.pointee.paths.add(component, under: outer)
         body(&self)
         current = outer
     }
@@ -39,7 +40,7 @@ struct InputWalker<Sink: InputSink> {
             bytes.removeSubrange(options.maxInputBytes...)
             if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
         }
-        sink.take(bytes, walked(isKey: isKey))
+        sink.pointee.take(bytes, walked(isKey: isKey))
     }
 
     /// Sends `value.stringBytes`, as the document's own bytes when the string has no escapes.
@@ -55,7 +56,7 @@ struct InputWalker<Sink: InputSink> {
             bytes = UnsafeBufferPointer(rebasing: bytes[..<options.maxInputBytes])
             if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
         }
-        sink.take(bytes: bytes, walked(isKey: isKey))
+        sink.pointee.take(bytes: bytes, walked(isKey: isKey))
     }
 
     /// Counts one more input; false once `maxInputs` were sent.
