@@ -153,13 +153,16 @@ struct EventScratch: InputSink {
             shared.append(known)
             return
         }
-        decode(value, input, key: key)
+        let present = value.withUnsafeBufferPointer(ByteSet.init)
+        decode(value, present: present, input, key: key)
     }
 
     /// A short input already held is found from the document's bytes, without an array of them.
     mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) {
         guard let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) else {
-            return take(Array(value), input)
+            inputPaths.append(input.path)
+            records.append(input.record)
+            return decode(Array(value), present: ByteSet(value), input, key: nil)
         }
         inputPaths.append(input.path)
         records.append(input.record)
@@ -168,12 +171,12 @@ struct EventScratch: InputSink {
             return
         }
         let bytes = Array(value)
-        decode(bytes, input, key: ShortInputKey(value: bytes, isKey: input.isKey, source: input.source, digest: digest))
+        decode(bytes, present: ByteSet(value), input, key: ShortInputKey(value: bytes, isKey: input.isKey, source: input.source, digest: digest))
     }
 
-    private mutating func decode(_ value: [UInt8], _ input: WalkedInput, key: ShortInputKey?) {
+    private mutating func decode(_ value: [UInt8], present: ByteSet, _ input: WalkedInput, key: ShortInputKey?) {
         let index = inputs.count
-        inputs.append(ScanInput(value, walked: input, paths: paths))
+        inputs.append(ScanInput(value, present: present, walked: input, paths: paths))
         shared.append(index)
         if let key { verdicts.insert(index, for: key) }
     }
