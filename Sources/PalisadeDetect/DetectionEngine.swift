@@ -71,7 +71,7 @@ struct DetectionEngine: Sendable {
             }
         }
         state.clear()
-        eventScratches.give(back: state)
+        eventScratches.give(back: consume state)
         let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
         return Verdict(trigger: reader.trigger, findings: event.findings, records: reader.records, truncated: truncated)
     }
