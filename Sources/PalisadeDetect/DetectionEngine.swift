@@ -146,39 +146,35 @@ struct EventScratch: InputSink {
     }
 
     mutating func take(_ value: consuming [UInt8], _ input: WalkedInput) {
-        inputPaths.append(input.path)
-        records.append(input.record)
-        let key = ShortInputKey(value: copy value, isKey: input.isKey, source: input.source)
-        if let key, let known = verdicts.verdict(for: key) {
-            shared.append(known)
-            return
+        let raw = value
+        if let present = raw.withUnsafeBufferPointer({ admit($0, input) }) {
+            inputs.append(ScanInput(raw, present: present, walked: input, paths: paths))
         }
-        let present = value.withUnsafeBufferPointer(ByteSet.init)
-        decode(value, present: present, input, key: key)
     }
 
     /// A short input already held is found from the document's bytes, without an array of them.
     mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) {
-        guard let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) else {
-            inputPaths.append(input.path)
-            records.append(input.record)
-            return decode(Array(value), present: ByteSet(value), input, key: nil)
+        if let present = admit(value, input) {
+            inputs.append(ScanInput(Array(value), present: present, walked: input, paths: paths))
         }
-        inputPaths.append(input.path)
-        records.append(input.record)
-        if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
-            shared.append(known)
-            return
-        }
-        let bytes = Array(value)
-        decode(bytes, present: ByteSet(value), input, key: ShortInputKey(value: bytes, isKey: input.isKey, source: input.source, digest: digest))
     }
 
-    private mutating func decode(_ value: [UInt8], present: ByteSet, _ input: WalkedInput, key: ShortInputKey?) {
+    /// Records a walked input. Returns nil when a short input of the same bytes and kind came
+    /// before (this one shares its verdict), or else the byte set of `value`, which the caller
+    /// decodes into the next input.
+    private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
+        inputPaths.append(input.path)
+        records.append(input.record)
         let index = inputs.count
-        inputs.append(ScanInput(value, present: present, walked: input, paths: paths))
+        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
+            if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
+                shared.append(known)
+                return nil
+            }
+            verdicts.insert(index, for: value, isKey: input.isKey, source: input.source, digest: digest)
+        }
         shared.append(index)
-        if let key { verdicts.insert(index, for: key) }
+        return ByteSet(value)
     }
 }
 

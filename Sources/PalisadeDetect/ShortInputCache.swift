@@ -40,11 +40,23 @@ struct ShortInputKey: Equatable {
 /// What is known of each distinct short input of one event (arrays of records repeat their keys and
 /// many short values): the engine keeps the index of the input first scanned for it. An
 /// open-addressing table on the key's digest rather than a `Dictionary`, which runs SipHash over
-/// the digest again at every lookup and insert.
+/// the digest again at every lookup and insert. Entries keep their bytes (and a header's name) in
+/// one shared buffer rather than arrays of their own, so an entry costs no reference counting.
 struct ShortInputCache<Verdict: Sendable>: Sendable {
+    private struct Entry {
+        let digest: UInt64
+        /// The value's bytes in `bytes`, followed by the header's name for a header value.
+        let start: Int32
+        let count: Int32
+        let nameCount: Int32
+        let isKey: Bool
+        let kind: UInt8
+    }
+
     /// Per slot, 1 + the index of its entry, or 0 when empty; always at most half full.
     private var slots: [Int32]
-    private var keys: [ShortInputKey] = []
+    private var entries: [Entry] = []
+    private var bytes: [UInt8] = []
     private var verdicts: [Verdict] = []
     private var shift: UInt64
 
@@ -52,7 +64,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     init() {
         slots = Array(repeating: 0, count: 128)
         shift = 64 - 7
-        keys.reserveCapacity(64)
+        entries.reserveCapacity(64)
+        bytes.reserveCapacity(1024)
         verdicts.reserveCapacity(64)
     }
 
@@ -67,9 +80,9 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
             return
         }
         let mask = slots.count - 1
-        for (index, key) in keys.enumerated() {
+        for (index, entry) in entries.enumerated() {
             // Within `maxProbes` of its first slot, or nowhere (`grow` may have left it out).
-            var slot = firstSlot(key.digest)
+            var slot = firstSlot(entry.digest)
             for _ in 0..<Self.maxProbes {
                 if Int(slots[slot]) == index + 1 {
                     slots[slot] = 0
@@ -78,7 +91,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
                 slot = (slot + 1) & mask
             }
         }
-        keys.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
         verdicts.removeAll(keepingCapacity: true)
     }
 
@@ -93,13 +107,31 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     static var maxProbes: Int { 16 }
 
     func verdict(for key: ShortInputKey) -> Verdict? {
-        verdict(digest: key.digest) { $0 == key }
+        key.value.withUnsafeBufferPointer { verdict(for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
     }
 
     /// The verdict of the input of these bytes and kind, compared in place.
     func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
-        verdict(digest: digest) { key in
-            key.isKey == isKey && key.value.count == value.count && key.value.withUnsafeBufferPointer { Self.equal($0, value) } && key.source == source
+        let mask = slots.count - 1
+        var slot = firstSlot(digest)
+        for _ in 0..<Self.maxProbes {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            if entries[entry - 1].digest == digest, holds(entries[entry - 1], value, isKey: isKey, source: source) { return verdicts[entry - 1] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    private func holds(_ entry: Entry, _ value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource) -> Bool {
+        guard entry.isKey == isKey, entry.kind == Self.kind(of: source), Int(entry.count) == value.count else { return false }
+        return bytes.withUnsafeBufferPointer { held in
+            let start = Int(entry.start)
+            guard Self.equal(UnsafeBufferPointer(rebasing: held[start..<start + value.count]), value) else { return false }
+            guard case .header(let name) = source else { return true }
+            return Int(entry.nameCount) == name.count && name.withUnsafeBufferPointer { name in
+                Self.equal(UnsafeBufferPointer(rebasing: held[start + value.count..<start + value.count + name.count]), name)
+            }
         }
     }
 
@@ -108,25 +140,44 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
         return true
     }
 
-    private func verdict(digest: UInt64, matching matches: (ShortInputKey) -> Bool) -> Verdict? {
-        let mask = slots.count - 1
-        var slot = firstSlot(digest)
-        for _ in 0..<Self.maxProbes {
-            let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            if keys[entry - 1].digest == digest, matches(keys[entry - 1]) { return verdicts[entry - 1] }
-            slot = (slot + 1) & mask
+    /// `InputSource`'s case as a number; a header's name is compared apart.
+    private static func kind(of source: InputSource) -> UInt8 {
+        switch source {
+        case .argument: 0
+        case .argumentName: 1
+        case .cookie: 2
+        case .cookieName: 3
+        case .headerName: 4
+        case .path: 5
+        case .rawBody: 6
+        case .fileName: 7
+        case .queryString: 8
+        case .header: 9
         }
-        return nil
     }
 
     /// Records the verdict of a key that `verdict(for:)` did not find.
     mutating func insert(_ verdict: Verdict, for key: ShortInputKey) {
-        if (keys.count + 1) * 2 > slots.count { grow() }
-        guard let slot = freeSlot(for: key.digest) else { return }
-        keys.append(key)
+        key.value.withUnsafeBufferPointer { insert(verdict, for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
+    }
+
+    /// Records the verdict of an input that `verdict(for:isKey:source:digest:)` did not find.
+    mutating func insert(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) {
+        if (entries.count + 1) * 2 > slots.count { grow() }
+        guard let slot = freeSlot(for: digest) else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: value)
+        var nameCount = 0
+        if case .header(let name) = source {
+            bytes.append(contentsOf: name)
+            nameCount = name.count
+        }
+        entries.append(Entry(
+            digest: digest, start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: value.count),
+            nameCount: Int32(truncatingIfNeeded: nameCount), isKey: isKey, kind: Self.kind(of: source)
+        ))
         verdicts.append(verdict)
-        slots[slot] = Int32(keys.count)
+        slots[slot] = Int32(entries.count)
     }
 
     private func freeSlot(for digest: UInt64) -> Int? {
@@ -142,8 +193,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
         shift -= 1
-        for (index, key) in keys.enumerated() {
-            if let slot = freeSlot(for: key.digest) { slots[slot] = Int32(index + 1) }
+        for (index, entry) in entries.enumerated() {
+            if let slot = freeSlot(for: entry.digest) { slots[slot] = Int32(index + 1) }
         }
     }
 }
