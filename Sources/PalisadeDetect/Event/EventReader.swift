@@ -3,7 +3,8 @@ import PalisadeJSON
 /// One step of an input's location in the event.
 enum PathComponent {
     case name(String)
-    case key(JSONValue)
+    /// An object key: its node in the document the path tree adopted as number `document`.
+    case key(document: Int, node: Int)
     case index(Int)
 }
 
@@ -30,6 +31,14 @@ struct PathTree {
     static let root: Int32 = -1
 
     private var nodes: [Node] = []
+    /// The documents whose keys the steps name: the event and those found inside it.
+    private var documents: [JSONDocument] = []
+
+    /// Keeps `document` for the steps that will name its keys; returns its number.
+    mutating func adopt(_ document: JSONDocument) -> Int {
+        documents.append(document)
+        return documents.count - 1
+    }
 
     /// Adds `component` as a step inside `parent` and returns its index.
     mutating func add(_ component: PathComponent, under parent: Int32) -> Int32 {
@@ -39,6 +48,7 @@ struct PathTree {
 
     mutating func removeAll() {
         nodes.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
     }
 
     /// A path as findings name it: `body.items[0].name`, or `$` for the root.
@@ -55,9 +65,9 @@ struct PathTree {
             case .name(let name):
                 if !text.isEmpty { text += "." }
                 text += name
-            case .key(let key):
+            case .key(let document, let node):
                 if !text.isEmpty { text += "." }
-                text += String(decoding: key.stringBytes, as: UTF8.self)
+                text += String(decoding: documents[document].stringBytes(ofNode: node), as: UTF8.self)
             case .index(let index):
                 text += "[\(index)]"
             }
@@ -71,7 +81,7 @@ struct PathTree {
         if isKey, cursor != Self.root { cursor = nodes[Int(cursor)].parent }
         while cursor != Self.root {
             switch nodes[Int(cursor)].component {
-            case .key(let key): return key.stringBytes
+            case .key(let document, let node): return documents[document].stringBytes(ofNode: node)
             case .name(let name): return Array(name.utf8)
             case .index: cursor = nodes[Int(cursor)].parent
             }
@@ -134,18 +144,19 @@ struct EventReader {
 
     private func walk<Sink: InputSink>(into sink: UnsafeMutablePointer<Sink>) -> [String] {
         var walker = InputWalker(options: options, sink: sink)
-        let root = document.root
-        switch trigger {
-        case .apiGatewayV1, .alb: walker.readRESTStyle(root, queryIsEncoded: trigger == .alb)
-        case .httpAPIV2, .functionURL: walker.readHTTPAPI(root)
-        case .sqs, .sns, .s3, .dynamoDB, .kinesis: walker.readRecords(root, trigger: trigger)
-        case .eventBridge:
-            if let detail = root["detail"] { walker.within(PathComponent.name("detail")) { $0.walk(detail) } }
-        case .cognito:
-            if let userName = root["userName"] { walker.within(PathComponent.name("userName")) { $0.walk(userName) } }
-            if let request = root["request"] { walker.within(PathComponent.name("request")) { $0.walk(request) } }
-        case .cloudWatchLogs: walker.readCloudWatchLogs(root)
-        case .direct: walker.walk(root)
+        walker.open(document) { walker, root in
+            switch trigger {
+            case .apiGatewayV1, .alb: walker.readRESTStyle(root, queryIsEncoded: trigger == .alb)
+            case .httpAPIV2, .functionURL: walker.readHTTPAPI(root)
+            case .sqs, .sns, .s3, .dynamoDB, .kinesis: walker.readRecords(root, trigger: trigger)
+            case .eventBridge:
+                if let detail = root["detail"] { walker.within(PathComponent.name("detail")) { $0.walk(detail) } }
+            case .cognito:
+                if let userName = root["userName"] { walker.within(PathComponent.name("userName")) { $0.walk(userName) } }
+                if let request = root["request"] { walker.within(PathComponent.name("request")) { $0.walk(request) } }
+            case .cloudWatchLogs: walker.readCloudWatchLogs(root)
+            case .direct: walker.walk(root)
+            }
         }
         return walker.limitsHit
     }

@@ -32,6 +32,17 @@ struct InputWalker<Sink: InputSink> {
         current = outer
     }
 
+    mutating func within(key: JSONView, _ body: (inout InputWalker) -> Void) {
+        within(.key(document: key.tag, node: key.index), body)
+    }
+
+    /// Reads `document` (the event, or one found inside it); the sink's paths keep it for as long as
+    /// they name its keys.
+    mutating func open(_ document: JSONDocument, _ body: (inout InputWalker, JSONView) -> Void) {
+        let tag = sink.pointee.paths.adopt(document)
+        document.withView(tag: tag) { body(&self, $0) }
+    }
+
     /// Takes `value` over (most are decoded just for this call), so the sink owns it without a copy.
     mutating func send(_ value: consuming [UInt8], isKey: Bool = false) {
         guard !value.isEmpty, admit() else { return }
@@ -44,7 +55,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// Sends `value.stringBytes`, as the document's own bytes when the string has no escapes.
-    mutating func send(_ value: JSONValue, isKey: Bool = false) {
+    mutating func send(_ value: JSONView, isKey: Bool = false) {
         let sent: Void? = value.withPlainBytes { send(bytes: $0, isKey: isKey) }
         if sent == nil { send(value.stringBytes, isKey: isKey) }
     }
@@ -85,11 +96,11 @@ struct InputWalker<Sink: InputSink> {
     // MARK: Generic JSON
 
     /// Every key and string leaf; strings that hold JSON are opened and walked in place.
-    mutating func walk(_ value: JSONValue) {
+    mutating func walk(_ value: JSONView) {
         switch value.kind {
         case .object:
             for (key, member) in value.members {
-                within(.key(key)) { walker in
+                within(key: key) { walker in
                     walker.send(key, isKey: true)
                     walker.walk(member)
                 }
@@ -109,7 +120,7 @@ struct InputWalker<Sink: InputSink> {
     mutating func walkText(_ bytes: [UInt8]) {
         if let nested = parseNested(bytes) {
             nestedDepth += 1
-            walk(nested.root)
+            open(nested) { $0.walk($1) }
             nestedDepth -= 1
         } else {
             send(bytes)
@@ -118,7 +129,7 @@ struct InputWalker<Sink: InputSink> {
 
     /// `walkText(value.stringBytes)`, sending the document's own bytes when the string has no escapes
     /// and cannot be opened as JSON.
-    mutating func walkText(_ value: JSONValue) {
+    mutating func walkText(_ value: JSONView) {
         let sent: Bool? = value.withPlainBytes { bytes in
             if mayOpen(bytes) { return false }
             send(bytes: bytes, isKey: false)
@@ -142,7 +153,7 @@ struct InputWalker<Sink: InputSink> {
     // MARK: HTTP triggers
 
     /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
-    mutating func readRESTStyle(_ root: JSONValue, queryIsEncoded: Bool) {
+    mutating func readRESTStyle(_ root: JSONView, queryIsEncoded: Bool) {
         if let path = root["path"] { within(.name("path")) { $0.sendPath(path) } }
         if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
@@ -152,7 +163,7 @@ struct InputWalker<Sink: InputSink> {
             sendQueryString(Self.queryString(of: single))
         }
         if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
-        let headers: JSONValue?
+        let headers: JSONView?
         if let multi = root["multiValueHeaders"], multi.kind == .object {
             headers = multi
             readHeaders(multi, named: "multiValueHeaders")
@@ -164,7 +175,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
-    mutating func readHTTPAPI(_ root: JSONValue) {
+    mutating func readHTTPAPI(_ root: JSONView) {
         if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath) } }
         if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
@@ -183,7 +194,7 @@ struct InputWalker<Sink: InputSink> {
         readBody(root, headers: headers)
     }
 
-    mutating func sendPath(_ value: JSONValue) {
+    mutating func sendPath(_ value: JSONView) {
         context = .path
         send(value)
         context = .data
@@ -197,7 +208,7 @@ struct InputWalker<Sink: InputSink> {
 
     /// REST and ALB events carry only the parsed parameters: the query string is rebuilt from them in
     /// order (`name=value&…`), as the function's framework would see it.
-    static func queryString(of parameters: JSONValue) -> [UInt8] {
+    static func queryString(of parameters: JSONView) -> [UInt8] {
         guard parameters.kind == .object else { return [] }
         var query: [UInt8] = []
         for (key, value) in parameters.members {
@@ -212,7 +223,7 @@ struct InputWalker<Sink: InputSink> {
         return query
     }
 
-    mutating func readParameters(_ parameters: JSONValue, named name: String, encoded: Bool) {
+    mutating func readParameters(_ parameters: JSONView, named name: String, encoded: Bool) {
         guard parameters.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in parameters.members {
@@ -221,7 +232,7 @@ struct InputWalker<Sink: InputSink> {
                 } else {
                     walker.send(key, isKey: true)
                 }
-                walker.within(.key(key)) { walker in
+                walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
                         guard item.kind == .string else { return }
                         if encoded {
@@ -248,7 +259,7 @@ struct InputWalker<Sink: InputSink> {
         }
     }
 
-    mutating func readHeaders(_ headers: JSONValue, named name: String) {
+    mutating func readHeaders(_ headers: JSONView, named name: String) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
@@ -268,7 +279,7 @@ struct InputWalker<Sink: InputSink> {
                 }
                 walker.context = .header(lowered)
                 walker.send(name, isKey: true)
-                walker.within(.key(key)) { walker in
+                walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
                         if item.kind == .string { walker.send(item) }
                     }
@@ -279,7 +290,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// The elements of a multi-value array, or the value itself: without gathering them in an array.
-    static func forEachItem(of value: JSONValue, _ body: (JSONValue) -> Void) {
+    static func forEachItem(of value: JSONView, _ body: (JSONView) -> Void) {
         if value.kind == .array {
             for item in value.elements { body(item) }
         } else {
@@ -300,7 +311,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// The body by its declared content type, after base64 when `isBase64Encoded` says so.
-    mutating func readBody(_ root: JSONValue, headers: JSONValue?) {
+    mutating func readBody(_ root: JSONView, headers: JSONView?) {
         guard let bodyValue = root["body"], bodyValue.kind == .string else { return }
         var body = bodyValue.stringBytes
         if root["isBase64Encoded"]?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
@@ -320,7 +331,7 @@ struct InputWalker<Sink: InputSink> {
                     walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
                 }
             } else if let nested = walker.parseNested(body) {
-                walker.walk(nested.root)
+                walker.open(nested) { $0.walk($1) }
             } else if contentType.isEmpty, Self.looksLikeForm(body) {
                 walker.readForm(body)
             } else {
@@ -352,7 +363,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// `name` in lowercase; header names are compared in place, without a copy of each.
-    func headerValue(_ headers: JSONValue, named name: StaticString) -> [UInt8]? {
+    func headerValue(_ headers: JSONView, named name: StaticString) -> [UInt8]? {
         for (key, value) in headers.members where key.stringEqualsLowercased(name) {
             if value.kind == .array { return value.elements.first(where: { _ in true })?.stringBytes }
             return value.stringBytes
@@ -362,7 +373,7 @@ struct InputWalker<Sink: InputSink> {
 
     // MARK: Record triggers
 
-    mutating func readRecords(_ root: JSONValue, trigger: Trigger) {
+    mutating func readRecords(_ root: JSONView, trigger: Trigger) {
         guard let records = root["Records"] else { return }
         within(.name("Records")) { walker in
             for (index, item) in records.elements.enumerated() {
@@ -373,14 +384,14 @@ struct InputWalker<Sink: InputSink> {
         }
     }
 
-    mutating func readRecord(_ item: JSONValue, trigger: Trigger) {
+    mutating func readRecord(_ item: JSONView, trigger: Trigger) {
         switch trigger {
         case .sqs:
             if let body = item["body"] { within(.name("body")) { $0.readMessage(body.stringBytes) } }
             if let attributes = item["messageAttributes"] {
                 within(.name("messageAttributes")) { walker in
                     for (key, attribute) in attributes.members {
-                        walker.within(.key(key)) { walker in
+                        walker.within(key: key) { walker in
                             if let text = attribute["stringValue"] { walker.walkText(text) }
                         }
                     }
@@ -394,7 +405,7 @@ struct InputWalker<Sink: InputSink> {
                 if let attributes = sns["MessageAttributes"] {
                     walker.within(.name("MessageAttributes")) { walker in
                         for (key, attribute) in attributes.members {
-                            walker.within(.key(key)) { walker in
+                            walker.within(key: key) { walker in
                                 if let text = attribute["Value"] { walker.walkText(text) }
                             }
                         }
@@ -427,30 +438,31 @@ struct InputWalker<Sink: InputSink> {
     /// An SQS body: plain text, JSON, or an SNS notification envelope whose `Message` is the payload.
     mutating func readMessage(_ bytes: [UInt8]) {
         guard let nested = parseNested(bytes) else { return send(bytes) }
-        let root = nested.root
-        if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
-            if let subject = root["Subject"], subject.kind == .string { within(.name("Subject")) { $0.send(subject) } }
-            if let message = root["Message"] {
-                nestedDepth += 1
-                within(.name("Message")) { $0.walkText(message) }
-                nestedDepth -= 1
+        open(nested) { walker, root in
+            if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
+                if let subject = root["Subject"], subject.kind == .string { walker.within(.name("Subject")) { $0.send(subject) } }
+                if let message = root["Message"] {
+                    walker.nestedDepth += 1
+                    walker.within(.name("Message")) { $0.walkText(message) }
+                    walker.nestedDepth -= 1
+                }
+                return
             }
-            return
+            walker.nestedDepth += 1
+            walker.walk(root)
+            walker.nestedDepth -= 1
         }
-        nestedDepth += 1
-        walk(root)
-        nestedDepth -= 1
     }
 
     /// DynamoDB typed attribute values: `{"S": …}`, `{"M": {…}}`, `{"L": […]}`, sets and binaries.
-    mutating func readDynamoMap(_ map: JSONValue) {
+    mutating func readDynamoMap(_ map: JSONView) {
         for (name, typed) in map.members {
             send(name, isKey: true)
-            within(.key(name)) { $0.readDynamoValue(typed) }
+            within(key: name) { $0.readDynamoValue(typed) }
         }
     }
 
-    mutating func readDynamoValue(_ typed: JSONValue) {
+    mutating func readDynamoValue(_ typed: JSONView) {
         for (type, value) in typed.members {
             if type.stringEquals("S") {
                 walkText(value)
@@ -467,19 +479,22 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// `awslogs.data` is base64 of a gzip of a JSON batch whose `logEvents[].message` are the inputs.
-    mutating func readCloudWatchLogs(_ root: JSONValue) {
+    mutating func readCloudWatchLogs(_ root: JSONView) {
         guard let data = root.value(at: "awslogs", "data"),
               let compressed = Base64.decode(data.stringBytes),
               let json = Gzip.inflate(compressed, limit: options.jsonLimits.maxBytes),
               let batch = try? JSONDocument(bytes: json, limits: options.jsonLimits),
-              let events = batch.root["logEvents"] else {
+              batch.root["logEvents"] != nil else {
             if let data = root.value(at: "awslogs", "data") { within(.name("awslogs.data")) { $0.send(data.stringBytes) } }
             return
         }
-        within(.name("awslogs.data.logEvents")) { walker in
-            for (index, event) in events.elements.enumerated() {
-                guard let message = event["message"] else { continue }
-                walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message) } }
+        open(batch) { walker, batchRoot in
+            guard let events = batchRoot["logEvents"] else { return }
+            walker.within(.name("awslogs.data.logEvents")) { walker in
+                for (index, event) in events.elements.enumerated() {
+                    guard let message = event["message"] else { continue }
+                    walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message) } }
+                }
             }
         }
     }
