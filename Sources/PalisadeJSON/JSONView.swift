@@ -69,7 +69,7 @@ package struct JSONView {
         guard node.kind == .string else { return false }
         if node.hasEscapes { return text.withUTF8Buffer { $0.elementsEqual(stringBytes) } }
         return text.withUTF8Buffer { expected in
-            expected.elementsEqual(UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
+            sameBytes(expected, UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
         }
     }
 
@@ -91,7 +91,7 @@ package struct JSONView {
                 let name = nodes[cursor]
                 let matches = name.hasEscapes
                     ? view(cursor).stringEquals(key)
-                    : expected.elementsEqual(UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
+                    : sameBytes(expected, UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
                 if matches { return view(cursor + 1) }
                 cursor = Int(nodes[cursor + 1].next)
             }
@@ -99,13 +99,13 @@ package struct JSONView {
         }
     }
 
-    /// Follows a chain of object keys.
-    package func value(at path: StaticString...) -> JSONView? {
-        var current: JSONView? = self
-        for key in path {
-            current = current?[key]
-        }
-        return current
+    /// `self[first]?[second]`: chains of keys spelled out rather than variadic, which costs an array.
+    package func value(at first: StaticString, _ second: StaticString) -> JSONView? {
+        self[first]?[second]
+    }
+
+    package func value(at first: StaticString, _ second: StaticString, _ third: StaticString) -> JSONView? {
+        self[first]?[second]?[third]
     }
 
     package struct Elements: Sequence {
@@ -148,6 +148,13 @@ package struct JSONView {
 
         package func makeIterator() -> Iterator { Iterator(cursor: first, remaining: count) }
     }
+}
+
+/// Byte-wise equality that compares the lengths first (`elementsEqual` walks both sequences).
+func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard first.count == second.count else { return false }
+    for index in first.indices where first[index] != second[index] { return false }
+    return true
 }
 
 extension JSONDocument {

@@ -126,7 +126,7 @@ struct EventReader {
     init(document: JSONDocument, options: DetectorOptions) {
         self.document = document
         self.options = options
-        self.trigger = TriggerRecognizer.recognize(document.root)
+        self.trigger = document.withView(tag: 0, TriggerRecognizer.recognize)
     }
 
     /// Byte ranges of the batch records, for triggers that have them.
@@ -163,7 +163,7 @@ struct EventReader {
 }
 
 enum TriggerRecognizer {
-    static func recognize(_ root: JSONValue) -> Trigger {
+    static func recognize(_ root: JSONView) -> Trigger {
         guard root.kind == .object else { return .direct }
         if let records = root["Records"], let first = records.elements.first(where: { _ in true }) {
             let source = first["eventSource"] ?? first["EventSource"]
