@@ -145,7 +145,7 @@ struct EventScratch: InputSink {
         limitHit.removeAll(keepingCapacity: true)
     }
 
-    mutating func take(_ value: consuming [UInt8], _ input: WalkedInput) {
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
         let raw = value
         if let present = raw.withUnsafeBufferPointer({ admit($0, input) }) {
             inputs.append(ScanInput(raw, present: present, walked: input, paths: paths))
@@ -153,7 +153,7 @@ struct EventScratch: InputSink {
     }
 
     /// A short input already held is found from the document's bytes, without an array of them.
-    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) {
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
         if let present = admit(value, input) {
             inputs.append(ScanInput(Array(value), present: present, walked: input, paths: paths))
         }

@@ -55,7 +55,7 @@ private struct InputCollector: InputSink {
         self.limit = limit
     }
 
-    mutating func take(_ value: consuming [UInt8], _ input: WalkedInput) {
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
         // The whole query string repeats the parameters, which name their inputs more precisely.
         guard input.source != .queryString, inputs.count < limit else { return }
         inputs.append(Input(location: paths.location(of: input.path), value: value, record: input.record, isKey: input.isKey))

@@ -17,8 +17,10 @@ struct ScanInput {
     /// out first and stored last, for the same reason.
     /// `rawPresent` is the byte set of `raw`, which the engine works out before it copies the bytes
     /// out of the document; most inputs have nothing to decode and keep `raw` and it as they are.
-    init(_ raw: [UInt8], present rawPresent: ByteSet, walked input: WalkedInput, paths: PathTree) {
-        let (value, set) = rawPresent.intersects(Canonicalizer.decodable) ? Canonicalizer.canonical(raw, present: rawPresent) : (raw, rawPresent)
+    init(_ raw: consuming [UInt8], present rawPresent: ByteSet, walked input: consuming WalkedInput, paths: borrowing PathTree) {
+        var value = raw
+        var set = rawPresent
+        if set.intersects(Canonicalizer.decodable) { (value, set) = Canonicalizer.canonical(value, present: set) }
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         let lowered = set.hasUppercase ? value.lowercasedASCII() : value
         let traits = TransformSet.InputTraits(value, present: set)

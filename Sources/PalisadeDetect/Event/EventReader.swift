@@ -104,14 +104,14 @@ struct WalkedInput {
 protocol InputSink {
     /// The steps walked so far; the walker adds one per step and gives each input its last.
     var paths: PathTree { get set }
-    mutating func take(_ value: consuming [UInt8], _ input: WalkedInput)
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput)
     /// An input that is still the document's own bytes (a JSON string without escapes), for a sink
     /// that can tell from them alone that it needs no copy.
-    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput)
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput)
 }
 
 extension InputSink {
-    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) {
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
         take(Array(value), input)
     }
 }
