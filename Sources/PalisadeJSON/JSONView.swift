@@ -1,31 +1,46 @@
 /// A value of a document read through the document's buffers, for a walker that visits every value:
 /// unlike `JSONValue`, which holds the document, making or copying one counts no references. Valid
-/// only inside the `JSONDocument.withView(tag:_:)` call that handed out its root.
-package struct JSONView {
-    let nodes: UnsafeBufferPointer<JSONNode>
-    let bytes: UnsafeBufferPointer<UInt8>
+/// only inside the `JSONDocument.withView(tag:_:)` call that handed out its root. Public and
+/// inlinable rather than `package`: this toolchain leaves the bodies of `package` inlinable code out
+/// of the module, and a call per key, value and step would cost the walker more than the step.
+public struct JSONView {
+    @usableFromInline let nodes: UnsafeBufferPointer<JSONNode>
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     /// The node of the value in its document's tape, for `JSONDocument.stringBytes(ofNode:)`.
-    package let index: Int
+    public let index: Int
     /// The number the caller gave the document in `withView(tag:_:)`, carried by every value read
     /// from it, so that a value can be found again once the call is over.
-    package let tag: Int
+    public let tag: Int
 
+    @inlinable
+    init(nodes: UnsafeBufferPointer<JSONNode>, bytes: UnsafeBufferPointer<UInt8>, index: Int, tag: Int) {
+        self.nodes = nodes
+        self.bytes = bytes
+        self.index = index
+        self.tag = tag
+    }
+
+    @inlinable
     var node: JSONNode { nodes[index] }
 
-    private func view(_ index: Int) -> JSONView {
+    @inlinable
+    func view(_ index: Int) -> JSONView {
         JSONView(nodes: nodes, bytes: bytes, index: index, tag: tag)
     }
 
-    package var kind: JSONKind { node.kind }
+    @inlinable
+    public var kind: JSONKind { node.kind }
 
     /// Byte range of the value in the document (strings without their quotes).
-    package var span: Range<Int> {
+    @inlinable
+    public var span: Range<Int> {
         let node = self.node
         return Int(node.start)..<Int(node.end)
     }
 
     /// The decoded bytes of a string, or the literal text of a number or boolean.
-    package var stringBytes: [UInt8] {
+    @inlinable
+    public var stringBytes: [UInt8] {
         let node = self.node
         let text = UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
         if node.kind == .string, node.hasEscapes { return JSONEscapes.unescape(text) }
@@ -34,14 +49,16 @@ package struct JSONView {
 
     /// Calls `body` with what `stringBytes` holds, in place in the document, unless the string has
     /// escapes (then nil): a reader that may not keep the bytes needs no copy of them.
-    package func withPlainBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+    @inlinable
+    public func withPlainBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
         let node = self.node
         if node.kind == .string, node.hasEscapes { return nil }
         return try body(UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
     }
 
     /// Appends what `stringBytes` holds, without the intermediate array when there are no escapes.
-    package func appendStringBytes(to output: inout [UInt8]) {
+    @inlinable
+    public func appendStringBytes(to output: inout [UInt8]) {
         let node = self.node
         if node.kind == .string, node.hasEscapes { return output += stringBytes }
         output += UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
@@ -49,7 +66,8 @@ package struct JSONView {
 
     /// True when this string's decoded text, its ASCII letters lowercased, equals `lowercase`
     /// (which has no capital letter).
-    package func stringEqualsLowercased(_ lowercase: StaticString) -> Bool {
+    @inlinable
+    public func stringEqualsLowercased(_ lowercase: StaticString) -> Bool {
         let node = self.node
         guard node.kind == .string else { return false }
         return lowercase.withUTF8Buffer { expected in
@@ -64,7 +82,8 @@ package struct JSONView {
     }
 
     /// True when this string's decoded text equals `text`.
-    package func stringEquals(_ text: StaticString) -> Bool {
+    @inlinable
+    public func stringEquals(_ text: StaticString) -> Bool {
         let node = self.node
         guard node.kind == .string else { return false }
         if node.hasEscapes { return text.withUTF8Buffer { $0.elementsEqual(stringBytes) } }
@@ -73,16 +92,20 @@ package struct JSONView {
         }
     }
 
-    package var isTrue: Bool { kind == .true }
+    @inlinable
+    public var isTrue: Bool { kind == .true }
 
     /// The elements of an array (empty for other kinds).
-    package var elements: Elements { Elements(first: view(index + 1), count: kind == .array ? Int(node.count) : 0) }
+    @inlinable
+    public var elements: Elements { Elements(first: view(index + 1), count: kind == .array ? Int(node.count) : 0) }
 
     /// The members of an object (empty for other kinds).
-    package var members: Members { Members(first: view(index + 1), count: kind == .object ? Int(node.count) : 0) }
+    @inlinable
+    public var members: Members { Members(first: view(index + 1), count: kind == .object ? Int(node.count) : 0) }
 
     /// The value of the first member named `key`.
-    package subscript(key: StaticString) -> JSONView? {
+    @inlinable
+    public subscript(key: StaticString) -> JSONView? {
         let object = node
         guard object.kind == .object else { return nil }
         return key.withUTF8Buffer { expected in
@@ -100,23 +123,38 @@ package struct JSONView {
     }
 
     /// `self[first]?[second]`: chains of keys spelled out rather than variadic, which costs an array.
-    package func value(at first: StaticString, _ second: StaticString) -> JSONView? {
+    @inlinable
+    public func value(at first: StaticString, _ second: StaticString) -> JSONView? {
         self[first]?[second]
     }
 
-    package func value(at first: StaticString, _ second: StaticString, _ third: StaticString) -> JSONView? {
+    @inlinable
+    public func value(at first: StaticString, _ second: StaticString, _ third: StaticString) -> JSONView? {
         self[first]?[second]?[third]
     }
 
-    package struct Elements: Sequence {
-        let first: JSONView
-        let count: Int
+    public struct Elements: Sequence {
+        @usableFromInline let first: JSONView
+        @usableFromInline let count: Int
 
-        package struct Iterator: IteratorProtocol {
-            var cursor: JSONView
-            var remaining: Int
+        @inlinable
+        init(first: JSONView, count: Int) {
+            self.first = first
+            self.count = count
+        }
 
-            package mutating func next() -> JSONView? {
+        public struct Iterator: IteratorProtocol {
+            @usableFromInline var cursor: JSONView
+            @usableFromInline var remaining: Int
+
+            @inlinable
+            init(cursor: JSONView, remaining: Int) {
+                self.cursor = cursor
+                self.remaining = remaining
+            }
+
+            @inlinable
+            public mutating func next() -> JSONView? {
                 guard remaining > 0 else { return nil }
                 remaining -= 1
                 let value = cursor
@@ -125,18 +163,32 @@ package struct JSONView {
             }
         }
 
-        package func makeIterator() -> Iterator { Iterator(cursor: first, remaining: count) }
+        @inlinable
+        public func makeIterator() -> Iterator { Iterator(cursor: first, remaining: count) }
     }
 
-    package struct Members: Sequence {
-        let first: JSONView
-        let count: Int
+    public struct Members: Sequence {
+        @usableFromInline let first: JSONView
+        @usableFromInline let count: Int
 
-        package struct Iterator: IteratorProtocol {
-            var cursor: JSONView
-            var remaining: Int
+        @inlinable
+        init(first: JSONView, count: Int) {
+            self.first = first
+            self.count = count
+        }
 
-            package mutating func next() -> (key: JSONView, value: JSONView)? {
+        public struct Iterator: IteratorProtocol {
+            @usableFromInline var cursor: JSONView
+            @usableFromInline var remaining: Int
+
+            @inlinable
+            init(cursor: JSONView, remaining: Int) {
+                self.cursor = cursor
+                self.remaining = remaining
+            }
+
+            @inlinable
+            public mutating func next() -> (key: JSONView, value: JSONView)? {
                 guard remaining > 0 else { return nil }
                 remaining -= 1
                 let key = cursor
@@ -146,11 +198,13 @@ package struct JSONView {
             }
         }
 
-        package func makeIterator() -> Iterator { Iterator(cursor: first, remaining: count) }
+        @inlinable
+        public func makeIterator() -> Iterator { Iterator(cursor: first, remaining: count) }
     }
 }
 
 /// Byte-wise equality that compares the lengths first (`elementsEqual` walks both sequences).
+@inlinable
 func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
     guard first.count == second.count else { return false }
     for index in first.indices where first[index] != second[index] { return false }
@@ -159,7 +213,8 @@ func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointe
 
 extension JSONDocument {
     /// Calls `body` with the root as a `JSONView` tagged `tag`; the views must not outlive the call.
-    package func withView<Result>(tag: Int, _ body: (JSONView) throws -> Result) rethrows -> Result {
+    @inlinable
+    public func withView<Result>(tag: Int, _ body: (JSONView) throws -> Result) rethrows -> Result {
         try nodes.withUnsafeBufferPointer { nodes in
             try bytes.withUnsafeBufferPointer { bytes in
                 try body(JSONView(nodes: nodes, bytes: bytes, index: 0, tag: tag))
@@ -168,7 +223,7 @@ extension JSONDocument {
     }
 
     /// `stringBytes` of the value at node `index` (a `JSONView`'s `index`).
-    package func stringBytes(ofNode index: Int) -> [UInt8] {
+    public func stringBytes(ofNode index: Int) -> [UInt8] {
         JSONValue(document: self, index: index).stringBytes
     }
 }
