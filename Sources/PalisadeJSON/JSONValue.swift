@@ -36,14 +36,6 @@ public struct JSONValue: Sendable {
         return Array(document.bytes[range])
     }
 
-    /// Calls `body` with what `stringBytes` holds, in place in the document, unless the string has
-    /// escapes (then nil): a reader that may not keep the bytes needs no copy of them.
-    package func withPlainBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
-        let node = self.node
-        if node.kind == .string, node.hasEscapes { return nil }
-        return try document.bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
-    }
-
     /// Appends what `stringBytes` holds, without the intermediate array when there are no escapes.
     public func appendStringBytes(to output: inout [UInt8]) {
         let node = self.node
