@@ -34,20 +34,27 @@ struct DetectionEngine: Sendable {
     private func inspect(_ document: JSONDocument, scratch: CRSScratch?) -> Verdict {
         let reader = EventReader(document: document, options: options)
         var state = eventScratches.take()
-        let limits = reader.forEachInput { decode($0, into: &state) }
-        for index in state.inputs.indices {
-            if state.inputs[index].source != .queryString { detectors.scan(state.inputs[index], scratch: &state.detectors, into: &state.ownMatches) }
-            state.ownEnds.append(state.ownMatches.count)
-        }
-        if let crs, let crsSelection {
-            for index in state.inputs.indices {
-                let complete = if let scratch {
-                    crs.scan(state.inputs[index], selection: crsSelection, scratch: scratch, into: &state.crsMatches)
-                } else {
-                    crs.scan(state.inputs[index], selection: crsSelection, into: &state.crsMatches)
+        let limits = reader.walk(into: &state)
+        do {
+            // Read through a buffer of the inputs held aside: `state` is written meanwhile, and
+            // reading `state.inputs[index]` would copy the input (and count its references) each time.
+            let inputs = state.inputs
+            inputs.withUnsafeBufferPointer { inputs in
+                for index in inputs.indices {
+                    if inputs[index].source != .queryString { detectors.scan(inputs[index], scratch: &state.detectors, into: &state.ownMatches) }
+                    state.ownEnds.append(state.ownMatches.count)
                 }
-                if !complete { state.limitHit.insert(index) }
-                state.crsEnds.append(state.crsMatches.count)
+                if let crs, let crsSelection {
+                    for index in inputs.indices {
+                        let complete = if let scratch {
+                            crs.scan(inputs[index], selection: crsSelection, scratch: scratch, into: &state.crsMatches)
+                        } else {
+                            crs.scan(inputs[index], selection: crsSelection, into: &state.crsMatches)
+                        }
+                        if !complete { state.limitHit.insert(index) }
+                        state.crsEnds.append(state.crsMatches.count)
+                    }
+                }
             }
         }
         var event = EventFindings()
@@ -64,28 +71,11 @@ struct DetectionEngine: Sendable {
             }
         }
         state.clear()
-        eventScratches.give(back: state)
+        eventScratches.give(back: consume state)
         let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
         return Verdict(trigger: reader.trigger, findings: event.findings, records: reader.records, truncated: truncated)
     }
 
-    /// Decodes one input of an event, unless a short input of the same bytes and kind came before:
-    /// then it shares that one's verdict. A method of the engine, which it borrows, rather than a
-    /// closure's body, so that neither the engine nor the input is copied.
-    private func decode(_ view: InputView, into state: inout EventScratch) {
-        let key = ShortInputKey(view)
-        state.paths.append(contentsOf: view.path)
-        state.pathEnds.append(state.paths.count)
-        state.records.append(view.record)
-        if let key, let known = state.verdicts.verdict(for: key) {
-            state.shared.append(known)
-            return
-        }
-        let index = state.inputs.count
-        state.inputs.append(ScanInput(view))
-        state.shared.append(index)
-        if let key { state.verdicts.insert(index, for: key) }
-    }
 }
 
 /// The findings of one event so far.
@@ -100,7 +90,7 @@ private struct EventFindings {
         let own = (index == 0 ? 0 : state.ownEnds[index - 1])..<state.ownEnds[index]
         let crs = state.crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : state.crsEnds[index - 1])..<state.crsEnds[index]
         guard !own.isEmpty || !crs.isEmpty else { return }
-        let location = InputView.location(of: state.paths[(position == 0 ? 0 : state.pathEnds[position - 1])..<state.pathEnds[position]])
+        let location = state.paths.location(of: state.inputPaths[position])
         for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
         for match in state.crsMatches[crs] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
     }
@@ -116,7 +106,9 @@ private struct EventFindings {
 
 /// What an event's scan keeps warm for the next event: the detectors' buffers, the short-input
 /// cache's table and the per-input arrays of the phases, so a warm event allocates none of them again.
-struct EventScratch {
+/// The walker hands it each input, which it decodes unless a short input of the same bytes and kind
+/// came before: then it shares that one's verdict.
+struct EventScratch: InputSink {
     var detectors = DetectorScratch()
     /// Index in `inputs` of each distinct short input decoded so far.
     var verdicts = ShortInputCache<Int>()
@@ -124,9 +116,9 @@ struct EventScratch {
     var inputs: [ScanInput] = []
     /// For every input walked, in order, the index in `inputs` whose matches it has.
     var shared: [Int] = []
-    /// Every walked input's path, one after another; `pathEnds[i]` ends that of input `i`.
-    var paths: [PathComponent] = []
-    var pathEnds: [Int] = []
+    /// Every step walked; `inputPaths[i]` is the last step of walked input `i`.
+    var paths = PathTree()
+    var inputPaths: [Int32] = []
     /// Every walked input's record (batch events).
     var records: [Int?] = []
     /// The own detectors' matches of all inputs, in order; `ownEnds[i]` ends those of `inputs[i]`.
@@ -143,14 +135,46 @@ struct EventScratch {
         verdicts.removeAll()
         inputs.removeAll(keepingCapacity: true)
         shared.removeAll(keepingCapacity: true)
-        paths.removeAll(keepingCapacity: true)
-        pathEnds.removeAll(keepingCapacity: true)
+        paths.removeAll()
+        inputPaths.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
         ownMatches.removeAll(keepingCapacity: true)
         ownEnds.removeAll(keepingCapacity: true)
         crsMatches.removeAll(keepingCapacity: true)
         crsEnds.removeAll(keepingCapacity: true)
         limitHit.removeAll(keepingCapacity: true)
+    }
+
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
+        let raw = value
+        if let present = raw.withUnsafeBufferPointer({ admit($0, input) }) {
+            inputs.append(ScanInput(raw, present: present, walked: input, paths: paths))
+        }
+    }
+
+    /// A short input already held is found from the document's bytes, without an array of them.
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
+        if let present = admit(value, input) {
+            inputs.append(ScanInput(Array(value), present: present, walked: input, paths: paths))
+        }
+    }
+
+    /// Records a walked input. Returns nil when a short input of the same bytes and kind came
+    /// before (this one shares its verdict), or else the byte set of `value`, which the caller
+    /// decodes into the next input.
+    private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
+        inputPaths.append(input.path)
+        records.append(input.record)
+        let index = inputs.count
+        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
+            if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
+                shared.append(known)
+                return nil
+            }
+            verdicts.insert(index, for: value, isKey: input.isKey, source: input.source, digest: digest)
+        }
+        shared.append(index)
+        return ByteSet(value)
     }
 }
 
@@ -166,10 +190,12 @@ final class EventScratchPool: Sendable {
         idle.withLock { $0.popLast() } ?? EventScratch()
     }
 
-    /// Takes back an emptied scratch.
-    func give(back scratch: EventScratch) {
+    /// Takes back an emptied scratch; moved, not copied, into the pool (a copy would count the
+    /// references of all its arrays).
+    func give(back scratch: consuming EventScratch) {
+        var pending: EventScratch? = consume scratch
         idle.withLock { idle in
-            if idle.count < Self.maxIdle { idle.append(scratch) }
+            if idle.count < Self.maxIdle, let scratch = pending.take() { idle.append(scratch) }
         }
     }
 }

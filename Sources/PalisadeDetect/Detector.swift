@@ -38,13 +38,27 @@ public final class Detector: Sendable {
         } catch {
             throw DetectError(code: .invalidJSON, message: error.description)
         }
-        var collected: [Input] = []
         let reader = EventReader(document: document, options: options)
-        reader.forEachInput { input in
-            // The whole query string repeats the parameters, which name their inputs more precisely.
-            if input.source != .queryString, collected.count < options.maxInputs { collected.append(input.materialized()) }
-        }
-        return (reader.trigger, collected)
+        var collector = InputCollector(limit: options.maxInputs)
+        reader.walk(into: &collector)
+        return (reader.trigger, collector.inputs)
+    }
+}
+
+/// Gathers the walked inputs with their locations for `Detector.inputs(of:)`.
+private struct InputCollector: InputSink {
+    let limit: Int
+    var paths = PathTree()
+    var inputs: [Input] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
+        // The whole query string repeats the parameters, which name their inputs more precisely.
+        guard input.source != .queryString, inputs.count < limit else { return }
+        inputs.append(Input(location: paths.location(of: input.path), value: value, record: input.record, isKey: input.isKey))
     }
 }
 

@@ -15,19 +15,23 @@ struct ScanInput {
     /// Written out rather than delegating to the initialiser below: a delegated value is built aside
     /// and copied in, which costs every input a round of reference counting. Every field is worked
     /// out first and stored last, for the same reason.
-    init(_ view: InputView) {
-        let (value, set) = Canonicalizer.canonicalWithByteSet(view.value)
+    /// `rawPresent` is the byte set of `raw`, which the engine works out before it copies the bytes
+    /// out of the document; most inputs have nothing to decode and keep `raw` and it as they are.
+    init(_ raw: consuming [UInt8], present rawPresent: ByteSet, walked input: consuming WalkedInput, paths: borrowing PathTree) {
+        var value = raw
+        var set = rawPresent
+        if set.intersects(Canonicalizer.decodable) { (value, set) = Canonicalizer.canonical(value, present: set) }
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         let lowered = set.hasUppercase ? value.lowercasedASCII() : value
         let traits = TransformSet.InputTraits(value, present: set)
         // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        let parent = view.isKey && value.count == PrototypePollutionDetector.prototypeLength ? view.parentKey : nil
+        let parent = input.isKey && value.count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
         bytes = value
         present = set
         lower = lowered
         transformTraits = traits
-        isKey = view.isKey
-        source = view.source
+        isKey = input.isKey
+        source = input.source
         parentKey = parent
     }
 
@@ -64,8 +68,13 @@ enum Canonicalizer {
     /// The canonical value with its byte set, which the decoding loop computes anyway: most inputs
     /// are already canonical and cost one pass over their bytes.
     static func canonicalWithByteSet(_ raw: [UInt8]) -> (value: [UInt8], present: ByteSet) {
+        canonical(raw, present: ByteSet(raw))
+    }
+
+    /// The canonical value and its byte set, given that of `raw`.
+    static func canonical(_ raw: [UInt8], present rawPresent: ByteSet) -> (value: [UInt8], present: ByteSet) {
         var value = raw
-        var present = ByteSet(value)
+        var present = rawPresent
         for _ in 0..<3 {
             guard present.intersects(decodable) else { break }
             var next = value
@@ -97,25 +106,27 @@ struct ByteSet {
     init() {}
 
     init(_ bytes: [UInt8]) {
-        guard bytes.count < Self.flagTableThreshold else {
-            self = Self.flagged(bytes)
+        self = bytes.withUnsafeBufferPointer(ByteSet.init)
+    }
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard buffer.count < Self.flagTableThreshold else {
+            self = Self.flagged(buffer)
             return
         }
         var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
         // ASCII picks its word by a mask rather than a branch (letters and punctuation alternate in
         // text, which a branch mispredicts); the rare bytes above it take a branch.
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer {
-                let bit = UInt64(1) << UInt64(byte & 63)
-                if byte < 0x80 {
-                    let upper = 0 &- UInt64(byte >> 6)
-                    w1 |= bit & upper
-                    w0 |= bit & ~upper
-                } else if byte < 0xC0 {
-                    w2 |= bit
-                } else {
-                    w3 |= bit
-                }
+        for byte in buffer {
+            let bit = UInt64(1) << UInt64(byte & 63)
+            if byte < 0x80 {
+                let upper = 0 &- UInt64(byte >> 6)
+                w1 |= bit & upper
+                w0 |= bit & ~upper
+            } else if byte < 0xC0 {
+                w2 |= bit
+            } else {
+                w3 |= bit
             }
         }
         words = (w0, w1, w2, w3)
@@ -125,12 +136,10 @@ struct ByteSet {
     /// once, beats picking a word per byte (faster from about 100 bytes on).
     static let flagTableThreshold = 96
 
-    private static func flagged(_ bytes: [UInt8]) -> ByteSet {
+    private static func flagged(_ buffer: UnsafeBufferPointer<UInt8>) -> ByteSet {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { flags in
             flags.initialize(repeating: 0)
-            bytes.withUnsafeBufferPointer { buffer in
-                for byte in buffer { flags[Int(byte)] = 1 }
-            }
+            for byte in buffer { flags[Int(byte)] = 1 }
             var set = ByteSet()
             for bit in 0..<64 {
                 set.words.0 |= UInt64(flags[bit]) << UInt64(bit)

@@ -1,3 +1,5 @@
+import PalisadeJSON
+
 /// Identity of a short input for the per-event cache: same bytes in the same kind of place give the
 /// same matches (keys named `prototype` depend on their parent, so they are never cached).
 struct ShortInputKey: Equatable {
@@ -9,11 +11,18 @@ struct ShortInputKey: Equatable {
     /// FNV-1a of the value and a header's name, worked out once; the cache finds a key by it.
     let digest: UInt64
 
-    init?(_ view: InputView) {
-        guard view.value.count <= Self.maxBytes, !(view.isKey && view.value.count == 9) else { return nil }
-        var digest = Self.fold(0xCBF2_9CE4_8422_2325, view.value)
-        if case .header(let name) = view.source { digest = Self.fold(digest ^ 0xFF, name) }
-        self.init(value: view.value, isKey: view.isKey, source: view.source, digest: digest)
+    init?(value: [UInt8], isKey: Bool, source: InputSource) {
+        guard let digest = value.withUnsafeBufferPointer({ Self.digest(of: $0, isKey: isKey, source: source) }) else { return nil }
+        self.init(value: value, isKey: isKey, source: source, digest: digest)
+    }
+
+    /// The digest of an input that may be cached, or nil for one that may not: worked out from the
+    /// bytes alone, so that an input already held is found without copying them into an array.
+    static func digest(of value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource) -> UInt64? {
+        guard value.count <= maxBytes, !(isKey && value.count == 9) else { return nil }
+        var digest = fold(0xCBF2_9CE4_8422_2325, value)
+        if case .header(let name) = source { digest = name.withUnsafeBufferPointer { fold(digest ^ 0xFF, $0) } }
+        return digest
     }
 
     init(value: [UInt8], isKey: Bool, source: InputSource, digest: UInt64) {
@@ -23,9 +32,23 @@ struct ShortInputKey: Equatable {
         self.digest = digest
     }
 
-    private static func fold(_ start: UInt64, _ bytes: [UInt8]) -> UInt64 {
+    /// Eight bytes per multiply, then FNV-1a over the rest: a multiply per byte is a chain of
+    /// dependent multiplies as long as the input. Only the spread of the digest matters: the cache
+    /// compares the bytes of every candidate.
+    private static func fold(_ start: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var digest = start
-        for byte in bytes { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
+        var index = 0
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count {
+                digest = (digest ^ ByteWord.load(base + index)) &* 0x9E37_79B9_7F4A_7C15
+                digest ^= digest >> 29
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            digest = (digest ^ UInt64(bytes[index])) &* 0x0100_0000_01B3
+            index += 1
+        }
         return digest
     }
 }
@@ -33,11 +56,23 @@ struct ShortInputKey: Equatable {
 /// What is known of each distinct short input of one event (arrays of records repeat their keys and
 /// many short values): the engine keeps the index of the input first scanned for it. An
 /// open-addressing table on the key's digest rather than a `Dictionary`, which runs SipHash over
-/// the digest again at every lookup and insert.
+/// the digest again at every lookup and insert. Entries keep their bytes (and a header's name) in
+/// one shared buffer rather than arrays of their own, so an entry costs no reference counting.
 struct ShortInputCache<Verdict: Sendable>: Sendable {
+    private struct Entry {
+        let digest: UInt64
+        /// The value's bytes in `bytes`, followed by the header's name for a header value.
+        let start: Int32
+        let count: Int32
+        let nameCount: Int32
+        let isKey: Bool
+        let kind: UInt8
+    }
+
     /// Per slot, 1 + the index of its entry, or 0 when empty; always at most half full.
     private var slots: [Int32]
-    private var keys: [ShortInputKey] = []
+    private var entries: [Entry] = []
+    private var bytes: [UInt8] = []
     private var verdicts: [Verdict] = []
     private var shift: UInt64
 
@@ -45,7 +80,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     init() {
         slots = Array(repeating: 0, count: 128)
         shift = 64 - 7
-        keys.reserveCapacity(64)
+        entries.reserveCapacity(64)
+        bytes.reserveCapacity(1024)
         verdicts.reserveCapacity(64)
     }
 
@@ -60,9 +96,9 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
             return
         }
         let mask = slots.count - 1
-        for (index, key) in keys.enumerated() {
+        for (index, entry) in entries.enumerated() {
             // Within `maxProbes` of its first slot, or nowhere (`grow` may have left it out).
-            var slot = firstSlot(key.digest)
+            var slot = firstSlot(entry.digest)
             for _ in 0..<Self.maxProbes {
                 if Int(slots[slot]) == index + 1 {
                     slots[slot] = 0
@@ -71,7 +107,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
                 slot = (slot + 1) & mask
             }
         }
-        keys.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
         verdicts.removeAll(keepingCapacity: true)
     }
 
@@ -86,24 +123,77 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     static var maxProbes: Int { 16 }
 
     func verdict(for key: ShortInputKey) -> Verdict? {
+        key.value.withUnsafeBufferPointer { verdict(for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
+    }
+
+    /// The verdict of the input of these bytes and kind, compared in place.
+    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
         let mask = slots.count - 1
-        var slot = firstSlot(key.digest)
+        var slot = firstSlot(digest)
         for _ in 0..<Self.maxProbes {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
-            if keys[entry - 1].digest == key.digest, keys[entry - 1] == key { return verdicts[entry - 1] }
+            if entries[entry - 1].digest == digest, holds(entries[entry - 1], value, isKey: isKey, source: source) { return verdicts[entry - 1] }
             slot = (slot + 1) & mask
         }
         return nil
     }
 
+    private func holds(_ entry: Entry, _ value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource) -> Bool {
+        guard entry.isKey == isKey, entry.kind == Self.kind(of: source), Int(entry.count) == value.count else { return false }
+        return bytes.withUnsafeBufferPointer { held in
+            let start = Int(entry.start)
+            guard Self.equal(UnsafeBufferPointer(rebasing: held[start..<start + value.count]), value) else { return false }
+            guard case .header(let name) = source else { return true }
+            return Int(entry.nameCount) == name.count && name.withUnsafeBufferPointer { name in
+                Self.equal(UnsafeBufferPointer(rebasing: held[start + value.count..<start + value.count + name.count]), name)
+            }
+        }
+    }
+
+    private static func equal(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in first.indices where first[index] != second[index] { return false }
+        return true
+    }
+
+    /// `InputSource`'s case as a number; a header's name is compared apart.
+    private static func kind(of source: InputSource) -> UInt8 {
+        switch source {
+        case .argument: 0
+        case .argumentName: 1
+        case .cookie: 2
+        case .cookieName: 3
+        case .headerName: 4
+        case .path: 5
+        case .rawBody: 6
+        case .fileName: 7
+        case .queryString: 8
+        case .header: 9
+        }
+    }
+
     /// Records the verdict of a key that `verdict(for:)` did not find.
     mutating func insert(_ verdict: Verdict, for key: ShortInputKey) {
-        if (keys.count + 1) * 2 > slots.count { grow() }
-        guard let slot = freeSlot(for: key.digest) else { return }
-        keys.append(key)
+        key.value.withUnsafeBufferPointer { insert(verdict, for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
+    }
+
+    /// Records the verdict of an input that `verdict(for:isKey:source:digest:)` did not find.
+    mutating func insert(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) {
+        if (entries.count + 1) * 2 > slots.count { grow() }
+        guard let slot = freeSlot(for: digest) else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: value)
+        var nameCount = 0
+        if case .header(let name) = source {
+            bytes.append(contentsOf: name)
+            nameCount = name.count
+        }
+        entries.append(Entry(
+            digest: digest, start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: value.count),
+            nameCount: Int32(truncatingIfNeeded: nameCount), isKey: isKey, kind: Self.kind(of: source)
+        ))
         verdicts.append(verdict)
-        slots[slot] = Int32(keys.count)
+        slots[slot] = Int32(entries.count)
     }
 
     private func freeSlot(for digest: UInt64) -> Int? {
@@ -119,8 +209,8 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
         shift -= 1
-        for (index, key) in keys.enumerated() {
-            if let slot = freeSlot(for: key.digest) { slots[slot] = Int32(index + 1) }
+        for (index, entry) in entries.enumerated() {
+            if let slot = freeSlot(for: entry.digest) { slots[slot] = Int32(index + 1) }
         }
     }
 }

@@ -5,7 +5,7 @@
 /// tape, and fixed limits so that hostile input costs time linear in its size.
 public final class JSONDocument: Sendable {
     public let bytes: [UInt8]
-    let nodes: [JSONNode]
+    @usableFromInline let nodes: [JSONNode]
 
     public init(bytes: [UInt8], limits: JSONLimits = .default) throws(JSONError) {
         guard bytes.count <= limits.maxBytes else {
@@ -49,15 +49,16 @@ public enum JSONKind: UInt8, Sendable {
     case object, array, string, number, `true`, `false`, null
 }
 
+@usableFromInline
 struct JSONNode: Sendable {
-    var kind: JSONKind
+    @usableFromInline var kind: JSONKind
     /// For strings: the text has at least one backslash escape.
-    var hasEscapes: Bool
+    @usableFromInline var hasEscapes: Bool
     /// Byte range of the value; for strings it excludes the quotes.
-    var start: UInt32
-    var end: UInt32
+    @usableFromInline var start: UInt32
+    @usableFromInline var end: UInt32
     /// Index of the first node after this value's subtree.
-    var next: UInt32
+    @usableFromInline var next: UInt32
     /// Members of an object or elements of an array.
-    var count: UInt32
+    @usableFromInline var count: UInt32
 }

@@ -76,7 +76,7 @@ public struct JSONValue: Sendable {
         }
         return text.withUTF8Buffer { expected in
             document.bytes.withUnsafeBufferPointer { bytes in
-                expected.elementsEqual(UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
+                sameBytes(expected, UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]))
             }
         }
     }
@@ -100,7 +100,7 @@ public struct JSONValue: Sendable {
                         let name = nodes[cursor]
                         let matches = name.hasEscapes
                             ? JSONValue(document: document, index: cursor).stringEquals(key)
-                            : expected.elementsEqual(UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
+                            : sameBytes(expected, UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
                         if matches { return cursor + 1 }
                         cursor = Int(nodes[cursor + 1].next)
                     }

@@ -5,7 +5,7 @@ import Testing
 /// tell apart inputs whose bytes agree but whose kind or header differs.
 @Suite struct ShortInputCacheTests {
     static func key(_ text: String, isKey: Bool = false, source: InputSource = .argument) -> ShortInputKey {
-        ShortInputKey(InputView(path: [], value: Array(text.utf8), record: nil, isKey: isKey, source: source))!
+        ShortInputKey(value: Array(text.utf8), isKey: isKey, source: source)!
     }
 
     static func match(_ rule: String) -> Match {

@@ -3,11 +3,11 @@ import PalisadeJSON
 /// One step of an input's location in the event.
 enum PathComponent {
     case name(String)
-    case key(JSONValue)
+    /// An object key: its node in the document the path tree adopted as number `document`.
+    case key(document: Int, node: Int)
     case index(Int)
 }
 
-/// An input as the reader hands it out: the location is rendered only when somebody asks for it.
 /// Where in a request an input sits, in the terms CRS rules use for their targets.
 enum InputSource: Hashable {
     case argument, argumentName, cookie, cookieName, headerName, path, rawBody, fileName
@@ -18,26 +18,56 @@ enum InputSource: Hashable {
     case header([UInt8])
 }
 
-struct InputView {
-    var path: [PathComponent]
-    var value: [UInt8]
-    var record: Int?
-    var isKey: Bool
-    var source: InputSource
+/// Every step walked in an event, each with the index of the step that holds it: an input records
+/// the index of its last step (one integer) instead of a copy of its path, and the path is spelled
+/// out only for the few inputs that are reported.
+struct PathTree {
+    private struct Node {
+        let parent: Int32
+        let component: PathComponent
+    }
 
-    var location: String { Self.location(of: path[...]) }
+    /// The index of the event's root, which has no step.
+    static let root: Int32 = -1
+
+    private var nodes: [Node] = []
+    /// The documents whose keys the steps name: the event and those found inside it.
+    private var documents: [JSONDocument] = []
+
+    /// Keeps `document` for the steps that will name its keys; returns its number.
+    mutating func adopt(_ document: JSONDocument) -> Int {
+        documents.append(document)
+        return documents.count - 1
+    }
+
+    /// Adds `component` as a step inside `parent` and returns its index.
+    mutating func add(_ component: PathComponent, under parent: Int32) -> Int32 {
+        nodes.append(Node(parent: parent, component: component))
+        return Int32(truncatingIfNeeded: nodes.count - 1)
+    }
+
+    mutating func removeAll() {
+        nodes.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
+    }
 
     /// A path as findings name it: `body.items[0].name`, or `$` for the root.
-    static func location(of path: ArraySlice<PathComponent>) -> String {
+    func location(of node: Int32) -> String {
+        var steps: [PathComponent] = []
+        var cursor = node
+        while cursor != Self.root {
+            steps.append(nodes[Int(cursor)].component)
+            cursor = nodes[Int(cursor)].parent
+        }
         var text = ""
-        for component in path {
+        for component in steps.reversed() {
             switch component {
             case .name(let name):
                 if !text.isEmpty { text += "." }
                 text += name
-            case .key(let key):
+            case .key(let document, let node):
                 if !text.isEmpty { text += "." }
-                text += String(decoding: key.stringBytes, as: UTF8.self)
+                text += String(decoding: documents[document].stringBytes(ofNode: node), as: UTF8.self)
             case .index(let index):
                 text += "[\(index)]"
             }
@@ -45,16 +75,45 @@ struct InputView {
         return text.isEmpty ? "$" : text
     }
 
-    /// The nearest enclosing object key, decoded; for a key, the key that holds it.
-    var parentKey: [UInt8]? {
-        for component in path.dropLast(isKey ? 1 : 0).reversed() {
-            if case .key(let key) = component { return key.stringBytes }
-            if case .name(let name) = component { return Array(name.utf8) }
+    /// The nearest enclosing object key or name, decoded; for a key, the one that holds it.
+    func parentKey(of node: Int32, isKey: Bool) -> [UInt8]? {
+        var cursor = node
+        if isKey, cursor != Self.root { cursor = nodes[Int(cursor)].parent }
+        while cursor != Self.root {
+            switch nodes[Int(cursor)].component {
+            case .key(let document, let node): return documents[document].stringBytes(ofNode: node)
+            case .name(let name): return Array(name.utf8)
+            case .index: cursor = nodes[Int(cursor)].parent
+            }
         }
         return nil
     }
+}
 
-    func materialized() -> Input { Input(location: location, value: value, record: record, isKey: isKey) }
+/// What the walker knows of an input besides its bytes.
+struct WalkedInput {
+    /// The input's last step in the sink's `paths`.
+    var path: Int32
+    var record: Int?
+    var isKey: Bool
+    var source: InputSource
+}
+
+/// Where the walker hands each input, in event order: the engine decodes them, `Detector.inputs(of:)`
+/// collects them. A generic parameter of the walker rather than a closure, so each call is direct.
+protocol InputSink {
+    /// The steps walked so far; the walker adds one per step and gives each input its last.
+    var paths: PathTree { get set }
+    mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput)
+    /// An input that is still the document's own bytes (a JSON string without escapes), for a sink
+    /// that can tell from them alone that it needs no copy.
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput)
+}
+
+extension InputSink {
+    mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
+        take(Array(value), input)
+    }
 }
 
 /// Recognises an event's trigger and walks every attacker-controllable input in it, decoding the
@@ -67,7 +126,7 @@ struct EventReader {
     init(document: JSONDocument, options: DetectorOptions) {
         self.document = document
         self.options = options
-        self.trigger = TriggerRecognizer.recognize(document.root)
+        self.trigger = document.withView(tag: 0, TriggerRecognizer.recognize)
     }
 
     /// Byte ranges of the batch records, for triggers that have them.
@@ -76,33 +135,35 @@ struct EventReader {
         return list.elements.enumerated().map { EventRecord(index: $0.offset, span: $0.element.fullSpan) }
     }
 
-    /// Calls `body` for each input in event order, up to `options.maxInputs`; returns the limits hit.
+    /// Hands every input to `sink` in event order, up to `options.maxInputs`; returns the limits hit.
     @discardableResult
-    func forEachInput(_ body: (InputView) -> Void) -> [String] {
-        withoutActuallyEscaping(body) { body in walk(body) }
+    func walk<Sink: InputSink>(into sink: inout Sink) -> [String] {
+        // The walker writes the sink through this pointer only while the walk below runs.
+        withUnsafeMutablePointer(to: &sink) { walk(into: $0) }
     }
 
-    private func walk(_ body: @escaping (InputView) -> Void) -> [String] {
-        var walker = InputWalker(options: options, emit: body)
-        let root = document.root
-        switch trigger {
-        case .apiGatewayV1, .alb: walker.readRESTStyle(root, queryIsEncoded: trigger == .alb)
-        case .httpAPIV2, .functionURL: walker.readHTTPAPI(root)
-        case .sqs, .sns, .s3, .dynamoDB, .kinesis: walker.readRecords(root, trigger: trigger)
-        case .eventBridge:
-            if let detail = root["detail"] { walker.within(PathComponent.name("detail")) { $0.walk(detail) } }
-        case .cognito:
-            if let userName = root["userName"] { walker.within(PathComponent.name("userName")) { $0.walk(userName) } }
-            if let request = root["request"] { walker.within(PathComponent.name("request")) { $0.walk(request) } }
-        case .cloudWatchLogs: walker.readCloudWatchLogs(root)
-        case .direct: walker.walk(root)
+    private func walk<Sink: InputSink>(into sink: UnsafeMutablePointer<Sink>) -> [String] {
+        var walker = InputWalker(options: options, sink: sink)
+        walker.open(document) { walker, root in
+            switch trigger {
+            case .apiGatewayV1, .alb: walker.readRESTStyle(root, queryIsEncoded: trigger == .alb)
+            case .httpAPIV2, .functionURL: walker.readHTTPAPI(root)
+            case .sqs, .sns, .s3, .dynamoDB, .kinesis: walker.readRecords(root, trigger: trigger)
+            case .eventBridge:
+                if let detail = root["detail"] { walker.within(PathComponent.name("detail")) { $0.walk(detail) } }
+            case .cognito:
+                if let userName = root["userName"] { walker.within(PathComponent.name("userName")) { $0.walk(userName) } }
+                if let request = root["request"] { walker.within(PathComponent.name("request")) { $0.walk(request) } }
+            case .cloudWatchLogs: walker.readCloudWatchLogs(root)
+            case .direct: walker.walk(root)
+            }
         }
         return walker.limitsHit
     }
 }
 
 enum TriggerRecognizer {
-    static func recognize(_ root: JSONValue) -> Trigger {
+    static func recognize(_ root: JSONView) -> Trigger {
         guard root.kind == .object else { return .direct }
         if let records = root["Records"], let first = records.elements.first(where: { _ in true }) {
             let source = first["eventSource"] ?? first["EventSource"]

@@ -1,11 +1,13 @@
 import PalisadeJSON
 
-/// Walks the parts of an event that a caller controls and hands each decoded value to `emit`,
+/// Walks the parts of an event that a caller controls and hands each decoded value to `sink`,
 /// keeping its JSON path. Budgets (inputs, nested decodes, bytes) keep hostile events bounded.
-struct InputWalker {
+struct InputWalker<Sink: InputSink> {
     let options: DetectorOptions
-    let emit: (InputView) -> Void
-    var path: [PathComponent] = []
+    /// The caller's sink, written in place (a copy would count the references of all its arrays).
+    let sink: UnsafeMutablePointer<Sink>
+    /// The last step walked into, in `sink.paths`.
+    var current = PathTree.root
     var record: Int?
     var emitted = 0
     var nestedDepth = 0
@@ -18,30 +20,67 @@ struct InputWalker {
         case header([UInt8])
     }
 
-    init(options: DetectorOptions, emit: @escaping (InputView) -> Void) {
+    init(options: DetectorOptions, sink: UnsafeMutablePointer<Sink>) {
         self.options = options
-        self.emit = emit
+        self.sink = sink
     }
 
     mutating func within(_ component: PathComponent, _ body: (inout InputWalker) -> Void) {
-        path.append(component)
+        let outer = current
+        current = sink.pointee.paths.add(component, under: outer)
         body(&self)
-        path.removeLast()
+        current = outer
     }
 
-    /// Takes `value` over (most are decoded just for this call), so the view owns it without a copy.
+    mutating func within(key: JSONView, _ body: (inout InputWalker) -> Void) {
+        within(.key(document: key.tag, node: key.index), body)
+    }
+
+    /// Reads `document` (the event, or one found inside it); the sink's paths keep it for as long as
+    /// they name its keys.
+    mutating func open(_ document: JSONDocument, _ body: (inout InputWalker, JSONView) -> Void) {
+        let tag = sink.pointee.paths.adopt(document)
+        document.withView(tag: tag) { body(&self, $0) }
+    }
+
+    /// Takes `value` over (most are decoded just for this call), so the sink owns it without a copy.
     mutating func send(_ value: consuming [UInt8], isKey: Bool = false) {
-        guard !value.isEmpty else { return }
-        guard emitted < options.maxInputs else {
-            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
-            return
-        }
-        emitted += 1
+        guard !value.isEmpty, admit() else { return }
         var bytes = value
         if bytes.count > options.maxInputBytes {
             bytes.removeSubrange(options.maxInputBytes...)
             if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
         }
+        sink.pointee.take(bytes, walked(isKey: isKey))
+    }
+
+    /// Sends `value.stringBytes`, as the document's own bytes when the string has no escapes.
+    mutating func send(_ value: JSONView, isKey: Bool = false) {
+        let sent: Void? = value.withPlainBytes { send(bytes: $0, isKey: isKey) }
+        if sent == nil { send(value.stringBytes, isKey: isKey) }
+    }
+
+    private mutating func send(bytes value: UnsafeBufferPointer<UInt8>, isKey: Bool) {
+        guard !value.isEmpty, admit() else { return }
+        var bytes = value
+        if bytes.count > options.maxInputBytes {
+            bytes = UnsafeBufferPointer(rebasing: bytes[..<options.maxInputBytes])
+            if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
+        }
+        sink.pointee.take(bytes: bytes, walked(isKey: isKey))
+    }
+
+    /// Counts one more input; false once `maxInputs` were sent.
+    private mutating func admit() -> Bool {
+        guard emitted < options.maxInputs else {
+            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
+            return false
+        }
+        emitted += 1
+        return true
+    }
+
+    private func walked(isKey: Bool) -> WalkedInput {
         let source: InputSource = switch context {
         case .data: isKey ? .argumentName : .argument
         case .cookie: isKey ? .cookieName : .cookie
@@ -51,18 +90,18 @@ struct InputWalker {
         case .queryString: .queryString
         case .header(let name): isKey ? .headerName : .header(name)
         }
-        emit(InputView(path: path, value: bytes, record: record, isKey: isKey, source: source))
+        return WalkedInput(path: current, record: record, isKey: isKey, source: source)
     }
 
     // MARK: Generic JSON
 
     /// Every key and string leaf; strings that hold JSON are opened and walked in place.
-    mutating func walk(_ value: JSONValue) {
+    mutating func walk(_ value: JSONView) {
         switch value.kind {
         case .object:
             for (key, member) in value.members {
-                within(.key(key)) { walker in
-                    walker.send(key.stringBytes, isKey: true)
+                within(key: key) { walker in
+                    walker.send(key, isKey: true)
                     walker.walk(member)
                 }
             }
@@ -71,7 +110,7 @@ struct InputWalker {
                 within(.index(index)) { $0.walk(element) }
             }
         case .string:
-            walkText(value.stringBytes)
+            walkText(value)
         case .number, .true, .false, .null:
             break
         }
@@ -81,11 +120,28 @@ struct InputWalker {
     mutating func walkText(_ bytes: [UInt8]) {
         if let nested = parseNested(bytes) {
             nestedDepth += 1
-            walk(nested.root)
+            open(nested) { $0.walk($1) }
             nestedDepth -= 1
         } else {
             send(bytes)
         }
+    }
+
+    /// `walkText(value.stringBytes)`, sending the document's own bytes when the string has no escapes
+    /// and cannot be opened as JSON.
+    mutating func walkText(_ value: JSONView) {
+        let sent: Bool? = value.withPlainBytes { bytes in
+            if mayOpen(bytes) { return false }
+            send(bytes: bytes, isKey: false)
+            return true
+        }
+        if sent != true { walkText(value.stringBytes) }
+    }
+
+    /// Whether `parseNested` would try to parse these bytes.
+    private func mayOpen(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard nestedDepth < options.maxNestedDecodes, let first = bytes.first(where: { $0 > 0x20 }) else { return false }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
     }
 
     func parseNested(_ bytes: [UInt8]) -> JSONDocument? {
@@ -97,8 +153,8 @@ struct InputWalker {
     // MARK: HTTP triggers
 
     /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
-    mutating func readRESTStyle(_ root: JSONValue, queryIsEncoded: Bool) {
-        if let path = root["path"] { within(.name("path")) { $0.sendPath(path.stringBytes) } }
+    mutating func readRESTStyle(_ root: JSONView, queryIsEncoded: Bool) {
+        if let path = root["path"] { within(.name("path")) { $0.sendPath(path) } }
         if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: multi))
@@ -107,7 +163,7 @@ struct InputWalker {
             sendQueryString(Self.queryString(of: single))
         }
         if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
-        let headers: JSONValue?
+        let headers: JSONView?
         if let multi = root["multiValueHeaders"], multi.kind == .object {
             headers = multi
             readHeaders(multi, named: "multiValueHeaders")
@@ -119,8 +175,8 @@ struct InputWalker {
     }
 
     /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
-    mutating func readHTTPAPI(_ root: JSONValue) {
-        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath.stringBytes) } }
+    mutating func readHTTPAPI(_ root: JSONView) {
+        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath) } }
         if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
             sendQueryString(raw.stringBytes)
@@ -138,9 +194,9 @@ struct InputWalker {
         readBody(root, headers: headers)
     }
 
-    mutating func sendPath(_ bytes: [UInt8]) {
+    mutating func sendPath(_ value: JSONView) {
         context = .path
-        send(bytes)
+        send(value)
         context = .data
     }
 
@@ -152,7 +208,7 @@ struct InputWalker {
 
     /// REST and ALB events carry only the parsed parameters: the query string is rebuilt from them in
     /// order (`name=value&…`), as the function's framework would see it.
-    static func queryString(of parameters: JSONValue) -> [UInt8] {
+    static func queryString(of parameters: JSONView) -> [UInt8] {
         guard parameters.kind == .object else { return [] }
         var query: [UInt8] = []
         for (key, value) in parameters.members {
@@ -167,17 +223,23 @@ struct InputWalker {
         return query
     }
 
-    mutating func readParameters(_ parameters: JSONValue, named name: String, encoded: Bool) {
+    mutating func readParameters(_ parameters: JSONView, named name: String, encoded: Bool) {
         guard parameters.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in parameters.members {
-                let keyBytes = key.stringBytes
-                walker.send(encoded ? Decoding.percentDecode(keyBytes, plusIsSpace: true) : keyBytes, isKey: true)
-                walker.within(.key(key)) { walker in
+                if encoded {
+                    walker.send(Decoding.percentDecode(key.stringBytes, plusIsSpace: true), isKey: true)
+                } else {
+                    walker.send(key, isKey: true)
+                }
+                walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
                         guard item.kind == .string else { return }
-                        let bytes = item.stringBytes
-                        walker.walkText(encoded ? Decoding.percentDecode(bytes, plusIsSpace: true) : bytes)
+                        if encoded {
+                            walker.walkText(Decoding.percentDecode(item.stringBytes, plusIsSpace: true))
+                        } else {
+                            walker.walkText(item)
+                        }
                     }
                 }
             }
@@ -197,11 +259,7 @@ struct InputWalker {
         }
     }
 
-    static let cookieHeader = Array("cookie".utf8)
-    static let formType = Array("application/x-www-form-urlencoded".utf8)
-    static let multipartType = Array("multipart/form-data".utf8)
-
-    mutating func readHeaders(_ headers: JSONValue, named name: String) {
+    mutating func readHeaders(_ headers: JSONView, named name: String) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
@@ -209,7 +267,7 @@ struct InputWalker {
                 // names are lowercase already and share the decoded bytes.
                 let name = key.stringBytes
                 let lowered = name.contains(where: { $0 &- 0x41 < 26 }) ? name.lowercasedASCII() : name
-                if lowered == Self.cookieHeader {
+                if lowered == HTTPNames.cookieHeader {
                     walker.within(.name("cookie")) { walker in
                         Self.forEachItem(of: value) { item in
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
@@ -221,9 +279,9 @@ struct InputWalker {
                 }
                 walker.context = .header(lowered)
                 walker.send(name, isKey: true)
-                walker.within(.key(key)) { walker in
+                walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
-                        if item.kind == .string { walker.send(item.stringBytes) }
+                        if item.kind == .string { walker.send(item) }
                     }
                 }
                 walker.context = .data
@@ -232,7 +290,7 @@ struct InputWalker {
     }
 
     /// The elements of a multi-value array, or the value itself: without gathering them in an array.
-    static func forEachItem(of value: JSONValue, _ body: (JSONValue) -> Void) {
+    static func forEachItem(of value: JSONView, _ body: (JSONView) -> Void) {
         if value.kind == .array {
             for item in value.elements { body(item) }
         } else {
@@ -253,16 +311,16 @@ struct InputWalker {
     }
 
     /// The body by its declared content type, after base64 when `isBase64Encoded` says so.
-    mutating func readBody(_ root: JSONValue, headers: JSONValue?) {
+    mutating func readBody(_ root: JSONView, headers: JSONView?) {
         guard let bodyValue = root["body"], bodyValue.kind == .string else { return }
         var body = bodyValue.stringBytes
         if root["isBase64Encoded"]?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
         let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
         let contentType = declaredType.lowercasedASCII()
         within(.name("body")) { walker in
-            if contentType.starts(with: Self.formType) {
+            if contentType.starts(with: HTTPNames.formType) {
                 walker.readForm(body)
-            } else if contentType.starts(with: Self.multipartType), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
+            } else if contentType.starts(with: HTTPNames.multipartType), let boundary = Multipart.boundary(in: contentType, original: declaredType) {
                 for part in Multipart.parts(body, boundary: boundary) {
                     if let filename = part.filename {
                         walker.context = .fileName
@@ -273,7 +331,7 @@ struct InputWalker {
                     walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
                 }
             } else if let nested = walker.parseNested(body) {
-                walker.walk(nested.root)
+                walker.open(nested) { $0.walk($1) }
             } else if contentType.isEmpty, Self.looksLikeForm(body) {
                 walker.readForm(body)
             } else {
@@ -305,7 +363,7 @@ struct InputWalker {
     }
 
     /// `name` in lowercase; header names are compared in place, without a copy of each.
-    func headerValue(_ headers: JSONValue, named name: StaticString) -> [UInt8]? {
+    func headerValue(_ headers: JSONView, named name: StaticString) -> [UInt8]? {
         for (key, value) in headers.members where key.stringEqualsLowercased(name) {
             if value.kind == .array { return value.elements.first(where: { _ in true })?.stringBytes }
             return value.stringBytes
@@ -315,7 +373,7 @@ struct InputWalker {
 
     // MARK: Record triggers
 
-    mutating func readRecords(_ root: JSONValue, trigger: Trigger) {
+    mutating func readRecords(_ root: JSONView, trigger: Trigger) {
         guard let records = root["Records"] else { return }
         within(.name("Records")) { walker in
             for (index, item) in records.elements.enumerated() {
@@ -326,15 +384,15 @@ struct InputWalker {
         }
     }
 
-    mutating func readRecord(_ item: JSONValue, trigger: Trigger) {
+    mutating func readRecord(_ item: JSONView, trigger: Trigger) {
         switch trigger {
         case .sqs:
             if let body = item["body"] { within(.name("body")) { $0.readMessage(body.stringBytes) } }
             if let attributes = item["messageAttributes"] {
                 within(.name("messageAttributes")) { walker in
                     for (key, attribute) in attributes.members {
-                        walker.within(.key(key)) { walker in
-                            if let text = attribute["stringValue"] { walker.walkText(text.stringBytes) }
+                        walker.within(key: key) { walker in
+                            if let text = attribute["stringValue"] { walker.walkText(text) }
                         }
                     }
                 }
@@ -342,13 +400,13 @@ struct InputWalker {
         case .sns:
             guard let sns = item["Sns"] else { return }
             within(.name("Sns")) { walker in
-                if let subject = sns["Subject"] { walker.within(.name("Subject")) { $0.send(subject.stringBytes) } }
-                if let message = sns["Message"] { walker.within(.name("Message")) { $0.walkText(message.stringBytes) } }
+                if let subject = sns["Subject"] { walker.within(.name("Subject")) { $0.send(subject) } }
+                if let message = sns["Message"] { walker.within(.name("Message")) { $0.walkText(message) } }
                 if let attributes = sns["MessageAttributes"] {
                     walker.within(.name("MessageAttributes")) { walker in
                         for (key, attribute) in attributes.members {
-                            walker.within(.key(key)) { walker in
-                                if let text = attribute["Value"] { walker.walkText(text.stringBytes) }
+                            walker.within(key: key) { walker in
+                                if let text = attribute["Value"] { walker.walkText(text) }
                             }
                         }
                     }
@@ -380,37 +438,38 @@ struct InputWalker {
     /// An SQS body: plain text, JSON, or an SNS notification envelope whose `Message` is the payload.
     mutating func readMessage(_ bytes: [UInt8]) {
         guard let nested = parseNested(bytes) else { return send(bytes) }
-        let root = nested.root
-        if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
-            if let subject = root["Subject"], subject.kind == .string { within(.name("Subject")) { $0.send(subject.stringBytes) } }
-            if let message = root["Message"] {
-                nestedDepth += 1
-                within(.name("Message")) { $0.walkText(message.stringBytes) }
-                nestedDepth -= 1
+        open(nested) { walker, root in
+            if root["Type"]?.stringEquals("Notification") == true, root["TopicArn"] != nil {
+                if let subject = root["Subject"], subject.kind == .string { walker.within(.name("Subject")) { $0.send(subject) } }
+                if let message = root["Message"] {
+                    walker.nestedDepth += 1
+                    walker.within(.name("Message")) { $0.walkText(message) }
+                    walker.nestedDepth -= 1
+                }
+                return
             }
-            return
+            walker.nestedDepth += 1
+            walker.walk(root)
+            walker.nestedDepth -= 1
         }
-        nestedDepth += 1
-        walk(root)
-        nestedDepth -= 1
     }
 
     /// DynamoDB typed attribute values: `{"S": …}`, `{"M": {…}}`, `{"L": […]}`, sets and binaries.
-    mutating func readDynamoMap(_ map: JSONValue) {
+    mutating func readDynamoMap(_ map: JSONView) {
         for (name, typed) in map.members {
-            send(name.stringBytes, isKey: true)
-            within(.key(name)) { $0.readDynamoValue(typed) }
+            send(name, isKey: true)
+            within(key: name) { $0.readDynamoValue(typed) }
         }
     }
 
-    mutating func readDynamoValue(_ typed: JSONValue) {
+    mutating func readDynamoValue(_ typed: JSONView) {
         for (type, value) in typed.members {
             if type.stringEquals("S") {
-                walkText(value.stringBytes)
+                walkText(value)
             } else if type.stringEquals("B") {
                 send(Base64.decode(value.stringBytes) ?? value.stringBytes)
             } else if type.stringEquals("SS") {
-                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.walkText(element.stringBytes) } }
+                for (index, element) in value.elements.enumerated() { within(.index(index)) { $0.walkText(element) } }
             } else if type.stringEquals("M") {
                 readDynamoMap(value)
             } else if type.stringEquals("L") {
@@ -420,22 +479,32 @@ struct InputWalker {
     }
 
     /// `awslogs.data` is base64 of a gzip of a JSON batch whose `logEvents[].message` are the inputs.
-    mutating func readCloudWatchLogs(_ root: JSONValue) {
+    mutating func readCloudWatchLogs(_ root: JSONView) {
         guard let data = root.value(at: "awslogs", "data"),
               let compressed = Base64.decode(data.stringBytes),
               let json = Gzip.inflate(compressed, limit: options.jsonLimits.maxBytes),
               let batch = try? JSONDocument(bytes: json, limits: options.jsonLimits),
-              let events = batch.root["logEvents"] else {
+              batch.root["logEvents"] != nil else {
             if let data = root.value(at: "awslogs", "data") { within(.name("awslogs.data")) { $0.send(data.stringBytes) } }
             return
         }
-        within(.name("awslogs.data.logEvents")) { walker in
-            for (index, event) in events.elements.enumerated() {
-                guard let message = event["message"] else { continue }
-                walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message.stringBytes) } }
+        open(batch) { walker, batchRoot in
+            guard let events = batchRoot["logEvents"] else { return }
+            walker.within(.name("awslogs.data.logEvents")) { walker in
+                for (index, event) in events.elements.enumerated() {
+                    guard let message = event["message"] else { continue }
+                    walker.within(.index(index)) { $0.within(.name("message")) { $0.walkText(message) } }
+                }
             }
         }
     }
+}
+
+/// Header and content-type names the walker compares against, in lowercase.
+enum HTTPNames {
+    static let cookieHeader = Array("cookie".utf8)
+    static let formType = Array("application/x-www-form-urlencoded".utf8)
+    static let multipartType = Array("multipart/form-data".utf8)
 }
 
 func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
@@ -445,10 +514,11 @@ func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<U
 
 extension Array where Element == UInt8 {
     /// A copy lowercased in place, without a branch per byte (the compiler turns the loop into vector
-    /// code). Copied rather than written into a new uninitialised array, whose generic allocation
-    /// looks up the array's metadata at every call.
+    /// code). Copied from a buffer rather than written into a new uninitialised array, whose generic
+    /// allocation looks up the array's metadata at every call, or copied from a slice, which counts
+    /// references and grows the copy.
     func lowercasedASCII() -> [UInt8] {
-        var result = Array(self[...])
+        var result = withUnsafeBufferPointer { Array($0) }
         result.withUnsafeMutableBufferPointer { buffer in
             for index in buffer.indices {
                 let byte = buffer[index]
