@@ -14,12 +14,98 @@ struct SQLInjectionDetector {
     static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
-        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input) else { return }
+        // Without a quote, the needle pass (shared with other detectors) turns nearly every input away
+        // first; with one, `mayMatch` spares the two or three tokenizations.
+        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input), Self.mayMatch(input) else { return }
         for context in Self.contexts where context.map(input.present.contains) ?? true {
             SQLTokenizer(input.lower, openQuote: context).tokenize(into: &scratch.tokens)
             if let match = Self.analyse(scratch.tokens, quoted: context != nil) {
                 matches.append(match)
                 return
+            }
+        }
+    }
+
+    /// What a rule's tokens are made of, by when they count: every rule below needs a logic operator,
+    /// `SELECT`, `@@`, a statement after `;`, a clause, comparison or comment after a closing `'` or
+    /// `"`, or a dangerous function called with `(`.
+    enum Trigger {
+        static let always: UInt8 = 1, afterSemicolon: UInt8 = 2, afterQuote: UInt8 = 4, beforeParenthesis: UInt8 = 8
+    }
+
+    /// The words that make those tokens, with when each counts.
+    static let triggerWords: WordTable<UInt8> = {
+        var entries: [String: UInt8] = [:]
+        for word in ["and", "or", "xor", "div", "mod", "not", "select"] { entries[word, default: 0] |= Trigger.always }
+        for keyword in SQLToken.Keyword.allCases where keyword.startsStatement { entries[keyword.rawValue, default: 0] |= Trigger.afterSemicolon }
+        for keyword in SQLToken.Keyword.allCases where keyword.followsBreakout { entries[keyword.rawValue, default: 0] |= Trigger.afterQuote }
+        for function in SQLTokenizer.dangerousFunctionNames { entries[function, default: 0] |= Trigger.beforeParenthesis }
+        return WordTable(entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }()
+
+    /// Bytes that close a string context and then compare or open a comment.
+    static let quoteContexts = ByteSet("'\"")
+    static let afterQuoteBytes = ByteSet("=<>#")
+
+    /// The first eight bytes of the trigger words longer than seven.
+    static let longTriggerPrefixes = triggerWords.longPrefixes
+    /// Per byte: 1 a byte that starts a word, 2 a digit or dot (inside a word, or skipped before
+    /// one), 0 a byte that ends it.
+    static let wordBytes: [UInt8] = (0...255).map { byte in
+        let byte = UInt8(byte)
+        if (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") { return 2 }
+        return ByteScan.isIdentifier(byte) ? 1 : 0
+    }
+
+    /// Whether some context's tokens can hold what a rule needs (see `Trigger`): one pass over the
+    /// bytes that spares the tokenizer the names, prose and addresses that merely have a quote or `;`.
+    /// Over-inclusive by design: a word counts wherever the tokenizer could start it (after dots, or
+    /// digits that `/*!50000` skips), and the pairs anywhere.
+    static func mayMatch(_ input: ScanInput) -> Bool {
+        let present = input.present
+        let quoted = present.intersects(quoteContexts)
+        if quoted, present.intersects(afterQuoteBytes) { return true }
+        var enabled = Trigger.always
+        if present.contains(UInt8(ascii: ";")) { enabled |= Trigger.afterSemicolon }
+        if quoted { enabled |= Trigger.afterQuote }
+        if present.contains(UInt8(ascii: "(")) { enabled |= Trigger.beforeParenthesis }
+        let text = input.lower
+        // Read in place, the word packed as it is read: this runs on most inputs with punctuation.
+        return text.withUnsafeBufferPointer { bytes in
+            wordBytes.withUnsafeBufferPointer { kinds in
+                var key: UInt64 = 0
+                var length = 0
+                var previous: UInt8 = 0
+                /// Whether the word that ends before `end` is a trigger word that counts.
+                func wordTriggers(endingAt end: Int) -> Bool {
+                    if length < 8 {
+                        return length >= 2 && (triggerWords.value(packed: key | UInt64(length) << 56) ?? 0) & enabled != 0
+                    }
+                    guard longTriggerPrefixes.contains(key) else { return false }
+                    return (triggerWords.value(of: text[(end - length)..<end]) ?? 0) & enabled != 0
+                }
+                for index in 0..<bytes.count {
+                    let byte = bytes[index]
+                    let kind = kinds[Int(byte)]
+                    if kind != 0 {
+                        if kind == 1 || length > 0 {
+                            if length < 8 { key |= UInt64(byte) << UInt64(8 * length) }
+                            length += 1
+                        }
+                    } else {
+                        if length > 0 {
+                            if wordTriggers(endingAt: index) { return true }
+                            key = 0
+                            length = 0
+                        }
+                        if byte == previous, byte == UInt8(ascii: "&") || byte == UInt8(ascii: "|") || byte == UInt8(ascii: "@") || quoted && byte == UInt8(ascii: "-") {
+                            return true
+                        }
+                        if quoted, previous == UInt8(ascii: "/"), byte == UInt8(ascii: "*") { return true }
+                    }
+                    previous = byte
+                }
+                return length > 0 && wordTriggers(endingAt: bytes.count)
             }
         }
     }
