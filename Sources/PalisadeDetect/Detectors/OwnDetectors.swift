@@ -21,7 +21,7 @@ struct OwnDetectors: Sendable {
         case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
         case .code: return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: DetectorNeedles.byteSets(of: .code))
         case .traversal: return ByteGate(any: PathTraversalDetector.gate)
-        case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate)
+        case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate, oneOf: ServerSideRequestForgeryDetector.gateSets)
         case .nosql: return ByteGate(any: NoSQLInjectionDetector.gate)
         case .proto: return ByteGate(all: PrototypePollutionDetector.needed)
         case .jndi: return ByteGate(all: JNDIInjectionDetector.needed)
