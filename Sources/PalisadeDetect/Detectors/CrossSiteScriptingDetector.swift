@@ -31,7 +31,7 @@ struct CrossSiteScriptingDetector {
             return
         }
         if input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: "`")),
-           let match = scriptBreakout(text, hits: scratch.needles(of: .xssSinks, in: input)) {
+           scratch.hasNeedle(of: .xssSinks, in: input), let match = scriptBreakout(text, scratch: scratch) {
             matches.append(match)
         }
     }
@@ -110,9 +110,9 @@ struct CrossSiteScriptingDetector {
     }
 
     /// `';alert(1)//`, `"-prompt(1)-"`, `</script><script>`: leaving a script string to call a sink.
-    func scriptBreakout(_ text: [UInt8], hits: NeedleMatches) -> Match? {
-        guard !hits.isEmpty else { return nil }
-        for (index, sink) in Self.sinks.enumerated() where hits.contains(index) {
+    /// Reads the sink needles' hits, after `scratch.hasNeedle(of: .xssSinks, in:)` said one occurs.
+    func scriptBreakout(_ text: [UInt8], scratch: DetectorScratch) -> Match? {
+        for (index, sink) in Self.sinks.enumerated() where scratch.contains(index, of: .xssSinks) {
             for offset in ByteScan.all(sink, in: text) where ByteScan.startsWord(text, at: offset) {
                 let end = offset + sink.count
                 guard sink.contains(UInt8(ascii: ".")) || ByteScan.isCall(text, after: end) != nil || (end < text.count && text[end] == UInt8(ascii: "`")) else { continue }

@@ -124,7 +124,7 @@ enum DetectorNeedles {
 
 /// State the detectors share while they scan one input, kept from input to input so that a warm scan
 /// allocates nothing: the hits of the one needle pass (run when a detector first asks) and the SQL
-/// tokens.
+/// tokens. Detectors read the hits in place: a copy of them would retain their three arrays.
 struct DetectorScratch {
     private var hits = NeedleHits(patternCount: DetectorNeedles.set.needles.count)
     private var scanned = false
@@ -133,17 +133,22 @@ struct DetectorScratch {
     /// Forgets the previous input's hits.
     mutating func start() { scanned = false }
 
-    mutating func needles(of list: DetectorNeedles.List, in input: ScanInput) -> NeedleMatches {
-        scanNeedles(in: input)
-        return NeedleMatches(hits: hits, range: DetectorNeedles.range(of: list))
-    }
-
-    /// Whether a needle of `list` occurs, read in place: the common question, answered without the
-    /// copy of the hits that `needles(of:in:)` hands out.
+    /// Whether a needle of `list` occurs; runs the needle pass for the input if no detector has yet.
+    /// `contains` and `start` then answer about single needles.
     mutating func hasNeedle(of list: DetectorNeedles.List, in input: ScanInput) -> Bool {
         scanNeedles(in: input)
         let range = DetectorNeedles.range(of: list)
         return hits.ids.contains { range.contains(Int($0)) }
+    }
+
+    /// Whether needle `index` of `list` occurs, after `hasNeedle(of: list, in:)`.
+    func contains(_ index: Int, of list: DetectorNeedles.List) -> Bool {
+        hits.contains(DetectorNeedles.offsets[list.rawValue] + index)
+    }
+
+    /// Where needle `index` of `list` first starts, after `hasNeedle(of: list, in:)`.
+    func start(of index: Int, in list: DetectorNeedles.List) -> Int? {
+        hits.start(of: DetectorNeedles.offsets[list.rawValue] + index)
     }
 
     private mutating func scanNeedles(in input: ScanInput) {
@@ -157,16 +162,4 @@ struct DetectorScratch {
             hits.clear()
         }
     }
-}
-
-/// One list's share of the needle hits.
-struct NeedleMatches {
-    let hits: NeedleHits
-    let range: Range<Int>
-
-    var isEmpty: Bool { !hits.ids.contains { range.contains(Int($0)) } }
-
-    func contains(_ index: Int) -> Bool { hits.contains(range.lowerBound + index) }
-
-    func start(of index: Int) -> Int? { hits.start(of: range.lowerBound + index) }
 }

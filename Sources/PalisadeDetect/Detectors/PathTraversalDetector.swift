@@ -19,16 +19,16 @@ struct PathTraversalDetector {
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = scratch.needles(of: .traversal, in: input)
-        if hits.isEmpty {
+        if !scratch.hasNeedle(of: .traversal, in: input) {
             if let match = remoteInclude(text) { matches.append(match) }
             return
         }
-        if let wrapperIndex = Self.wrappers.indices.first(where: { hits.contains($0) }), let offset = hits.start(of: wrapperIndex), ByteScan.startsWord(text, at: offset) {
+        if let wrapperIndex = Self.wrappers.indices.first(where: { scratch.contains($0, of: .traversal) }), let offset = scratch.start(of: wrapperIndex, in: .traversal),
+           ByteScan.startsWord(text, at: offset) {
             matches.append(Match(category: .traversal, rule: "traversal.stream-wrapper", message: "a stream wrapper that reads files or runs code", evidence: offset..<min(text.count, offset + 60)))
             return
         }
-        guard hits.contains(Self.parentMarker) || Self.sensitiveFiles.indices.contains(where: { hits.contains(Self.wrappers.count + $0) })
+        guard scratch.contains(Self.parentMarker, of: .traversal) || Self.sensitiveFiles.indices.contains(where: { scratch.contains(Self.wrappers.count + $0, of: .traversal) })
             || input.present.contains(UInt8(ascii: "\\")) else {
             if let match = remoteInclude(text) { matches.append(match) }
             return
