@@ -45,7 +45,7 @@ struct OwnDetectors: Sendable {
         switch category {
         case .sqli: SQLInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .xss: CrossSiteScriptingDetector().scan(input, scratch: &scratch, into: &matches)
-        case .cmdi: CommandInjectionDetector().scan(input, into: &matches)
+        case .cmdi: CommandInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .code: CodeInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .traversal: PathTraversalDetector().scan(input, scratch: &scratch, into: &matches)
         case .ssrf: ServerSideRequestForgeryDetector().scan(input, into: &matches)
@@ -124,11 +124,12 @@ enum DetectorNeedles {
 
 /// State the detectors share while they scan one input, kept from input to input so that a warm scan
 /// allocates nothing: the hits of the one needle pass (run when a detector first asks) and the SQL
-/// tokens. Detectors read the hits in place: a copy of them would retain their three arrays.
+/// tokens and the shell word. Detectors read the hits in place: a copy of them would retain their three arrays.
 struct DetectorScratch {
     private var hits = NeedleHits(patternCount: DetectorNeedles.set.needles.count)
     private var scanned = false
     var tokens: [SQLToken] = []
+    var commandWord: [UInt8] = []
 
     /// Forgets the previous input's hits.
     mutating func start() { scanned = false }
