@@ -16,14 +16,15 @@ struct OwnDetectors: Sendable {
             let quotes = SQLInjectionDetector.quotes
             var singles: [ByteSet] = []
             quotes.forEachByte { singles.append(ByteSet().adding($0)) }
-            return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
+            return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), also: SQLInjectionDetector.separators,
+                            oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
         case .xss: return ByteGate(any: CrossSiteScriptingDetector.gate)
         case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
         case .code: return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: DetectorNeedles.byteSets(of: .code))
         case .traversal: return ByteGate(any: PathTraversalDetector.gate)
         case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate, oneOf: ServerSideRequestForgeryDetector.gateSets)
         case .nosql: return ByteGate(any: NoSQLInjectionDetector.gate)
-        case .proto: return ByteGate(all: PrototypePollutionDetector.needed)
+        case .proto: return ByteGate(also: PrototypePollutionDetector.eitherKey, all: PrototypePollutionDetector.needed)
         case .jndi: return ByteGate(all: JNDIInjectionDetector.needed)
         case .ssti: return ByteGate(any: TemplateInjectionDetector.gate, also: DetectorNeedles.gate(of: .ssti), oneOf: DetectorNeedles.byteSets(of: .ssti))
         }

@@ -15,11 +15,23 @@ struct PathTraversalDetector {
 
     static let needles = (wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) }
     static let parentMarker = wrappers.count + sensitiveFiles.count
+    static let parent = Array("..".utf8)
+    /// The bytes of each wrapper and file name without a `/` (with one, an input goes to the needle pass).
+    static let slashlessNeedleBytes = (wrappers + sensitiveFiles).filter { !$0.contains(UInt8(ascii: "/")) }.map { ByteSet($0) }
+
+    /// Whether a needle can occur, from the bytes and a look for `..`: when not, the needle pass is
+    /// skipped (a date, a price or an e-mail address has a dot and nothing else of a path).
+    static func mayHaveNeedle(_ input: ScanInput) -> Bool {
+        if input.present.contains(UInt8(ascii: "/")) { return true }
+        let lowered = input.present.addingLowercase
+        if slashlessNeedleBytes.contains(where: { $0.isSubset(of: lowered) }) { return true }
+        return input.present.contains(UInt8(ascii: ".")) && ByteScan.find(parent, in: input.lower) != nil
+    }
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        if !scratch.hasNeedle(of: .traversal, in: input) {
+        if !Self.mayHaveNeedle(input) || !scratch.hasNeedle(of: .traversal, in: input) {
             if let match = remoteInclude(text) { matches.append(match) }
             return
         }

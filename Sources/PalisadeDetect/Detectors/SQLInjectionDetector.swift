@@ -10,6 +10,10 @@ struct SQLInjectionDetector {
         "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
     ]
 
+    /// Bytes that end an identifier (with its dots): an input without one is a single token, perhaps
+    /// after dots, and no rule reads a single token.
+    static let separators = ByteSet((0..<128).map(UInt8.init).filter { !ByteScan.isIdentifier($0) && $0 != UInt8(ascii: ".") })
+
     /// The contexts read: as-is, then after each quote the input holds.
     static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
 
