@@ -14,10 +14,19 @@ struct SQLInjectionDetector {
     /// after dots, and no rule reads a single token.
     static let separators = ByteSet((0..<128).map(UInt8.init).filter { !ByteScan.isIdentifier($0) && $0 != UInt8(ascii: ".") })
 
+    /// Separators that make a token of their own between words and numbers and nothing more. An input
+    /// whose separators are only these (`2026-11-25T08:00:00+01:00`, `Content-Type`) has no quote, no
+    /// call, no variable, no logic word right after a leading number and no two keywords side by side:
+    /// of all the rules only `SELECT … FROM` can fire, and it needs the letters of both.
+    static let inertSeparators = ByteSet("-:+,=")
+    static let structuralSeparators = ByteSet((0..<128).map(UInt8.init).filter { separators.contains($0) && !inertSeparators.contains($0) })
+    static let selectFromBytes = ByteSet("selectfrom")
+
     /// The contexts read: as-is, then after each quote the input holds.
     static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
+        guard input.present.intersects(Self.structuralSeparators) || Self.selectFromBytes.isSubset(of: input.present.addingLowercase) else { return }
         // Without a quote, the needle pass (shared with other detectors) turns nearly every input away
         // first; with one, `mayMatch` spares the two or three tokenizations.
         guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input), Self.mayMatch(input) else { return }
@@ -53,18 +62,18 @@ struct SQLInjectionDetector {
 
     /// The first eight bytes of the trigger words longer than seven.
     static let longTriggerPrefixes = triggerWords.longPrefixes
-    /// Per byte: 1 a byte that starts a word, 2 a digit or dot (inside a word, or skipped before
-    /// one), 0 a byte that ends it.
+    /// Per byte: 1 a byte that starts a word, 2 a digit, a dot or 0xA0 (inside a word, or before one:
+    /// the tokenizer skips 0xA0 as a space where a token starts), 0 a byte that ends it.
     static let wordBytes: [UInt8] = (0...255).map { byte in
         let byte = UInt8(byte)
-        if (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") { return 2 }
+        if (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == 0xA0 { return 2 }
         return ByteScan.isIdentifier(byte) ? 1 : 0
     }
 
     /// Whether some context's tokens can hold what a rule needs (see `Trigger`): one pass over the
     /// bytes that spares the tokenizer the names, prose and addresses that merely have a quote or `;`.
-    /// Over-inclusive by design: a word counts wherever the tokenizer could start it (after dots, or
-    /// digits that `/*!50000` skips), and the pairs anywhere.
+    /// Over-inclusive by design: a word counts wherever the tokenizer could start it (after dots, 0xA0,
+    /// or digits that `/*!50000` skips), and the pairs anywhere.
     static func mayMatch(_ input: ScanInput) -> Bool {
         let present = input.present
         let quoted = present.intersects(quoteContexts)
