@@ -23,6 +23,11 @@ struct CommandInjectionDetector {
         "cp", "mv", "ln", "wc", "dd", "od", "nl", "tac", "uniq", "strings", "exec", "eval", "sh", "su", "ls", "rm", "tee", "pwd", "zip",
     ])
 
+    /// What each rule needs: a separator that starts a command (`(`, `<`, `>` and `$` only before a
+    /// `(`), or all of `/dev/tcp/` or `/dev/udp/`; the Shellshock text holds a `{`. A phone number's
+    /// brackets or a path's slashes are none of these.
+    static let gateSets: [ByteSet] = ";|&`{\n\r".utf8.map { ByteSet().adding($0) }
+        + [ByteSet("$("), ByteSet("<("), ByteSet(">("), ByteSet(devTCP), ByteSet(devUDP)]
     static let shellshockStart = Array("() {".utf8)
     static let shellshock = Array("() { :;".utf8)
     static let devTCP = Array("/dev/tcp/".utf8)

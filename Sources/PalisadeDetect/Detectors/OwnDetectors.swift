@@ -19,8 +19,11 @@ struct OwnDetectors: Sendable {
             return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), also: SQLInjectionDetector.separators,
                             oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
         case .xss: return ByteGate(any: CrossSiteScriptingDetector.gate)
-        case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
-        case .code: return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: DetectorNeedles.byteSets(of: .code))
+        case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")), oneOf: CommandInjectionDetector.gateSets)
+        case .code:
+            // A signature that must be called needs a `(` as well as its own bytes.
+            let needles = zip(DetectorNeedles.byteSets(of: .code), CodeInjectionDetector.signatures).map { $1.call ? $0.adding(UInt8(ascii: "(")) : $0 }
+            return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: needles)
         case .traversal: return ByteGate(any: PathTraversalDetector.gate)
         case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate, oneOf: ServerSideRequestForgeryDetector.gateSets)
         case .nosql: return ByteGate(any: NoSQLInjectionDetector.gate)

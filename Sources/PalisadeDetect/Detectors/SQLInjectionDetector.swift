@@ -14,11 +14,12 @@ struct SQLInjectionDetector {
     /// after dots, and no rule reads a single token.
     static let separators = ByteSet((0..<128).map(UInt8.init).filter { !ByteScan.isIdentifier($0) && $0 != UInt8(ascii: ".") })
 
-    /// Separators that make a token of their own between words and numbers and nothing more. An input
-    /// whose separators are only these (`2026-11-25T08:00:00+01:00`, `Content-Type`) has no quote, no
-    /// call, no variable, no logic word right after a leading number and no two keywords side by side:
-    /// of all the rules only `SELECT … FROM` can fire, and it needs the letters of both.
-    static let inertSeparators = ByteSet("-:+,=")
+    /// Separators that make a token of their own between words and numbers, or a comment that runs to
+    /// the end (no newline among them), and nothing more. An input whose separators are only these
+    /// (`2026-11-25T08:00:00+01:00`, `Content-Type`, `free-shipping>=50:a`) has no quote, no call, no
+    /// variable, no logic word right after a leading number and no two keywords side by side: of all
+    /// the rules only `SELECT … FROM` can fire, and it needs the letters of both.
+    static let inertSeparators = ByteSet("-:+,=?!%[]{}~^<>#\\")
     static let structuralSeparators = ByteSet((0..<128).map(UInt8.init).filter { separators.contains($0) && !inertSeparators.contains($0) })
     static let selectFromBytes = ByteSet("selectfrom")
 
