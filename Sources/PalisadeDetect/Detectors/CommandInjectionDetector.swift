@@ -107,7 +107,8 @@ struct CommandInjectionDetector {
                 break
             }
         }
-        word.removeAll(keepingCapacity: true)
+        // Most separators are followed by no word: emptying an empty buffer would still cost a call.
+        if !word.isEmpty { word.removeAll(keepingCapacity: true) }
         while index < text.count, word.count < 64 {
             let byte = text[index]
             if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "^") {

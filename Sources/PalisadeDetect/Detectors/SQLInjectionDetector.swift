@@ -61,6 +61,9 @@ struct SQLInjectionDetector {
     static let quoteContexts = ByteSet("'\"")
     static let afterQuoteBytes = ByteSet("=<>#")
 
+    /// Inputs up to this long get the pass of `mayMatch`; it reads every byte, tokenizing stops early.
+    static let maxCheckedLength = 1024
+
     /// The first eight bytes of the trigger words longer than seven.
     static let longTriggerPrefixes = triggerWords.longPrefixes
     /// Per byte: 1 a byte that starts a word, 2 a digit, a dot or 0xA0 (inside a word, or before one:
@@ -76,6 +79,9 @@ struct SQLInjectionDetector {
     /// Over-inclusive by design: a word counts wherever the tokenizer could start it (after dots, 0xA0,
     /// or digits that `/*!50000` skips), and the pairs anywhere.
     static func mayMatch(_ input: ScanInput) -> Bool {
+        // The tokenizer stops after `SQLTokenizer.maxTokens`; a pass over every byte of a long input
+        // would cost more than the tokenizations it spares.
+        guard input.lower.count <= maxCheckedLength else { return true }
         let present = input.present
         let quoted = present.intersects(quoteContexts)
         if quoted, present.intersects(afterQuoteBytes) { return true }
