@@ -119,12 +119,24 @@ struct WordTable<Value: Sendable>: Sendable {
         guard let key = Self.pack(word) else {
             return long.first { $0.word.count == word.count && $0.word.elementsEqual(word) }?.value
         }
+        return value(packed: key)
+    }
+
+    /// The value of a word of 1 to 7 bytes given packed as `pack` does, for callers that pack while
+    /// they read.
+    func value(packed key: UInt64) -> Value? {
         var low = 0, high = packed.count
         while low < high {
             let middle = (low + high) / 2
             if packed[middle] < key { low = middle + 1 } else { high = middle }
         }
         return low < packed.count && packed[low] == key ? packedValues[low] : nil
+    }
+
+    /// The first eight bytes of each word longer than seven, packed without a length: a word read
+    /// in place is compared whole only when its first eight bytes are one of these.
+    var longPrefixes: [UInt64] {
+        long.map { entry in entry.word.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) } }
     }
 
     func contains(_ word: ArraySlice<UInt8>) -> Bool { value(of: word) != nil }

@@ -90,9 +90,8 @@ struct CodeInjectionDetector {
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = scratch.needles(of: .code, in: input)
-        guard !hits.isEmpty else { return }
-        for (index, signature) in Self.signatures.enumerated() where hits.contains(index) {
+        guard scratch.hasNeedle(of: .code, in: input) else { return }
+        for (index, signature) in Self.signatures.enumerated() where scratch.contains(index, of: .code) {
             let needle = Self.lowercasedNeedles[index]
             for offset in ByteScan.all(needle, in: text) {
                 guard !ByteScan.isIdentifier(needle[0]) || ByteScan.startsWord(text, at: offset) else { continue }

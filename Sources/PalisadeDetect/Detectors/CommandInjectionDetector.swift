@@ -23,6 +23,11 @@ struct CommandInjectionDetector {
         "cp", "mv", "ln", "wc", "dd", "od", "nl", "tac", "uniq", "strings", "exec", "eval", "sh", "su", "ls", "rm", "tee", "pwd", "zip",
     ])
 
+    /// What each rule needs: a separator that starts a command (`(`, `<`, `>` and `$` only before a
+    /// `(`), or all of `/dev/tcp/` or `/dev/udp/`; the Shellshock text holds a `{`. A phone number's
+    /// brackets or a path's slashes are none of these.
+    static let gateSets: [ByteSet] = ";|&`{\n\r".utf8.map { ByteSet().adding($0) }
+        + [ByteSet("$("), ByteSet("<("), ByteSet(">("), ByteSet(devTCP), ByteSet(devUDP)]
     static let shellshockStart = Array("() {".utf8)
     static let shellshock = Array("() { :;".utf8)
     static let devTCP = Array("/dev/tcp/".utf8)
@@ -33,7 +38,7 @@ struct CommandInjectionDetector {
     /// What may follow an everyday word for it to read as a command (digits too).
     static let shellArgumentStarts = ByteSet("-/.$~`);|&><'\"")
 
-    func scan(_ input: ScanInput, into matches: inout [Match]) {
+    func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         let text = input.lower
         if input.present.contains(UInt8(ascii: "(")),
            ByteScan.hasPrefix(text, Self.shellshockStart, at: ByteScan.skipSpace(text, from: 0)) || ByteScan.find(Self.shellshock, in: text) != nil {
@@ -67,9 +72,9 @@ struct CommandInjectionDetector {
             default:
                 break
             }
-            if let start, let (word, end) = Self.commandWord(text, from: start), isCommand(word, text, end: end, rule: rule) {
+            if let start, let end = Self.commandWord(text, from: start, into: &scratch.commandWord), isCommand(scratch.commandWord, text, end: end, rule: rule) {
                 let evidenceEnd = min(text.count, end + 40)
-                matches.append(Match(category: .cmdi, rule: rule, message: "runs \(String(decoding: word, as: UTF8.self)) through the shell", evidence: index..<evidenceEnd))
+                matches.append(Match(category: .cmdi, rule: rule, message: "runs \(String(decoding: scratch.commandWord, as: UTF8.self)) through the shell", evidence: index..<evidenceEnd))
                 return
             }
             index += 1
@@ -86,8 +91,10 @@ struct CommandInjectionDetector {
         return Self.shellArgumentStarts.contains(argument) || (argument >= 0x30 && argument <= 0x39)
     }
 
-    /// The next shell word with quoting and common obfuscations undone; a path keeps its last part.
-    static func commandWord(_ text: [UInt8], from start: Int) -> ([UInt8], Int)? {
+    /// The next shell word with quoting and common obfuscations undone, into `word` (emptied first,
+    /// its storage reused from separator to separator); a path keeps its last part. Returns where the
+    /// word ends, or nil when there is none.
+    static func commandWord(_ text: [UInt8], from start: Int, into word: inout [UInt8]) -> Int? {
         var index = start
         while index < text.count {
             if ByteScan.isSpace(text[index]) {
@@ -100,7 +107,8 @@ struct CommandInjectionDetector {
                 break
             }
         }
-        var word: [UInt8] = []
+        // Most separators are followed by no word: emptying an empty buffer would still cost a call.
+        if !word.isEmpty { word.removeAll(keepingCapacity: true) }
         while index < text.count, word.count < 64 {
             let byte = text[index]
             if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "^") {
@@ -112,7 +120,7 @@ struct CommandInjectionDetector {
                 continue
             }
             if byte == UInt8(ascii: "/") {
-                word.removeAll()
+                word.removeAll(keepingCapacity: true)
                 index += 1
                 continue
             }
@@ -121,7 +129,7 @@ struct CommandInjectionDetector {
             index += 1
         }
         if word.hasSuffix(Self.exe) { word.removeLast(4) }
-        return word.isEmpty ? nil : (word, index)
+        return word.isEmpty ? nil : index
     }
 }
 

@@ -8,6 +8,10 @@ struct CrossSiteScriptingDetector {
     static let schemes: [[UInt8]] = ["javascript:", "vbscript:", "livescript:", "data:text/html", "data:image/svg+xml", "data:application/x-javascript"].map { Array($0.utf8) }
 
     static let sinkNeedles = sinks.map { String(decoding: $0, as: UTF8.self) }
+    /// The bytes of each sink and scheme: an input without all of one's cannot hold it, which spares
+    /// it the needle pass (a date has a `:`, a phone number a `(`).
+    static let sinkBytes = sinks.map { ByteSet($0) }
+    static let schemeBytes = schemes.map { ByteSet($0) }
     /// The tails of script URL schemes; the full check squeezes out whitespace only when one occurs.
     static let schemeTails = ["t:", "a:", "ml", "svg", "javascript"]
 
@@ -22,7 +26,9 @@ struct CrossSiteScriptingDetector {
                 }
             }
         }
-        if input.present.contains(UInt8(ascii: ":")), scratch.hasNeedle(of: .xssSchemes, in: input), let match = scriptURL(text) {
+        let lowered = input.present.addingLowercase
+        if input.present.contains(UInt8(ascii: ":")), Self.schemeBytes.contains(where: { $0.isSubset(of: lowered) }),
+           scratch.hasNeedle(of: .xssSchemes, in: input), let match = scriptURL(text) {
             matches.append(match)
             return
         }
@@ -31,7 +37,8 @@ struct CrossSiteScriptingDetector {
             return
         }
         if input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: "`")),
-           let match = scriptBreakout(text, hits: scratch.needles(of: .xssSinks, in: input)) {
+           Self.sinkBytes.contains(where: { $0.isSubset(of: lowered) }), scratch.hasNeedle(of: .xssSinks, in: input),
+           let match = scriptBreakout(text, scratch: scratch) {
             matches.append(match)
         }
     }
@@ -110,9 +117,9 @@ struct CrossSiteScriptingDetector {
     }
 
     /// `';alert(1)//`, `"-prompt(1)-"`, `</script><script>`: leaving a script string to call a sink.
-    func scriptBreakout(_ text: [UInt8], hits: NeedleMatches) -> Match? {
-        guard !hits.isEmpty else { return nil }
-        for (index, sink) in Self.sinks.enumerated() where hits.contains(index) {
+    /// Reads the sink needles' hits, after `scratch.hasNeedle(of: .xssSinks, in:)` said one occurs.
+    func scriptBreakout(_ text: [UInt8], scratch: DetectorScratch) -> Match? {
+        for (index, sink) in Self.sinks.enumerated() where scratch.contains(index, of: .xssSinks) {
             for offset in ByteScan.all(sink, in: text) where ByteScan.startsWord(text, at: offset) {
                 let end = offset + sink.count
                 guard sink.contains(UInt8(ascii: ".")) || ByteScan.isCall(text, after: end) != nil || (end < text.count && text[end] == UInt8(ascii: "`")) else { continue }

@@ -16,14 +16,18 @@ struct OwnDetectors: Sendable {
             let quotes = SQLInjectionDetector.quotes
             var singles: [ByteSet] = []
             quotes.forEachByte { singles.append(ByteSet().adding($0)) }
-            return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
+            return ByteGate(any: quotes.union(DetectorNeedles.gate(of: .sqli)), also: SQLInjectionDetector.separators,
+                            oneOf: singles + DetectorNeedles.byteSets(of: .sqli))
         case .xss: return ByteGate(any: CrossSiteScriptingDetector.gate)
-        case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")))
-        case .code: return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: DetectorNeedles.byteSets(of: .code))
+        case .cmdi: return ByteGate(any: CommandInjectionDetector.gate.adding(UInt8(ascii: "/")), oneOf: CommandInjectionDetector.gateSets)
+        case .code:
+            // A signature that must be called needs a `(` as well as its own bytes.
+            let needles = zip(DetectorNeedles.byteSets(of: .code), CodeInjectionDetector.signatures).map { $1.call ? $0.adding(UInt8(ascii: "(")) : $0 }
+            return ByteGate(any: CodeInjectionDetector.gate, also: DetectorNeedles.gate(of: .code), oneOf: needles)
         case .traversal: return ByteGate(any: PathTraversalDetector.gate)
-        case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate)
+        case .ssrf: return ByteGate(any: ServerSideRequestForgeryDetector.gate, oneOf: ServerSideRequestForgeryDetector.gateSets)
         case .nosql: return ByteGate(any: NoSQLInjectionDetector.gate)
-        case .proto: return ByteGate(all: PrototypePollutionDetector.needed)
+        case .proto: return ByteGate(also: PrototypePollutionDetector.eitherKey, all: PrototypePollutionDetector.needed)
         case .jndi: return ByteGate(all: JNDIInjectionDetector.needed)
         case .ssti: return ByteGate(any: TemplateInjectionDetector.gate, also: DetectorNeedles.gate(of: .ssti), oneOf: DetectorNeedles.byteSets(of: .ssti))
         }
@@ -45,7 +49,7 @@ struct OwnDetectors: Sendable {
         switch category {
         case .sqli: SQLInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .xss: CrossSiteScriptingDetector().scan(input, scratch: &scratch, into: &matches)
-        case .cmdi: CommandInjectionDetector().scan(input, into: &matches)
+        case .cmdi: CommandInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .code: CodeInjectionDetector().scan(input, scratch: &scratch, into: &matches)
         case .traversal: PathTraversalDetector().scan(input, scratch: &scratch, into: &matches)
         case .ssrf: ServerSideRequestForgeryDetector().scan(input, into: &matches)
@@ -124,26 +128,32 @@ enum DetectorNeedles {
 
 /// State the detectors share while they scan one input, kept from input to input so that a warm scan
 /// allocates nothing: the hits of the one needle pass (run when a detector first asks) and the SQL
-/// tokens.
+/// tokens and the shell word. Detectors read the hits in place: a copy of them would retain their three arrays.
 struct DetectorScratch {
     private var hits = NeedleHits(patternCount: DetectorNeedles.set.needles.count)
     private var scanned = false
     var tokens: [SQLToken] = []
+    var commandWord: [UInt8] = []
 
     /// Forgets the previous input's hits.
     mutating func start() { scanned = false }
 
-    mutating func needles(of list: DetectorNeedles.List, in input: ScanInput) -> NeedleMatches {
-        scanNeedles(in: input)
-        return NeedleMatches(hits: hits, range: DetectorNeedles.range(of: list))
-    }
-
-    /// Whether a needle of `list` occurs, read in place: the common question, answered without the
-    /// copy of the hits that `needles(of:in:)` hands out.
+    /// Whether a needle of `list` occurs; runs the needle pass for the input if no detector has yet.
+    /// `contains` and `start` then answer about single needles.
     mutating func hasNeedle(of list: DetectorNeedles.List, in input: ScanInput) -> Bool {
         scanNeedles(in: input)
         let range = DetectorNeedles.range(of: list)
         return hits.ids.contains { range.contains(Int($0)) }
+    }
+
+    /// Whether needle `index` of `list` occurs, after `hasNeedle(of: list, in:)`.
+    func contains(_ index: Int, of list: DetectorNeedles.List) -> Bool {
+        hits.contains(DetectorNeedles.offsets[list.rawValue] + index)
+    }
+
+    /// Where needle `index` of `list` first starts, after `hasNeedle(of: list, in:)`.
+    func start(of index: Int, in list: DetectorNeedles.List) -> Int? {
+        hits.start(of: DetectorNeedles.offsets[list.rawValue] + index)
     }
 
     private mutating func scanNeedles(in input: ScanInput) {
@@ -157,16 +167,4 @@ struct DetectorScratch {
             hits.clear()
         }
     }
-}
-
-/// One list's share of the needle hits.
-struct NeedleMatches {
-    let hits: NeedleHits
-    let range: Range<Int>
-
-    var isEmpty: Bool { !hits.ids.contains { range.contains(Int($0)) } }
-
-    func contains(_ index: Int) -> Bool { hits.contains(range.lowerBound + index) }
-
-    func start(of index: Int) -> Int? { hits.start(of: range.lowerBound + index) }
 }

@@ -15,20 +15,32 @@ struct PathTraversalDetector {
 
     static let needles = (wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) }
     static let parentMarker = wrappers.count + sensitiveFiles.count
+    static let parent = Array("..".utf8)
+    /// The bytes of each wrapper and file name without a `/` (with one, an input goes to the needle pass).
+    static let slashlessNeedleBytes = (wrappers + sensitiveFiles).filter { !$0.contains(UInt8(ascii: "/")) }.map { ByteSet($0) }
+
+    /// Whether a needle can occur, from the bytes and a look for `..`: when not, the needle pass is
+    /// skipped (a date, a price or an e-mail address has a dot and nothing else of a path).
+    static func mayHaveNeedle(_ input: ScanInput) -> Bool {
+        if input.present.contains(UInt8(ascii: "/")) { return true }
+        let lowered = input.present.addingLowercase
+        if slashlessNeedleBytes.contains(where: { $0.isSubset(of: lowered) }) { return true }
+        return input.present.contains(UInt8(ascii: ".")) && ByteScan.find(parent, in: input.lower) != nil
+    }
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = scratch.needles(of: .traversal, in: input)
-        if hits.isEmpty {
+        if !Self.mayHaveNeedle(input) || !scratch.hasNeedle(of: .traversal, in: input) {
             if let match = remoteInclude(text) { matches.append(match) }
             return
         }
-        if let wrapperIndex = Self.wrappers.indices.first(where: { hits.contains($0) }), let offset = hits.start(of: wrapperIndex), ByteScan.startsWord(text, at: offset) {
+        if let wrapperIndex = Self.wrappers.indices.first(where: { scratch.contains($0, of: .traversal) }), let offset = scratch.start(of: wrapperIndex, in: .traversal),
+           ByteScan.startsWord(text, at: offset) {
             matches.append(Match(category: .traversal, rule: "traversal.stream-wrapper", message: "a stream wrapper that reads files or runs code", evidence: offset..<min(text.count, offset + 60)))
             return
         }
-        guard hits.contains(Self.parentMarker) || Self.sensitiveFiles.indices.contains(where: { hits.contains(Self.wrappers.count + $0) })
+        guard scratch.contains(Self.parentMarker, of: .traversal) || Self.sensitiveFiles.indices.contains(where: { scratch.contains(Self.wrappers.count + $0, of: .traversal) })
             || input.present.contains(UInt8(ascii: "\\")) else {
             if let match = remoteInclude(text) { matches.append(match) }
             return

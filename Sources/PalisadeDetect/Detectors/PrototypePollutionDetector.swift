@@ -3,6 +3,8 @@
 struct PrototypePollutionDetector {
     /// Letters every rule's text holds (`__proto__`, `prototype`), in either case.
     static let needed = ByteSet("prot")
+    /// Every rule's text holds `__proto__` or `prototype`: an underscore or a `y`.
+    static let eitherKey = ByteSet("_y")
     static let protoKey = Array("__proto__".utf8)
     static let prototypeKey = Array("prototype".utf8)
     /// `prototypeKey.count` as a constant, which every input's set-up reads without a lazy global.

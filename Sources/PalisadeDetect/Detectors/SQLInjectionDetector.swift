@@ -10,16 +10,122 @@ struct SQLInjectionDetector {
         "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
     ]
 
+    /// Bytes that end an identifier (with its dots): an input without one is a single token, perhaps
+    /// after dots, and no rule reads a single token.
+    static let separators = ByteSet((0..<128).map(UInt8.init).filter { !ByteScan.isIdentifier($0) && $0 != UInt8(ascii: ".") })
+
+    /// Separators that make a token of their own between words and numbers, or a comment that runs to
+    /// the end (no newline among them), and nothing more. An input whose separators are only these
+    /// (`2026-11-25T08:00:00+01:00`, `Content-Type`, `free-shipping>=50:a`) has no quote, no call, no
+    /// variable, no logic word right after a leading number and no two keywords side by side: of all
+    /// the rules only `SELECT … FROM` can fire, and it needs the letters of both.
+    static let inertSeparators = ByteSet("-:+,=?!%[]{}~^<>#\\")
+    static let structuralSeparators = ByteSet((0..<128).map(UInt8.init).filter { separators.contains($0) && !inertSeparators.contains($0) })
+    static let selectFromBytes = ByteSet("selectfrom")
+
     /// The contexts read: as-is, then after each quote the input holds.
     static let contexts: [UInt8?] = [nil, UInt8(ascii: "'"), UInt8(ascii: "\"")]
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
-        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input) else { return }
+        guard input.present.intersects(Self.structuralSeparators) || Self.selectFromBytes.isSubset(of: input.present.addingLowercase) else { return }
+        // Without a quote, the needle pass (shared with other detectors) turns nearly every input away
+        // first; with one, `mayMatch` spares the two or three tokenizations.
+        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input), Self.mayMatch(input) else { return }
         for context in Self.contexts where context.map(input.present.contains) ?? true {
             SQLTokenizer(input.lower, openQuote: context).tokenize(into: &scratch.tokens)
             if let match = Self.analyse(scratch.tokens, quoted: context != nil) {
                 matches.append(match)
                 return
+            }
+        }
+    }
+
+    /// What a rule's tokens are made of, by when they count: every rule below needs a logic operator,
+    /// `SELECT`, `@@`, a statement after `;`, a clause, comparison or comment after a closing `'` or
+    /// `"`, or a dangerous function called with `(`.
+    enum Trigger {
+        static let always: UInt8 = 1, afterSemicolon: UInt8 = 2, afterQuote: UInt8 = 4, beforeParenthesis: UInt8 = 8
+    }
+
+    /// The words that make those tokens, with when each counts.
+    static let triggerWords: WordTable<UInt8> = {
+        var entries: [String: UInt8] = [:]
+        for word in ["and", "or", "xor", "div", "mod", "not", "select"] { entries[word, default: 0] |= Trigger.always }
+        for keyword in SQLToken.Keyword.allCases where keyword.startsStatement { entries[keyword.rawValue, default: 0] |= Trigger.afterSemicolon }
+        for keyword in SQLToken.Keyword.allCases where keyword.followsBreakout { entries[keyword.rawValue, default: 0] |= Trigger.afterQuote }
+        for function in SQLTokenizer.dangerousFunctionNames { entries[function, default: 0] |= Trigger.beforeParenthesis }
+        return WordTable(entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }()
+
+    /// Bytes that close a string context and then compare or open a comment.
+    static let quoteContexts = ByteSet("'\"")
+    static let afterQuoteBytes = ByteSet("=<>#")
+
+    /// Inputs up to this long get the pass of `mayMatch`; it reads every byte, tokenizing stops early.
+    static let maxCheckedLength = 1024
+
+    /// The first eight bytes of the trigger words longer than seven.
+    static let longTriggerPrefixes = triggerWords.longPrefixes
+    /// Per byte: 1 a byte that starts a word, 2 a digit, a dot or 0xA0 (inside a word, or before one:
+    /// the tokenizer skips 0xA0 as a space where a token starts), 0 a byte that ends it.
+    static let wordBytes: [UInt8] = (0...255).map { byte in
+        let byte = UInt8(byte)
+        if (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == 0xA0 { return 2 }
+        return ByteScan.isIdentifier(byte) ? 1 : 0
+    }
+
+    /// Whether some context's tokens can hold what a rule needs (see `Trigger`): one pass over the
+    /// bytes that spares the tokenizer the names, prose and addresses that merely have a quote or `;`.
+    /// Over-inclusive by design: a word counts wherever the tokenizer could start it (after dots, 0xA0,
+    /// or digits that `/*!50000` skips), and the pairs anywhere.
+    static func mayMatch(_ input: ScanInput) -> Bool {
+        // The tokenizer stops after `SQLTokenizer.maxTokens`; a pass over every byte of a long input
+        // would cost more than the tokenizations it spares.
+        guard input.lower.count <= maxCheckedLength else { return true }
+        let present = input.present
+        let quoted = present.intersects(quoteContexts)
+        if quoted, present.intersects(afterQuoteBytes) { return true }
+        var enabled = Trigger.always
+        if present.contains(UInt8(ascii: ";")) { enabled |= Trigger.afterSemicolon }
+        if quoted { enabled |= Trigger.afterQuote }
+        if present.contains(UInt8(ascii: "(")) { enabled |= Trigger.beforeParenthesis }
+        let text = input.lower
+        // Read in place, the word packed as it is read: this runs on most inputs with punctuation.
+        return text.withUnsafeBufferPointer { bytes in
+            wordBytes.withUnsafeBufferPointer { kinds in
+                var key: UInt64 = 0
+                var length = 0
+                var previous: UInt8 = 0
+                /// Whether the word that ends before `end` is a trigger word that counts.
+                func wordTriggers(endingAt end: Int) -> Bool {
+                    if length < 8 {
+                        return length >= 2 && (triggerWords.value(packed: key | UInt64(length) << 56) ?? 0) & enabled != 0
+                    }
+                    guard longTriggerPrefixes.contains(key) else { return false }
+                    return (triggerWords.value(of: text[(end - length)..<end]) ?? 0) & enabled != 0
+                }
+                for index in 0..<bytes.count {
+                    let byte = bytes[index]
+                    let kind = kinds[Int(byte)]
+                    if kind != 0 {
+                        if kind == 1 || length > 0 {
+                            if length < 8 { key |= UInt64(byte) << UInt64(8 * length) }
+                            length += 1
+                        }
+                    } else {
+                        if length > 0 {
+                            if wordTriggers(endingAt: index) { return true }
+                            key = 0
+                            length = 0
+                        }
+                        if byte == previous, byte == UInt8(ascii: "&") || byte == UInt8(ascii: "|") || byte == UInt8(ascii: "@") || quoted && byte == UInt8(ascii: "-") {
+                            return true
+                        }
+                        if quoted, previous == UInt8(ascii: "/"), byte == UInt8(ascii: "*") { return true }
+                    }
+                    previous = byte
+                }
+                return length > 0 && wordTriggers(endingAt: bytes.count)
             }
         }
     }

@@ -53,11 +53,12 @@ struct SQLTokenizer {
     static let keywords = WordTable(SQLToken.Keyword.allCases.map { ($0.rawValue, $0) })
     /// Functions used for timing, file access or error-based extraction; ordinary ones (`concat`,
     /// `convert`) appear in prose and in honest queries, so they are not on this list.
-    static let dangerousFunctions = WordList([
+    static let dangerousFunctionNames = [
         "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", "dbms_pipe.receive_message",
         "utl_inaddr.get_host_address", "utl_http.request", "xp_cmdshell", "sys_exec", "sys_eval", "dbms_lock.sleep",
         "name_const", "pg_read_file", "randomblob", "waitfor",
-    ])
+    ]
+    static let dangerousFunctions = WordList(dangerousFunctionNames)
     static let systemVariables = WordList(["@@version", "@@datadir", "@@hostname", "@@basedir", "@@servername", "@@tmpdir", "@@version_compile_os"])
 
     init(_ bytes: [UInt8], openQuote: UInt8?) {

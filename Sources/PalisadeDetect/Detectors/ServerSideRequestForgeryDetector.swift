@@ -40,19 +40,21 @@ struct ServerSideRequestForgeryDetector {
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        for offset in ByteScan.all(Self.schemeSeparator, in: text) {
+        var cursor = 0
+        while let offset = ByteScan.find(Self.schemeSeparator, in: text, from: cursor) {
+            cursor = offset + 1
             var schemeStart = offset
             while schemeStart > 0, ByteScan.isIdentifier(text[schemeStart - 1]) || text[schemeStart - 1] == UInt8(ascii: "+") || text[schemeStart - 1] == UInt8(ascii: "-") { schemeStart -= 1 }
-            let scheme = Array(text[schemeStart..<offset])
+            let scheme = text[schemeStart..<offset]
             let authorityStart = offset + 3
             let authorityLimit = min(text.count, authorityStart + 256)
             let authorityEnd = text[authorityStart..<authorityLimit].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || ByteScan.isSpace($0) || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) ?? authorityLimit
             let evidence = schemeStart..<min(text.count, authorityEnd + 40)
-            if Self.riskySchemes.contains(scheme) {
+            if Self.riskySchemes.contains(where: { $0.elementsEqual(scheme) }) {
                 matches.append(Match(category: .ssrf, rule: "ssrf.dangerous-scheme", message: "a \(String(decoding: scheme, as: UTF8.self)):// URL that reaches beyond HTTP", evidence: evidence))
                 return
             }
-            guard Self.webSchemes.contains(scheme) else { continue }
+            guard Self.webSchemes.contains(where: { $0.elementsEqual(scheme) }) else { continue }
             var authority = Array(text[authorityStart..<authorityEnd])
             if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority.removeSubrange(...at) }
             let (host, port) = Self.splitHostPort(authority)
@@ -87,23 +89,31 @@ struct ServerSideRequestForgeryDetector {
         return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 
+    static let localhost = Array("localhost".utf8)
+    static let dotLocalhost = Array(".localhost".utf8)
+    static let localtestMe = Array(".localtest.me".utf8)
+    static let wildcardDNSSuffixes = [Array(".nip.io".utf8), Array(".sslip.io".utf8), Array(".xip.io".utf8), localtestMe]
+
+    /// What the input needs for a finding: `://`, or the bytes of a metadata address written bare.
+    static let gateSets = [ByteSet("://")] + metadataLiterals.map { ByteSet($0).adding(UInt8(ascii: ":")) }
+
     static func classify(host rawHost: [UInt8], port: Int?) -> HostClass? {
         var host = rawHost
         while host.last == UInt8(ascii: ".") { host.removeLast() }
         if host.isEmpty { return nil }
         if metadataNames.contains(host) { return .metadata }
-        if host == Array("localhost".utf8) || host.hasSuffix(Array(".localhost".utf8)) { return port == 9001 ? .runtimeAPI : .loopback }
+        if host == localhost || host.hasSuffix(dotLocalhost) { return port == 9001 ? .runtimeAPI : .loopback }
         if let address = IPv4.parse(host) { return classify(ipv4: address, port: port) }
         if host.contains(UInt8(ascii: ":")), let address = IPv6.parse(host) {
             if let mapped = address.mappedIPv4 { return classify(ipv4: mapped, port: port) }
             return address.classify(port: port)
         }
         // Wildcard DNS services that resolve a name to the address written inside it.
-        for suffix in [".nip.io", ".sslip.io", ".xip.io", ".localtest.me"].map({ Array($0.utf8) }) where host.hasSuffix(suffix) {
+        for suffix in wildcardDNSSuffixes where host.hasSuffix(suffix) {
             let inner = Array(host.dropLast(suffix.count))
             let candidate = inner.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).suffix(4).joined(separator: [UInt8(ascii: ".")])
             if let address = IPv4.parse(Array(candidate)) { return classify(ipv4: address, port: port) }
-            if suffix == Array(".localtest.me".utf8) { return .loopback }
+            if suffix == localtestMe { return .loopback }
         }
         return nil
     }

@@ -19,15 +19,14 @@ struct TemplateInjectionDetector {
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
         let text = input.lower
-        let hits = scratch.needles(of: .ssti, in: input)
-        guard !hits.isEmpty else { return }
+        guard scratch.hasNeedle(of: .ssti, in: input) else { return }
         for index in Self.directives.indices {
-            if let offset = hits.start(of: index) {
+            if let offset = scratch.start(of: index, in: .ssti) {
                 matches.append(Match(category: .ssti, rule: "ssti.directive", message: "a template directive that assigns or executes", evidence: offset..<min(text.count, offset + 60)))
                 return
             }
         }
-        for (index, (open, close)) in Self.delimiters.enumerated() where hits.contains(Self.directives.count + index) {
+        for (index, (open, close)) in Self.delimiters.enumerated() where scratch.contains(Self.directives.count + index, of: .ssti) {
             for start in ByteScan.all(open, in: text) {
                 let bodyStart = start + open.count
                 // Expressions are short; bounding the search keeps a run of openers linear.
