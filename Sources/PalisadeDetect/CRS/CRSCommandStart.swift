@@ -35,6 +35,8 @@ enum CRSCommandStart {
     static let prefixWords: [[UInt8]] = ["busybox", "command", "env", "eval", "watch", "ltrace", "strace", "nohup", "time"].map { Array($0.utf8) }
     /// Each word's letters: a word whose letters are not all in the input is not searched for.
     static let prefixWordLetters = prefixWords.map(ByteSet.init)
+    /// The prefix words with `evasion` between their letters.
+    static let prefixWordSearch = CommandWords(words: prefixWords, evasion: evasion)
     /// Past this many separators one search over the whole input is cheaper than anchored tries.
     static let maxCandidates = 16
 
@@ -56,19 +58,10 @@ enum CRSCommandStart {
     static func answer(_ input: ScanInput) -> Answer {
         let everywhere = Answer(withStart: .everywhere, withoutStart: .everywhere)
         if input.present.contains(UInt8(ascii: "$")) { return everywhere }
-        // The patterns are caseless; removing the evasion bytes can only make more words appear.
+        // The patterns are caseless; the evasion bytes between a word's letters are skipped (`CommandWords.begins`),
+        // in one pass over the lowercase copy for all the words, and only when one word has all its letters there.
         let lowerPresent = input.present.addingLowercase
-        // Without evasion bytes the input's lowercase copy is searched as it is (borrowed, not copied).
-        let evaded = input.present.intersects(evasion)
-        var text: [UInt8] = []
-        for (word, letters) in zip(prefixWords, prefixWordLetters) where letters.isSubset(of: lowerPresent) {
-            guard evaded else {
-                if ByteScan.find(word, in: input.lower) != nil { return everywhere }
-                continue
-            }
-            if text.isEmpty { text = input.lower.filter { !evasion.contains($0) } }
-            if ByteScan.find(word, in: text) != nil { return everywhere }
-        }
+        if prefixWordLetters.contains(where: { $0.isSubset(of: lowerPresent) }), prefixWordSearch.occurs(in: input.lower) { return everywhere }
         // The separators and the backslash are shell bytes.
         if !input.present.intersects(CRSRulePack.shellBytes) { return Answer(withStart: .commandWordAtStart, withoutStart: .nowhere) }
         let leadingBackslash = input.bytes.first == UInt8(ascii: "\\")
@@ -103,15 +96,26 @@ struct CommandWords: Sendable {
     /// The first two bytes of every word of two or more, as a bitmap of 65,536 pairs, and the words of one byte.
     let pairs: [UInt64]
     let single: ByteSet
+    /// The first bytes of the words, in both cases.
+    let firstBytes: ByteTable
     /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
     /// for `CRSRuleDefinition.separatedCommandWords` (inputs with shell bytes but without `$`), `"^` for the Windows words.
     let evasion: ByteTable
     let evaded: Bool
 
     init(_ list: [String], evasion: ByteSet = ByteSet()) {
+        self.init(words: list.map { Array($0.utf8) }, evasion: evasion)
+    }
+
+    /// Every word of `lists` (which share `evasion`): where none of them can begin, no word of any one list can.
+    init(union lists: [CommandWords], evasion: ByteSet) {
+        self.init(words: lists.flatMap(\.words), evasion: evasion)
+    }
+
+    init(words list: [[UInt8]], evasion: ByteSet) {
         self.evasion = ByteTable(evasion)
         evaded = !evasion.isEmpty
-        let sorted = Set(list.map { Array($0.utf8).lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = Set(list.map { $0.lowercasedASCII() }.filter { !$0.isEmpty }).sorted { $0.lexicographicallyPrecedes($1) }
         words = sorted
         bytes = sorted.flatMap { $0 }
         var wordStart: [Int32] = [0]
@@ -128,6 +132,18 @@ struct CommandWords: Sendable {
         }
         self.pairs = pairs
         single = ByteSet(sorted.filter { $0.count == 1 }.map { $0[0] })
+        firstBytes = ByteTable(ByteSet(sorted.flatMap { $0[0] &- 0x61 < 26 ? [$0[0], $0[0] ^ 0x20] : [$0[0]] }))
+    }
+
+    /// Whether one of the words begins anywhere in `text` (with evasion bytes between its letters when `evaded`).
+    func occurs(in text: [UInt8]) -> Bool {
+        let firstBytes = firstBytes
+        return text.withUnsafeBufferPointer { text in
+            for offset in 0..<text.count where firstBytes.contains(text[offset]) {
+                if begins(text, at: offset) { return true }
+            }
+            return false
+        }
     }
 
     /// The blanks `[\s\x0b]` and `!`, which may come before the command word (a superset is safe:
@@ -348,5 +364,27 @@ struct ByteTable: Sendable {
 
     @inline(__always) func contains(_ byte: UInt8) -> Bool {
         flags[Int(byte)]
+    }
+}
+
+/// The command word lists of a pack's rules together (`CommandWords(union:)`), one for each check of
+/// `CRSRule.firstMatch`: on most inputs no word of any rule can begin where the rules look, and one
+/// check per input then turns away every command rule instead of one check per rule.
+struct CommandWordUnion: Sendable {
+    let atStart: CommandWords
+    let separated: CommandWords
+    let windows: CommandWords
+
+    init(_ rules: [CRSRule]) {
+        atStart = CommandWords(union: rules.compactMap(\.commandWords), evasion: ByteSet())
+        separated = CommandWords(union: rules.compactMap(\.separatedCommandWords), evasion: CRSCommandStart.evasion)
+        windows = CommandWords(union: rules.compactMap(\.windowsCommandWords), evasion: CommandWords.windowsEvasion)
+    }
+
+    /// The union's verdicts on one input (whether a word may begin), worked out for the first rule that asks.
+    struct Answers {
+        var atStart: Bool?
+        var separated: Bool?
+        var windows: Bool?
     }
 }

@@ -67,6 +67,8 @@ final class CRSRulePack: Sendable {
     /// (one flat array: a hit reads them without reference counting a row).
     let selectedStart: [Int32]
     let selected: [Selected]
+    /// The command word lists of all the rules, checked once per input before any command rule's own.
+    let commandWordUnion: CommandWordUnion
 
     /// A rule an automaton pattern selects: `isMatch` when the hit is the match itself (`@pm`), `isPlain`
     /// when the pattern is one of the rule's plain atoms.
@@ -110,6 +112,7 @@ final class CRSRulePack: Sendable {
             }
         }
         self.rules = rules
+        self.commandWordUnion = CommandWordUnion(rules)
         self.ruleReferences = rules.map { Unmanaged.passUnretained($0) }
         self.automaton = AhoCorasick(ordered)
         var selectedStart: [Int32] = [0]
@@ -177,6 +180,7 @@ final class CRSRulePack: Sendable {
     private struct CandidateState {
         var variants: TransformCache
         var commandStarts: CRSCommandStart.Answer?
+        var commandWords = CommandWordUnion.Answers()
         var plainWebURL: Bool?
 
         mutating func commandSearch(_ rule: CRSRule, _ input: ScanInput) -> CRSCommandStart.Search {
@@ -210,10 +214,14 @@ final class CRSRulePack: Sendable {
         let range: Range<Int>
         if let phraseStart, rule.isPhraseRule {
             range = phraseStart..<phraseStart
-        } else if let found = rule.firstAcceptedMatch(in: subject, input: input, search: shared.commandSearch(rule, input), offsets: &scratch.commandOffsets, scratch: scratch.match) {
-            range = found
         } else {
-            return nil
+            let search = shared.commandSearch(rule, input)
+            if rule.hasCommandWords, rule.commandWordsExclude(subject, search: search, union: commandWordUnion, answers: &shared.commandWords,
+                                                              offsets: &scratch.commandOffsets) { return nil }
+            guard let found = rule.firstAcceptedMatch(in: subject, input: input, search: search, offsets: &scratch.commandOffsets, scratch: scratch.match) else {
+                return nil
+            }
+            range = found
         }
         for link in rule.chain {
             let linked = shared.variants.value(for: (link.transforms.bits == 0 ? rule.transforms : link.transforms).effective(for: input), of: input)
@@ -470,6 +478,8 @@ final class CRSRule: Sendable {
     let separatedCommandWords: CommandWords?
     /// For the Windows command rules, the command words one of which must follow a separator of an input without a backslash.
     let windowsCommandWords: CommandWords?
+    /// One of the three lists above is there (`commandWordsExclude` applies).
+    let hasCommandWords: Bool
 
     /// Bytes of one input a rule's pattern sees at once. 932125 backtracks quadratically on long runs
     /// of separators (its `:.*\\`), so it reads short overlapping windows; the others read the first
@@ -497,6 +507,32 @@ final class CRSRule: Sendable {
     }
     static let quadratic: Set<Int> = [932125]
     static let windowOverlap = 128
+
+    /// Whether `firstMatch` turns `subject` (the input itself) away by its command words because no word of
+    /// the pack's `union` can begin where it looks either; `answers` keeps the union's verdicts on the input.
+    func commandWordsExclude(_ subject: [UInt8], search: CRSCommandStart.Search, union: CommandWordUnion,
+                             answers: inout CommandWordUnion.Answers, offsets: inout CommandWords.Offsets) -> Bool {
+        switch search {
+        case .everywhere:
+            guard windowsCommandWords != nil else { return false }
+            let may = answers.windows ?? (subject.contains(0x5C) || union.windows.mayFollowWindowsSeparator(subject))
+            answers.windows = may
+            return !may
+        case .commandWordAtStart:
+            guard anchoredCondition != nil, subject.count <= window, commandWords != nil else { return false }
+            let may = answers.atStart ?? union.atStart.mayBeginCommand(subject, offsets: &offsets)
+            answers.atStart = may
+            return !may
+        case .candidates:
+            guard subject.count <= window, anchoredCondition != nil, separatedCommandWords != nil else { return false }
+            // With the start as well, which the rules without it skip: a superset of every rule's offsets.
+            let may = answers.separated ?? union.separated.mayFollowSeparator(subject, start: true, offsets: &offsets)
+            answers.separated = may
+            return !may
+        case .nowhere:
+            return false
+        }
+    }
 
     /// `search` says where a match can begin (see `CRSCommandStart`); the anchored twin tries those offsets in order.
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
@@ -567,6 +603,7 @@ final class CRSRule: Sendable {
         commandWords = commandStart != nil ? CRSRuleDefinition.commandWords[definition.id].map { CommandWords($0) } : nil
         separatedCommandWords = commandStart != nil ? CRSRuleDefinition.separatedCommandWords[definition.id].map { CommandWords($0, evasion: CRSCommandStart.evasion) } : nil
         windowsCommandWords = untransformed ? CRSRuleDefinition.windowsCommandWords[definition.id].map { CommandWords($0, evasion: CommandWords.windowsEvasion) } : nil
+        hasCommandWords = commandWords != nil || separatedCommandWords != nil || windowsCommandWords != nil
         let isPhrases = definition.kind != .regex
         isUnfiltered = !isPhrases && atoms == nil
         isPhraseRule = isPhrases
