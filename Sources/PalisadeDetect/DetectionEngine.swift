@@ -35,28 +35,7 @@ struct DetectionEngine: Sendable {
         let reader = EventReader(document: document, options: options)
         var state = eventScratches.take()
         let limits = reader.walk(into: &state)
-        do {
-            // Read through a buffer of the inputs held aside: `state` is written meanwhile, and
-            // reading `state.inputs[index]` would copy the input (and count its references) each time.
-            let inputs = state.inputs
-            inputs.withUnsafeBufferPointer { inputs in
-                for index in inputs.indices {
-                    if inputs[index].source != .queryString { detectors.scan(inputs[index], scratch: &state.detectors, into: &state.ownMatches) }
-                    state.ownEnds.append(state.ownMatches.count)
-                }
-                if let crs, let crsSelection {
-                    for index in inputs.indices {
-                        let complete = if let scratch {
-                            crs.scan(inputs[index], selection: crsSelection, scratch: scratch, into: &state.crsMatches)
-                        } else {
-                            crs.scan(inputs[index], selection: crsSelection, into: &state.crsMatches)
-                        }
-                        if !complete { state.limitHit.insert(index) }
-                        state.crsEnds.append(state.crsMatches.count)
-                    }
-                }
-            }
-        }
+        state.scanInputs(detectors, crs: crs, selection: crsSelection, scratch: scratch)
         var event = EventFindings()
         if !state.ownMatches.isEmpty || !state.crsMatches.isEmpty || !state.limitHit.isEmpty {
             var firstSeen = 0
@@ -75,7 +54,6 @@ struct DetectionEngine: Sendable {
         let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
         return Verdict(trigger: reader.trigger, findings: event.findings, records: reader.records, truncated: truncated)
     }
-
 }
 
 /// The findings of one event so far.
@@ -129,6 +107,32 @@ struct EventScratch: InputSink {
     var crsEnds: [Int] = []
     /// Inputs whose CRS scan hit a pattern's backtracking limit.
     var limitHit = Set<Int>()
+
+    /// Runs the own detectors over every decoded input, then the CRS pack when there is one.
+    mutating func scanInputs(_ detectors: OwnDetectors, crs: CRSRulePack?, selection: CRSRulePack.Selection?, scratch: CRSScratch?) {
+        // Moved out of `self` (which the phases write meanwhile) and lent by address: an input read
+        // out of a buffer pointer as a value is copied, its arrays retained and released.
+        var taken: [ScanInput] = []
+        swap(&taken, &inputs)
+        taken.withUnsafeMutableBufferPointer { inputs in
+            detectors.scan(inputs, scratch: &self.detectors, into: &ownMatches, ends: &ownEnds)
+            guard let crs, let selection else { return }
+            for index in inputs.indices {
+                if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
+                crsEnds.append(crsMatches.count)
+            }
+        }
+        swap(&taken, &inputs)
+    }
+
+    /// `input` is `inout` only to be read in place (see `scanInputs`).
+    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch?, into matches: inout [Match]) -> Bool {
+        if let scratch {
+            crs.scan(input, selection: selection, scratch: scratch, into: &matches)
+        } else {
+            crs.scan(input, selection: selection, into: &matches)
+        }
+    }
 
     /// Empties every part for the next event, keeping the storage.
     mutating func clear() {

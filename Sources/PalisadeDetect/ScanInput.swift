@@ -46,6 +46,12 @@ struct ScanInput {
         self.parentKey = parentKey
     }
 
+    /// Whether this is a whole query string, asked without copying `source` (a header's carries its name).
+    var isQueryString: Bool {
+        if case .queryString = source { return true }
+        return false
+    }
+
     func evidence(_ range: Range<Int>) -> String {
         let clamped = range.clamped(to: 0..<bytes.count)
         let slice = bytes[clamped.lowerBound..<min(clamped.upperBound, clamped.lowerBound + Finding.maxEvidence)]
