@@ -90,8 +90,13 @@ struct EventScratch: InputSink {
     var detectors = DetectorScratch()
     /// Index in `inputs` of each distinct short input decoded so far.
     var verdicts = ShortInputCache<Int>()
-    /// The event's decoded inputs, each distinct short input once.
+    /// The event's decoded inputs, each distinct short input once, are the first `inputCount`. The
+    /// rest are earlier events' inputs, kept so that the next inputs are copied into their arrays
+    /// instead of allocating arrays that the end of the event would free again.
     var inputs: [ScanInput] = []
+    var inputCount = 0
+    /// Inputs too long to keep their arrays for the next event.
+    var oversized: [Int] = []
     /// For every input walked, in order, the index in `inputs` whose matches it has.
     var shared: [Int] = []
     /// Every step walked; `inputPaths[i]` is the last step of walked input `i`.
@@ -114,7 +119,8 @@ struct EventScratch: InputSink {
         // out of a buffer pointer as a value is copied, its arrays retained and released.
         var taken: [ScanInput] = []
         swap(&taken, &inputs)
-        taken.withUnsafeMutableBufferPointer { inputs in
+        taken.withUnsafeMutableBufferPointer { [inputCount] slots in
+            let inputs = UnsafeMutableBufferPointer(rebasing: slots[..<inputCount])
             detectors.scan(inputs, scratch: &self.detectors, into: &ownMatches, ends: &ownEnds)
             guard let crs, let selection else { return }
             for index in inputs.indices {
@@ -137,7 +143,10 @@ struct EventScratch: InputSink {
     /// Empties every part for the next event, keeping the storage.
     mutating func clear() {
         verdicts.removeAll()
-        inputs.removeAll(keepingCapacity: true)
+        for index in oversized { inputs[index].dropArrays() }
+        oversized.removeAll(keepingCapacity: true)
+        inputCount = 0
+        if inputs.count > Self.maxKeptInputs { inputs.removeSubrange(Self.maxKeptInputs...) }
         shared.removeAll(keepingCapacity: true)
         paths.removeAll()
         inputPaths.removeAll(keepingCapacity: true)
@@ -149,17 +158,38 @@ struct EventScratch: InputSink {
         limitHit.removeAll(keepingCapacity: true)
     }
 
+    /// Inputs kept for the next event past this many are freed.
+    static let maxKeptInputs = 4096
+
     mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
         let raw = value
-        if let present = raw.withUnsafeBufferPointer({ admit($0, input) }) {
-            inputs.append(ScanInput(raw, present: present, walked: input, paths: paths))
+        guard let present = raw.withUnsafeBufferPointer({ admit($0, input) }) else { return }
+        if inputCount < inputs.count, raw.count <= ByteArrays.maxKeptCount {
+            inputs[inputCount].refill(raw, present: present, walked: input, paths: paths)
+        } else {
+            place(ScanInput(raw, present: present, walked: input, paths: paths))
         }
+        inputCount += 1
     }
 
     /// A short input already held is found from the document's bytes, without an array of them.
     mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
-        if let present = admit(value, input) {
-            inputs.append(ScanInput(Array(value), present: present, walked: input, paths: paths))
+        guard let present = admit(value, input) else { return }
+        if inputCount < inputs.count, value.count <= ByteArrays.maxKeptCount {
+            inputs[inputCount].refill(value, present: present, walked: input, paths: paths)
+        } else {
+            place(ScanInput(Array(value), present: present, walked: input, paths: paths))
+        }
+        inputCount += 1
+    }
+
+    /// Puts a new input in the next place (a long one has arrays of its own: copying it would cost
+    /// more than allocating them).
+    private mutating func place(_ input: consuming ScanInput) {
+        if inputCount < inputs.count {
+            inputs[inputCount] = input
+        } else {
+            inputs.append(input)
         }
     }
 
@@ -169,7 +199,7 @@ struct EventScratch: InputSink {
     private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
         inputPaths.append(input.path)
         records.append(input.record)
-        let index = inputs.count
+        let index = inputCount
         if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
             if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
                 shared.append(known)
@@ -178,6 +208,7 @@ struct EventScratch: InputSink {
             verdicts.insert(index, for: value, isKey: input.isKey, source: input.source, digest: digest)
         }
         shared.append(index)
+        if value.count > ByteArrays.maxKeptCount { oversized.append(index) }
         return ByteSet(value)
     }
 }
