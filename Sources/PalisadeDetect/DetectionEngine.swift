@@ -158,8 +158,9 @@ struct EventScratch: InputSink {
         limitHit.removeAll(keepingCapacity: true)
     }
 
-    /// Inputs kept for the next event past this many are freed.
-    static let maxKeptInputs = 4096
+    /// Inputs kept for the next event past this many are freed (with their arrays of up to 1 KB each,
+    /// a scratch holds at most about 2 MB).
+    static let maxKeptInputs = 1024
 
     mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
         let raw = value
