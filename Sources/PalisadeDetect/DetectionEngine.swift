@@ -35,28 +35,7 @@ struct DetectionEngine: Sendable {
         let reader = EventReader(document: document, options: options)
         var state = eventScratches.take()
         let limits = reader.walk(into: &state)
-        do {
-            // Read through a buffer of the inputs held aside: `state` is written meanwhile, and
-            // reading `state.inputs[index]` would copy the input (and count its references) each time.
-            let inputs = state.inputs
-            inputs.withUnsafeBufferPointer { inputs in
-                for index in inputs.indices {
-                    if inputs[index].source != .queryString { detectors.scan(inputs[index], scratch: &state.detectors, into: &state.ownMatches) }
-                    state.ownEnds.append(state.ownMatches.count)
-                }
-                if let crs, let crsSelection {
-                    for index in inputs.indices {
-                        let complete = if let scratch {
-                            crs.scan(inputs[index], selection: crsSelection, scratch: scratch, into: &state.crsMatches)
-                        } else {
-                            crs.scan(inputs[index], selection: crsSelection, into: &state.crsMatches)
-                        }
-                        if !complete { state.limitHit.insert(index) }
-                        state.crsEnds.append(state.crsMatches.count)
-                    }
-                }
-            }
-        }
+        state.scanInputs(detectors, crs: crs, selection: crsSelection, scratch: scratch)
         var event = EventFindings()
         if !state.ownMatches.isEmpty || !state.crsMatches.isEmpty || !state.limitHit.isEmpty {
             var firstSeen = 0
@@ -75,7 +54,6 @@ struct DetectionEngine: Sendable {
         let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
         return Verdict(trigger: reader.trigger, findings: event.findings, records: reader.records, truncated: truncated)
     }
-
 }
 
 /// The findings of one event so far.
@@ -112,8 +90,13 @@ struct EventScratch: InputSink {
     var detectors = DetectorScratch()
     /// Index in `inputs` of each distinct short input decoded so far.
     var verdicts = ShortInputCache<Int>()
-    /// The event's decoded inputs, each distinct short input once.
+    /// The event's decoded inputs, each distinct short input once, are the first `inputCount`. The
+    /// rest are earlier events' inputs, kept so that the next inputs are copied into their arrays
+    /// instead of allocating arrays that the end of the event would free again.
     var inputs: [ScanInput] = []
+    var inputCount = 0
+    /// Inputs too long to keep their arrays for the next event.
+    var oversized: [Int] = []
     /// For every input walked, in order, the index in `inputs` whose matches it has.
     var shared: [Int] = []
     /// Every step walked; `inputPaths[i]` is the last step of walked input `i`.
@@ -130,10 +113,40 @@ struct EventScratch: InputSink {
     /// Inputs whose CRS scan hit a pattern's backtracking limit.
     var limitHit = Set<Int>()
 
+    /// Runs the own detectors over every decoded input, then the CRS pack when there is one.
+    mutating func scanInputs(_ detectors: OwnDetectors, crs: CRSRulePack?, selection: CRSRulePack.Selection?, scratch: CRSScratch?) {
+        // Moved out of `self` (which the phases write meanwhile) and lent by address: an input read
+        // out of a buffer pointer as a value is copied, its arrays retained and released.
+        var taken: [ScanInput] = []
+        swap(&taken, &inputs)
+        taken.withUnsafeMutableBufferPointer { [inputCount] slots in
+            let inputs = UnsafeMutableBufferPointer(rebasing: slots[..<inputCount])
+            detectors.scan(inputs, scratch: &self.detectors, into: &ownMatches, ends: &ownEnds)
+            guard let crs, let selection else { return }
+            for index in inputs.indices {
+                if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
+                crsEnds.append(crsMatches.count)
+            }
+        }
+        swap(&taken, &inputs)
+    }
+
+    /// `input` is `inout` only to be read in place (see `scanInputs`).
+    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch?, into matches: inout [Match]) -> Bool {
+        if let scratch {
+            crs.scan(input, selection: selection, scratch: scratch, into: &matches)
+        } else {
+            crs.scan(input, selection: selection, into: &matches)
+        }
+    }
+
     /// Empties every part for the next event, keeping the storage.
     mutating func clear() {
         verdicts.removeAll()
-        inputs.removeAll(keepingCapacity: true)
+        for index in oversized { inputs[index].dropArrays() }
+        oversized.removeAll(keepingCapacity: true)
+        inputCount = 0
+        if inputs.count > Self.maxKeptInputs { inputs.removeSubrange(Self.maxKeptInputs...) }
         shared.removeAll(keepingCapacity: true)
         paths.removeAll()
         inputPaths.removeAll(keepingCapacity: true)
@@ -145,17 +158,39 @@ struct EventScratch: InputSink {
         limitHit.removeAll(keepingCapacity: true)
     }
 
+    /// Inputs kept for the next event past this many are freed (with their arrays of up to 1 KB each,
+    /// a scratch holds at most about 2 MB).
+    static let maxKeptInputs = 1024
+
     mutating func take(_ value: consuming [UInt8], _ input: consuming WalkedInput) {
         let raw = value
-        if let present = raw.withUnsafeBufferPointer({ admit($0, input) }) {
-            inputs.append(ScanInput(raw, present: present, walked: input, paths: paths))
+        guard let present = raw.withUnsafeBufferPointer({ admit($0, input) }) else { return }
+        if inputCount < inputs.count, raw.count <= ByteArrays.maxKeptCount {
+            inputs[inputCount].refill(raw, present: present, walked: input, paths: paths)
+        } else {
+            place(ScanInput(raw, present: present, walked: input, paths: paths))
         }
+        inputCount += 1
     }
 
     /// A short input already held is found from the document's bytes, without an array of them.
     mutating func take(bytes value: UnsafeBufferPointer<UInt8>, _ input: consuming WalkedInput) {
-        if let present = admit(value, input) {
-            inputs.append(ScanInput(Array(value), present: present, walked: input, paths: paths))
+        guard let present = admit(value, input) else { return }
+        if inputCount < inputs.count, value.count <= ByteArrays.maxKeptCount {
+            inputs[inputCount].refill(value, present: present, walked: input, paths: paths)
+        } else {
+            place(ScanInput(Array(value), present: present, walked: input, paths: paths))
+        }
+        inputCount += 1
+    }
+
+    /// Puts a new input in the next place (a long one has arrays of its own: copying it would cost
+    /// more than allocating them).
+    private mutating func place(_ input: consuming ScanInput) {
+        if inputCount < inputs.count {
+            inputs[inputCount] = input
+        } else {
+            inputs.append(input)
         }
     }
 
@@ -165,7 +200,7 @@ struct EventScratch: InputSink {
     private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
         inputPaths.append(input.path)
         records.append(input.record)
-        let index = inputs.count
+        let index = inputCount
         if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
             if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
                 shared.append(known)
@@ -174,6 +209,7 @@ struct EventScratch: InputSink {
             verdicts.insert(index, for: value, isKey: input.isKey, source: input.source, digest: digest)
         }
         shared.append(index)
+        if value.count > ByteArrays.maxKeptCount { oversized.append(index) }
         return ByteSet(value)
     }
 }

@@ -2,15 +2,16 @@
 struct ScanInput {
     /// The value after URL, HTML-entity and backslash decoding to a fixed point, nulls dropped and
     /// over-long or full-width forms folded.
-    let bytes: [UInt8]
+    /// Variables only for `refill`, which reuses the arrays of an earlier event's input.
+    private(set) var bytes: [UInt8]
     /// `bytes` with ASCII letters lowercased (same length and offsets).
-    let lower: [UInt8]
-    let present: ByteSet
-    let transformTraits: TransformSet.InputTraits
-    let isKey: Bool
-    let source: InputSource
+    private(set) var lower: [UInt8]
+    private(set) var present: ByteSet
+    private(set) var transformTraits: TransformSet.InputTraits
+    private(set) var isKey: Bool
+    private(set) var source: InputSource
     /// The object key that holds this input, for rules about key chains (`constructor.prototype`).
-    let parentKey: [UInt8]?
+    private(set) var parentKey: [UInt8]?
 
     /// Written out rather than delegating to the initialiser below: a delegated value is built aside
     /// and copied in, which costs every input a round of reference counting. Every field is worked
@@ -35,6 +36,45 @@ struct ScanInput {
         parentKey = parent
     }
 
+    /// Makes this input, kept from an earlier event, the input of `raw` (with byte set `rawPresent`),
+    /// copied into the arrays it already has.
+    mutating func refill(_ raw: UnsafeBufferPointer<UInt8>, present rawPresent: ByteSet, walked input: borrowing WalkedInput, paths: borrowing PathTree) {
+        if rawPresent.intersects(Canonicalizer.decodable) { return refill(Array(raw), present: rawPresent, walked: input, paths: paths) }
+        // An input made by `init` may share one array for both: copied into, it would be copied first.
+        if lower.withUnsafeBufferPointer({ $0.baseAddress }) == bytes.withUnsafeBufferPointer({ $0.baseAddress }) { lower = [] }
+        ByteArrays.copy(raw, into: &bytes)
+        finishRefill(present: rawPresent, walked: input, paths: paths)
+    }
+
+    /// `refill` with an array of its own, which becomes `bytes` (decoded as need be) without a copy.
+    mutating func refill(_ raw: consuming [UInt8], present rawPresent: ByteSet, walked input: borrowing WalkedInput, paths: borrowing PathTree) {
+        var value = raw
+        var set = rawPresent
+        if set.intersects(Canonicalizer.decodable) { (value, set) = Canonicalizer.canonical(value, present: set) }
+        bytes = value
+        finishRefill(present: set, walked: input, paths: paths)
+    }
+
+    /// The fields that follow from `bytes` and its byte set `set`; `lower` is copied into its own
+    /// array, kept for the next event too.
+    private mutating func finishRefill(present set: ByteSet, walked input: borrowing WalkedInput, paths: borrowing PathTree) {
+        bytes.withUnsafeBufferPointer { ByteArrays.copy($0, into: &lower) }
+        if set.hasUppercase { lower.withUnsafeMutableBufferPointer(ASCII.lowercase) }
+        present = set
+        transformTraits = TransformSet.InputTraits(bytes, present: set)
+        isKey = input.isKey
+        source = input.source
+        parentKey = input.isKey && bytes.count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
+    }
+
+    /// Frees the arrays of a long input rather than keep them for the next event.
+    mutating func dropArrays() {
+        bytes = []
+        lower = []
+        parentKey = nil
+        source = .argument
+    }
+
     init(_ raw: [UInt8], isKey: Bool = false, source: InputSource = .argument, parentKey: [UInt8]? = nil) {
         let decoded = Canonicalizer.canonicalWithByteSet(raw)
         bytes = decoded.value
@@ -46,10 +86,28 @@ struct ScanInput {
         self.parentKey = parentKey
     }
 
+    /// Whether this is a whole query string, asked without copying `source` (a header's carries its name).
+    var isQueryString: Bool {
+        if case .queryString = source { return true }
+        return false
+    }
+
     func evidence(_ range: Range<Int>) -> String {
         let clamped = range.clamped(to: 0..<bytes.count)
         let slice = bytes[clamped.lowerBound..<min(clamped.upperBound, clamped.lowerBound + Finding.maxEvidence)]
         return String(decoding: slice, as: UTF8.self)
+    }
+}
+
+enum ByteArrays {
+    /// Inputs longer than this get arrays of their own, freed at the end of the event: kept, they
+    /// would hold memory, and the copies into them cost more than allocating does.
+    static let maxKeptCount = 1 << 10
+
+    /// Replaces the bytes of `array` with `source`, in its storage when that is large enough.
+    static func copy(_ source: UnsafeBufferPointer<UInt8>, into array: inout [UInt8]) {
+        array.removeAll(keepingCapacity: true)
+        array.append(contentsOf: source)
     }
 }
 

@@ -34,13 +34,31 @@ struct OwnDetectors: Sendable {
     }
 
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
+        var input = input
+        // Read in place: copying an element out would retain its gate's `oneOf` for every input.
+        active.withUnsafeBufferPointer { Self.scan(&input, with: $0, scratch: &scratch, into: &matches) }
+    }
+
+    /// Every input of an event but whole query strings (the detectors see their parameters one by
+    /// one); `ends[i]` ends the matches of `inputs[i]`. The gates are read in place once per event.
+    func scan(_ inputs: UnsafeMutableBufferPointer<ScanInput>, scratch: inout DetectorScratch, into matches: inout [Match], ends: inout [Int]) {
+        active.withUnsafeBufferPointer { active in
+            for index in inputs.indices {
+                if !inputs[index].isQueryString { Self.scan(&inputs[index], with: active, scratch: &scratch, into: &matches) }
+                ends.append(matches.count)
+            }
+        }
+    }
+
+    /// `input` is `inout` only to be passed by address, which the detectors then read in place: a
+    /// value read out of a buffer pointer is copied (its arrays retained and released), since the
+    /// optimizer cannot tell what else might write there meanwhile.
+    private static func scan(_ input: inout ScanInput, with active: UnsafeBufferPointer<(category: AttackCategory, gate: ByteGate)>,
+                             scratch: inout DetectorScratch, into matches: inout [Match]) {
         let lowered = input.present.addingLowercase
         scratch.start()
-        // Read in place: copying an element out would retain its gate's `oneOf` for every input.
-        active.withUnsafeBufferPointer { active in
-            for index in active.indices where active[index].gate.admits(lowered) {
-                Self.run(active[index].category, input, scratch: &scratch, into: &matches)
-            }
+        for index in active.indices where active[index].gate.admits(lowered) {
+            run(active[index].category, input, scratch: &scratch, into: &matches)
         }
     }
 

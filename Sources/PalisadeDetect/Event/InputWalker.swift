@@ -513,19 +513,24 @@ func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<U
 }
 
 extension Array where Element == UInt8 {
-    /// A copy lowercased in place, without a branch per byte (the compiler turns the loop into vector
-    /// code). Copied from a buffer rather than written into a new uninitialised array, whose generic
-    /// allocation looks up the array's metadata at every call, or copied from a slice, which counts
-    /// references and grows the copy.
+    /// A copy lowercased in place. Copied from a buffer rather than written into a new uninitialised
+    /// array, whose generic allocation looks up the array's metadata at every call, or copied from a
+    /// slice, which counts references and grows the copy.
     func lowercasedASCII() -> [UInt8] {
         var result = withUnsafeBufferPointer { Array($0) }
-        result.withUnsafeMutableBufferPointer { buffer in
-            for index in buffer.indices {
-                let byte = buffer[index]
-                buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
-            }
-        }
+        result.withUnsafeMutableBufferPointer(ASCII.lowercase)
         return result
+    }
+}
+
+enum ASCII {
+    /// Lowercases ASCII letters in place, without a branch per byte (the compiler turns the loop
+    /// into vector code).
+    static func lowercase(_ buffer: inout UnsafeMutableBufferPointer<UInt8>) {
+        for index in buffer.indices {
+            let byte = buffer[index]
+            buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
+        }
     }
 }
 
