@@ -2,19 +2,8 @@ import PalisadeJSON
 
 /// Identity of a short input for the per-event cache: same bytes in the same kind of place give the
 /// same matches (keys named `prototype` depend on their parent, so they are never cached).
-struct ShortInputKey: Equatable {
+enum ShortInputKey {
     static let maxBytes = 64
-
-    let value: [UInt8]
-    let isKey: Bool
-    let source: InputSource
-    /// FNV-1a of the value and a header's name, worked out once; the cache finds a key by it.
-    let digest: UInt64
-
-    init?(value: [UInt8], isKey: Bool, source: InputSource) {
-        guard let digest = value.withUnsafeBufferPointer({ Self.digest(of: $0, isKey: isKey, source: source) }) else { return nil }
-        self.init(value: value, isKey: isKey, source: source, digest: digest)
-    }
 
     /// The digest of an input that may be cached, or nil for one that may not: worked out from the
     /// bytes alone, so that an input already held is found without copying them into an array.
@@ -23,13 +12,6 @@ struct ShortInputKey: Equatable {
         var digest = fold(0xCBF2_9CE4_8422_2325, value)
         if case .header(let name) = source { digest = name.withUnsafeBufferPointer { fold(digest ^ 0xFF, $0) } }
         return digest
-    }
-
-    init(value: [UInt8], isKey: Bool, source: InputSource, digest: UInt64) {
-        self.value = value
-        self.isKey = isKey
-        self.source = source
-        self.digest = digest
     }
 
     /// Eight bytes per multiply, then FNV-1a over the rest: a multiply per byte is a chain of
@@ -122,10 +104,6 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     /// input costs at most this many probes instead of one per input already held.
     static var maxProbes: Int { 16 }
 
-    func verdict(for key: ShortInputKey) -> Verdict? {
-        key.value.withUnsafeBufferPointer { verdict(for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
-    }
-
     /// The verdict of the input of these bytes and kind, compared in place.
     func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
         let mask = slots.count - 1
@@ -170,11 +148,6 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
         case .queryString: 8
         case .header: 9
         }
-    }
-
-    /// Records the verdict of a key that `verdict(for:)` did not find.
-    mutating func insert(_ verdict: Verdict, for key: ShortInputKey) {
-        key.value.withUnsafeBufferPointer { insert(verdict, for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
     }
 
     /// Records the verdict of an input that `verdict(for:isKey:source:digest:)` did not find.

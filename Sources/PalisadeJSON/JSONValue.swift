@@ -36,29 +36,6 @@ public struct JSONValue: Sendable {
         return Array(document.bytes[range])
     }
 
-    /// Appends what `stringBytes` holds, without the intermediate array when there are no escapes.
-    public func appendStringBytes(to output: inout [UInt8]) {
-        let node = self.node
-        if node.kind == .string, node.hasEscapes { return output += stringBytes }
-        document.bytes.withUnsafeBufferPointer { output += UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]) }
-    }
-
-    /// True when this string's decoded text, its ASCII letters lowercased, equals `lowercase`
-    /// (which has no capital letter); compares in place when there are no escapes.
-    public func stringEqualsLowercased(_ lowercase: StaticString) -> Bool {
-        let node = self.node
-        guard node.kind == .string else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            func equal(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-                guard text.count == expected.count else { return false }
-                for index in 0..<text.count where text[index] | (text[index] &- 0x41 < 26 ? 0x20 : 0) != expected[index] { return false }
-                return true
-            }
-            if node.hasEscapes { return stringBytes.withUnsafeBufferPointer(equal) }
-            return document.bytes.withUnsafeBufferPointer { equal(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)])) }
-        }
-    }
-
     public var string: String? {
         let node = self.node
         guard node.kind == .string else { return nil }

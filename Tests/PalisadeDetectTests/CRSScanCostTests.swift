@@ -8,14 +8,7 @@ import Testing
 @Suite struct CRSScanCostTests {
     /// Corpus values and crafted ones with shell bytes, separators, paths and evasion.
     static func values() throws -> [[UInt8]] {
-        let corpus = try Fixture.bytes("crs/crs-regression.jsonl")
-        var values: [[UInt8]] = []
-        for line in corpus.split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
-            }
-        }
+        let values = try CRSCorpus.inputValues().map { Array($0.utf8) }
         let crafted = [
             "ls -la", "Email", "json.ls -la", "x;cat /etc/passwd", "a=1 b=2 wget x", "x|/usr/bin/id", "a && whoami",
             "Ring twice; if nobody answers, leave it with the neighbour (No. 14). Thanks!", "web; Safari 18.1 / macOS 14.6",

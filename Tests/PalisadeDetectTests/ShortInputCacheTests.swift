@@ -4,8 +4,23 @@ import Testing
 /// The per-event verdict cache must find every input it holds, past its growth from 64 entries, and
 /// tell apart inputs whose bytes agree but whose kind or header differs.
 @Suite struct ShortInputCacheTests {
-    static func key(_ text: String, isKey: Bool = false, source: InputSource = .argument) -> ShortInputKey {
-        ShortInputKey(value: Array(text.utf8), isKey: isKey, source: source)!
+    /// An input as the engine hands it to the cache: its bytes, kind and digest.
+    struct Key {
+        let value: [UInt8]
+        let isKey: Bool
+        let source: InputSource
+        let digest: UInt64
+
+        init(value: [UInt8], isKey: Bool = false, source: InputSource = .argument, digest: UInt64? = nil) {
+            self.value = value
+            self.isKey = isKey
+            self.source = source
+            self.digest = digest ?? value.withUnsafeBufferPointer { ShortInputKey.digest(of: $0, isKey: isKey, source: source)! }
+        }
+    }
+
+    static func key(_ text: String, isKey: Bool = false, source: InputSource = .argument) -> Key {
+        Key(value: Array(text.utf8), isKey: isKey, source: source)
     }
 
     static func match(_ rule: String) -> Match {
@@ -44,7 +59,7 @@ import Testing
     /// Emptying after colliding digests, some of which found no slot, leaves the table empty too.
     @Test func removeAllAfterCollisions() {
         var cache = ShortInputCache<[Match]>()
-        let keys = (0..<100).map { ShortInputKey(value: Array("v\($0)".utf8), isKey: false, source: .argument, digest: 7) }
+        let keys = (0..<100).map { Key(value: Array("v\($0)".utf8), digest: 7) }
         for key in keys { cache.insert([Self.match("rule")], for: key) }
         cache.removeAll()
         for key in keys { #expect(cache.verdict(for: key) == nil) }
@@ -66,7 +81,7 @@ import Testing
     /// `maxProbes` they are not cached, and those that are still come back right.
     @Test func collidingDigestsStayBounded() {
         var cache = ShortInputCache<[Match]>()
-        let keys = (0..<5000).map { ShortInputKey(value: Array("v\($0)".utf8), isKey: false, source: .argument, digest: 42) }
+        let keys = (0..<5000).map { Key(value: Array("v\($0)".utf8), digest: 42) }
         for (index, key) in keys.enumerated() {
             #expect(cache.verdict(for: key) == nil)
             cache.insert([Self.match("rule-\(index)")], for: key)
@@ -74,5 +89,15 @@ import Testing
         for (index, key) in keys.enumerated() {
             #expect(cache.verdict(for: key)?.map(\.rule) == (index < ShortInputCache<[Match]>.maxProbes ? ["rule-\(index)"] : nil))
         }
+    }
+}
+
+private extension ShortInputCache {
+    func verdict(for key: ShortInputCacheTests.Key) -> Verdict? {
+        key.value.withUnsafeBufferPointer { verdict(for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
+    }
+
+    mutating func insert(_ verdict: Verdict, for key: ShortInputCacheTests.Key) {
+        key.value.withUnsafeBufferPointer { insert(verdict, for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
     }
 }

@@ -117,12 +117,7 @@ import Testing
             "Ring twice; if nobody answers", "Please deliver after 5pm.", "a  b", "a /b", "a (b", "A B", "web; Safari 18.1 / macOS 14.6",
             "Gift for Mum - please don't", "x\ty", "a\u{0B}b", "voil\u{E0} tout", "Voil\u{E0}", "SELECT * FROM t", "a\tb", " lead", "trail ",
         ].map { Array($0.utf8) }
-        for line in try Fixture.bytes("crs/crs-regression.jsonl").split(separator: 0x0A) {
-            let record = try PalisadeJSON.JSONDocument(bytes: Array(line)).root
-            for input in record["inputs"].map({ Array($0.elements) }) ?? [] {
-                if let value = input["value"]?.string { values.append(Array(value.utf8)) }
-            }
-        }
+        values += try CRSCorpus.inputValues().map { Array($0.utf8) }
         return values
     }
 }

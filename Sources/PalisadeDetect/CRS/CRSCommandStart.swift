@@ -230,12 +230,7 @@ struct CommandWords: Sendable {
             if !hasAtStart {
                 atStart.removeAll(keepingCapacity: true)
                 let sets = Sets()
-                text.withUnsafeBufferPointer { text in
-                    CommandWords.wordOffsets(sets.blanks, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &atStart)
-                    if CommandWords.startsWithJSON(text) {
-                        CommandWords.wordOffsets(sets.blanks, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &atStart)
-                    }
-                }
+                text.withUnsafeBufferPointer { CommandWords.startOffsets(past: sets.blanks, in: $0, sets: sets, into: &atStart) }
                 hasAtStart = true
             }
             return words.beginsAtAny(text, atStart)
@@ -247,10 +242,7 @@ struct CommandWords: Sendable {
                 afterSeparators.removeAll(keepingCapacity: true)
                 let sets = Sets()
                 text.withUnsafeBufferPointer { text in
-                    CommandWords.wordOffsets(sets.gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &afterStart)
-                    if CommandWords.startsWithJSON(text) {
-                        CommandWords.wordOffsets(sets.gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &afterStart)
-                    }
+                    CommandWords.startOffsets(past: sets.gap, in: text, sets: sets, into: &afterStart)
                     // After an assignment the word follows a blank.
                     let assignments = text.contains(UInt8(ascii: "="))
                     for index in 0..<text.count {
@@ -267,6 +259,12 @@ struct CommandWords: Sendable {
 
     private func beginsAtAny(_ text: [UInt8], _ offsets: [Int32]) -> Bool {
         text.withUnsafeBufferPointer { text in offsets.contains { begins(text, at: Int($0)) } }
+    }
+
+    /// Where a word may begin at the start of `text` past `gap`, and again past a leading `json.`.
+    private static func startOffsets(past gap: ByteTable, in text: UnsafeBufferPointer<UInt8>, sets: Sets, into offsets: inout [Int32]) {
+        wordOffsets(gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &offsets)
+        if startsWithJSON(text) { wordOffsets(gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &offsets) }
     }
 
     private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
