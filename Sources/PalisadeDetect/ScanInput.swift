@@ -25,8 +25,7 @@ struct ScanInput {
         // Most inputs have no capital letter: they share one buffer instead of a lowercased copy.
         let lowered = set.hasUppercase ? value.lowercasedASCII() : value
         let traits = TransformSet.InputTraits(value, present: set)
-        // Only a key spelling `prototype` asks for it: other inputs skip the walk up the path.
-        let parent = input.isKey && value.count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
+        let parent = Self.parentKey(of: input, count: value.count, paths: paths)
         bytes = value
         present = set
         lower = lowered
@@ -64,7 +63,12 @@ struct ScanInput {
         transformTraits = TransformSet.InputTraits(bytes, present: set)
         isKey = input.isKey
         source = input.source
-        parentKey = input.isKey && bytes.count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
+        parentKey = Self.parentKey(of: input, count: bytes.count, paths: paths)
+    }
+
+    /// Only a key spelling `prototype` asks for its parent: other inputs skip the walk up the path.
+    private static func parentKey(of input: borrowing WalkedInput, count: Int, paths: borrowing PathTree) -> [UInt8]? {
+        input.isKey && count == PrototypePollutionDetector.prototypeLength ? paths.parentKey(of: input.path, isKey: true) : nil
     }
 
     /// Frees the arrays of a long input rather than keep them for the next event.

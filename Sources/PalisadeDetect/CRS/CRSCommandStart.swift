@@ -50,11 +50,6 @@ enum CRSCommandStart {
         }
     }
 
-    /// Where the rule's pattern must search `input` (its variant is the input itself: the rules have no transformation).
-    static func search(_ input: ScanInput, hasStartAlternative: Bool) -> Search {
-        answer(input).search(hasStartAlternative: hasStartAlternative)
-    }
-
     static func answer(_ input: ScanInput) -> Answer {
         let everywhere = Answer(withStart: .everywhere, withoutStart: .everywhere)
         if input.present.contains(UInt8(ascii: "$")) { return everywhere }
@@ -187,12 +182,7 @@ struct CommandWords: Sendable {
 
     /// Whether a match can begin at the start of `text` (an input without shell bytes or prefix words):
     /// a command word follows `json.` (or nothing), then blanks, then at the start of a path or after any `/` of it.
-    func mayBeginCommand(_ text: [UInt8]) -> Bool {
-        var offsets = Offsets()
-        return mayBeginCommand(text, offsets: &offsets)
-    }
-
-    /// As above, with the offsets of `text` shared by the rules that check it.
+    /// `offsets` are those of `text`, shared by the rules that check it.
     func mayBeginCommand(_ text: [UInt8], offsets: inout Offsets) -> Bool {
         offsets.mayBeginCommand(self, text)
     }
@@ -200,12 +190,7 @@ struct CommandWords: Sendable {
     /// For an input without `$` or prefix words (`Search.candidates`): whether a command word can follow
     /// one of its separators or, when `start`, its start, past the gap the patterns allow there:
     /// `[\s\x0b]*(?:[!\$\(\{][\s\x0b]*|(?:[0-9A-Z_a-z]+=[^\s\x0b]+|\$[0-9A-Z_a-z]+)[\s\x0b]+)*[\s\x0b]*[\"']*(?:[path]+/)?[\"'\x5c]*`.
-    func mayFollowSeparator(_ text: [UInt8], start: Bool) -> Bool {
-        var offsets = Offsets()
-        return mayFollowSeparator(text, start: start, offsets: &offsets)
-    }
-
-    /// As above, with the offsets of `text` shared by the rules that check it.
+    /// `offsets` are those of `text`, shared by the rules that check it.
     func mayFollowSeparator(_ text: [UInt8], start: Bool, offsets: inout Offsets) -> Bool {
         offsets.mayFollowSeparator(self, text, start: start)
     }
@@ -306,10 +291,6 @@ struct CommandWords: Sendable {
 
     /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
     /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
-    func begins(_ text: [UInt8], at offset: Int) -> Bool {
-        text.withUnsafeBufferPointer { begins($0, at: offset) }
-    }
-
     private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         let evasion = evasion, evaded = evaded
         guard offset < text.count else { return false }

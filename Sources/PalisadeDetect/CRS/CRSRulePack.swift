@@ -488,12 +488,8 @@ final class CRSRule: Sendable {
 
     /// The first match that `CRSExclusions` accepts; a rejected one is searched past (a few times).
     /// `search` is where a match can begin (`.everywhere` but for the rules of `CRSCommandStart`).
-    func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, scratch: MatchScratch) -> Range<Int>? {
-        var offsets = CommandWords.Offsets()
-        return firstAcceptedMatch(in: subject, input: input, search: search, offsets: &offsets, scratch: scratch)
-    }
-
-    /// As above, with the command word offsets of the input (`subject` is the input itself for the rules that read them).
+    /// `offsets` are the command word offsets of the input, shared by its rules (`subject` is the
+    /// input itself for the rules that read them).
     func firstAcceptedMatch(in subject: [UInt8], input: ScanInput, search: CRSCommandStart.Search, offsets: inout CommandWords.Offsets,
                             scratch: MatchScratch) -> Range<Int>? {
         guard var found = firstMatch(in: subject, scratch: scratch, search: search, offsets: &offsets) else { return nil }
@@ -535,11 +531,6 @@ final class CRSRule: Sendable {
     }
 
     /// `search` says where a match can begin (see `CRSCommandStart`); the anchored twin tries those offsets in order.
-    func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search = .everywhere) -> Range<Int>? {
-        var offsets = CommandWords.Offsets()
-        return firstMatch(in: subject, scratch: scratch, search: search, offsets: &offsets)
-    }
-
     func firstMatch(in subject: [UInt8], scratch: MatchScratch, search: CRSCommandStart.Search, offsets: inout CommandWords.Offsets) -> Range<Int>? {
         // The optional word lists are tested in place (`?.`): binding one would retain each of its arrays.
         switch search {
@@ -574,7 +565,6 @@ final class CRSRule: Sendable {
         }
         return nil
     }
-
 
     init?(_ definition: CRSRuleDefinition) {
         guard let condition = CompiledCondition(kind: definition.kind, argument: definition.argument, negated: false, transforms: TransformSet([])) else { return nil }

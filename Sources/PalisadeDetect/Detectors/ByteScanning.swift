@@ -119,12 +119,16 @@ struct WordTable<Value: Sendable>: Sendable {
         guard let key = Self.pack(word) else {
             return long.first { $0.word.count == word.count && $0.word.elementsEqual(word) }?.value
         }
-        return value(packed: key)
+        return value(packedKey: key)
     }
 
-    /// The value of a word of 1 to 7 bytes given packed as `pack` does, for callers that pack while
-    /// they read.
-    func value(packed key: UInt64) -> Value? {
+    /// The value of a word of 1 to 7 bytes whose bytes `bytes` holds, first in the low byte, for
+    /// callers that pack while they read.
+    func value(bytes: UInt64, count: Int) -> Value? {
+        value(packedKey: bytes | UInt64(count) << 56)
+    }
+
+    private func value(packedKey key: UInt64) -> Value? {
         var low = 0, high = packed.count
         while low < high {
             let middle = (low + high) / 2

@@ -10,7 +10,7 @@ struct CrossSiteScriptingDetector {
     static let sinkNeedles = sinks.map { String(decoding: $0, as: UTF8.self) }
     /// The bytes of each sink and scheme: an input without all of one's cannot hold it, which spares
     /// it the needle pass (a date has a `:`, a phone number a `(`).
-    static let sinkBytes = sinks.map { ByteSet($0) }
+    static let sinkBytes = DetectorNeedles.byteSets(of: .xssSinks)
     static let schemeBytes = schemes.map { ByteSet($0) }
     /// The tails of script URL schemes; the full check squeezes out whitespace only when one occurs.
     static let schemeTails = ["t:", "a:", "ml", "svg", "javascript"]

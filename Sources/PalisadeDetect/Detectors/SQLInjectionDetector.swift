@@ -99,7 +99,7 @@ struct SQLInjectionDetector {
                 /// Whether the word that ends before `end` is a trigger word that counts.
                 func wordTriggers(endingAt end: Int) -> Bool {
                     if length < 8 {
-                        return length >= 2 && (triggerWords.value(packed: key | UInt64(length) << 56) ?? 0) & enabled != 0
+                        return length >= 2 && (triggerWords.value(bytes: key, count: length) ?? 0) & enabled != 0
                     }
                     guard longTriggerPrefixes.contains(key) else { return false }
                     return (triggerWords.value(of: text[(end - length)..<end]) ?? 0) & enabled != 0

@@ -49,7 +49,7 @@ struct InputWalker<Sink: InputSink> {
         var bytes = value
         if bytes.count > options.maxInputBytes {
             bytes.removeSubrange(options.maxInputBytes...)
-            if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
+            note("input-bytes")
         }
         sink.pointee.take(bytes, walked(isKey: isKey))
     }
@@ -65,7 +65,7 @@ struct InputWalker<Sink: InputSink> {
         var bytes = value
         if bytes.count > options.maxInputBytes {
             bytes = UnsafeBufferPointer(rebasing: bytes[..<options.maxInputBytes])
-            if !limitsHit.contains("input-bytes") { limitsHit.append("input-bytes") }
+            note("input-bytes")
         }
         sink.pointee.take(bytes: bytes, walked(isKey: isKey))
     }
@@ -73,11 +73,16 @@ struct InputWalker<Sink: InputSink> {
     /// Counts one more input; false once `maxInputs` were sent.
     private mutating func admit() -> Bool {
         guard emitted < options.maxInputs else {
-            if !limitsHit.contains("inputs") { limitsHit.append("inputs") }
+            note("inputs")
             return false
         }
         emitted += 1
         return true
+    }
+
+    /// Records that `limit` cut something off, once per event.
+    private mutating func note(_ limit: String) {
+        if !limitsHit.contains(limit) { limitsHit.append(limit) }
     }
 
     private func walked(isKey: Bool) -> WalkedInput {
@@ -145,8 +150,7 @@ struct InputWalker<Sink: InputSink> {
     }
 
     func parseNested(_ bytes: [UInt8]) -> JSONDocument? {
-        guard nestedDepth < options.maxNestedDecodes, let first = bytes.first(where: { $0 > 0x20 }),
-              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        guard bytes.withUnsafeBufferPointer({ mayOpen($0) }) else { return nil }
         return try? JSONDocument(bytes: bytes, limits: options.jsonLimits)
     }
 
