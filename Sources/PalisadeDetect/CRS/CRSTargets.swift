@@ -257,6 +257,97 @@ struct TransformSet: Sendable, Hashable {
         self.bits = bits
     }
 
+    /// How the automaton reads this `automatonText` straight off the input's lowercase copy, as
+    /// `apply` would make it byte by byte; nil when the variant must be built (`TransformCache`).
+    /// An automaton pass then costs no array: most inputs a set waits on select none of its rules,
+    /// and those that do build the variant for their rules only then.
+    var streamKind: Stream.Kind? {
+        switch bits {
+        case Self.lowercase | Self.removeWhitespace: .removeWhitespace
+        case Self.lowercase | Self.compressWhitespace: .compressWhitespace
+        case Self.lowercase | Self.commandLine: .commandLine
+        default: nil
+        }
+    }
+
+    /// A variant of a lowercase text (`kind`), or the text itself (`plain`), made as it is read.
+    struct Stream: AutomatonStream {
+        enum Kind {
+            case plain, removeWhitespace, compressWhitespace, commandLine
+        }
+
+        let bytes: UnsafeBufferPointer<UInt8>
+        let kind: Kind
+        private var index = 0
+        /// `compressWhitespace`: the last byte given was a space. `commandLine`: a space is due
+        /// before the next byte unless that is `/` or `(` (`commandLine(_:)` then drops it).
+        private var space = false
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, kind: Kind) {
+            self.bytes = bytes
+            self.kind = kind
+        }
+
+        @inline(__always)
+        mutating func next() -> UInt8? {
+            switch kind {
+            case .plain:
+                guard index < bytes.count else { return nil }
+                index &+= 1
+                return bytes[index &- 1]
+            case .removeWhitespace:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    index &+= 1
+                    if !ByteScan.isSpace(byte) { return byte }
+                }
+                return nil
+            case .compressWhitespace:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    index &+= 1
+                    guard ByteScan.isSpace(byte) else {
+                        space = false
+                        return byte
+                    }
+                    if !space {
+                        space = true
+                        return 0x20
+                    }
+                }
+                return nil
+            case .commandLine:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    switch byte {
+                    case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "^"):
+                        index &+= 1
+                    case UInt8(ascii: "/"), UInt8(ascii: "("):
+                        index &+= 1
+                        space = false
+                        return byte
+                    case UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, 0x0A, 0x0D, 0x20:
+                        index &+= 1
+                        space = true
+                    default:
+                        // The due space goes first; the byte is read again on the next call.
+                        if space {
+                            space = false
+                            return 0x20
+                        }
+                        index &+= 1
+                        return byte
+                    }
+                }
+                if space {
+                    space = false
+                    return 0x20
+                }
+                return nil
+            }
+        }
+    }
+
     func apply(to input: [UInt8]) -> [UInt8] {
         var value = input
         if bits & Self.base64Decode != 0, let decoded = Base64.decode(value) { value = Canonicalizer.canonical(decoded) }
