@@ -182,7 +182,15 @@ struct TransformSet: Sendable, Hashable {
             // `Base64.decode` fails on any other byte, and the variant is then the input itself.
             if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes) { bits |= TransformSet.base64Decode }
             unchanging = bits
-            pathIsNormal = bits & TransformSet.normalizePath != 0 || !TransformSet.normalizePathChanges(bytes)
+            // Without a separator the input is one segment, which only `.` and `..` change (the
+            // common dotted inputs, `12.99` or `a.b@c.d`, are answered without a pass).
+            if bits & TransformSet.normalizePath != 0 {
+                pathIsNormal = true
+            } else if present.intersects(TransformSet.pathSeparatorBytes) {
+                pathIsNormal = !TransformSet.normalizePathChanges(bytes)
+            } else {
+                pathIsNormal = bytes.count > 2 || bytes.contains { $0 != UInt8(ascii: ".") }
+            }
             lowercaseOnly = bits | TransformSet.lowercase | (commandLineOnlyLowercases ? TransformSet.commandLine : 0)
                 | (pathIsNormal ? TransformSet.normalizePath : 0)
         }
@@ -200,6 +208,7 @@ struct TransformSet: Sendable, Hashable {
     static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
     /// Whitespace other than the space (0xA0 too, which `ByteScan.isSpace` counts), for the single-space check.
     static let otherSpaceBytes = ByteSet("\t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
+    static let pathSeparatorBytes = ByteSet("/\\")
     static let base64Bytes = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
