@@ -267,11 +267,11 @@ struct InputWalker<Sink: InputSink> {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
-                // The name decoded and lowercased once per header rather than at each use; most
-                // names are lowercase already and share the decoded bytes.
-                let name = key.stringBytes
-                let lowered = name.contains(where: { $0 &- 0x41 < 26 }) ? name.lowercasedASCII() : name
-                if lowered == HTTPNames.cookieHeader {
+                // The name lowercased once per header rather than at each use, read in place: a
+                // common header shares a constant array, and the name itself is sent as the
+                // document's bytes.
+                let lowered = key.withPlainBytes(HTTPNames.lowercased) ?? key.stringBytes.lowercasedASCII()
+                if lowered.elementsEqual("cookie".utf8) {
                     walker.within(.name("cookie")) { walker in
                         Self.forEachItem(of: value) { item in
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
@@ -282,7 +282,7 @@ struct InputWalker<Sink: InputSink> {
                     continue
                 }
                 walker.context = .header(lowered)
-                walker.send(name, isKey: true)
+                walker.send(key, isKey: true)
                 walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
                         if item.kind == .string { walker.send(item) }
@@ -506,9 +506,36 @@ struct InputWalker<Sink: InputSink> {
 
 /// Header and content-type names the walker compares against, in lowercase.
 enum HTTPNames {
-    static let cookieHeader = Array("cookie".utf8)
     static let formType = Array("application/x-www-form-urlencoded".utf8)
     static let multipartType = Array("multipart/form-data".utf8)
+
+    /// Headers most requests through API Gateway, ALB or CloudFront carry, in lowercase: a header of
+    /// one of these names shares its array instead of allocating a lowercase copy of its own.
+    static let commonHeaders: [[UInt8]] = [
+        "accept", "accept-encoding", "accept-language", "authorization", "cache-control",
+        "cloudfront-forwarded-proto", "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
+        "cloudfront-is-smarttv-viewer", "cloudfront-is-tablet-viewer", "cloudfront-viewer-asn",
+        "cloudfront-viewer-country", "connection", "content-length", "content-type", "cookie", "host",
+        "if-none-match", "origin", "postman-token", "referer", "sec-fetch-dest", "sec-fetch-mode",
+        "sec-fetch-site", "user-agent", "via", "x-amz-cf-id", "x-amzn-trace-id", "x-api-key",
+        "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-request-id",
+    ].map { (name: StaticString) in name.withUTF8Buffer { Array($0) } }
+
+    /// `name` with its ASCII letters lowercased.
+    static func lowercased(_ name: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        commonHeaders.withUnsafeBufferPointer { known in
+            for index in known.indices where known[index].count == name.count {
+                let matches = known[index].withUnsafeBufferPointer { lowercase in
+                    for offset in lowercase.indices where name[offset] | (name[offset] &- 0x41 < 26 ? 0x20 : 0) != lowercase[offset] { return false }
+                    return true
+                }
+                if matches { return known[index] }
+            }
+            var copy = Array(name)
+            copy.withUnsafeMutableBufferPointer(ASCII.lowercase)
+            return copy
+        }
+    }
 }
 
 func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
