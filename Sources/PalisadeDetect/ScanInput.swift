@@ -109,9 +109,9 @@ enum ByteArrays {
     static let maxKeptCount = 1 << 10
 
     /// Replaces the bytes of `array` with `source`, in its storage when that is large enough.
+    /// One call, where emptying and appending were two (each checking that the storage is unique).
     static func copy(_ source: UnsafeBufferPointer<UInt8>, into array: inout [UInt8]) {
-        array.removeAll(keepingCapacity: true)
-        array.append(contentsOf: source)
+        array.replaceSubrange(0..<array.count, with: source)
     }
 }
 

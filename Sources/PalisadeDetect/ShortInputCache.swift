@@ -104,13 +104,23 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     /// input costs at most this many probes instead of one per input already held.
     static var maxProbes: Int { 16 }
 
-    /// The verdict of the input of these bytes and kind, compared in place.
-    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
+    /// The verdict of the input of these bytes and kind, compared in place; when there is none,
+    /// `verdict` is recorded for it (in the empty slot the search ended at) and nil returned.
+    mutating func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64, orInsert verdict: Verdict) -> Verdict? {
         let mask = slots.count - 1
         var slot = firstSlot(digest)
         for _ in 0..<Self.maxProbes {
             let entry = Int(slots[slot])
-            if entry == 0 { return nil }
+            if entry == 0 {
+                // A table to grow first places the entry anew; one in no run of free slots is not kept.
+                if (entries.count + 1) * 2 > slots.count {
+                    grow()
+                    guard let free = freeSlot(for: digest) else { return nil }
+                    slot = free
+                }
+                add(verdict, for: value, isKey: isKey, source: source, digest: digest, at: slot)
+                return nil
+            }
             if entries[entry - 1].digest == digest, holds(entries[entry - 1], value, isKey: isKey, source: source) { return verdicts[entry - 1] }
             slot = (slot + 1) & mask
         }
@@ -150,10 +160,7 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
         }
     }
 
-    /// Records the verdict of an input that `verdict(for:isKey:source:digest:)` did not find.
-    mutating func insert(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) {
-        if (entries.count + 1) * 2 > slots.count { grow() }
-        guard let slot = freeSlot(for: digest) else { return }
+    private mutating func add(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64, at slot: Int) {
         let start = bytes.count
         bytes.append(contentsOf: value)
         var nameCount = 0
