@@ -117,11 +117,14 @@ enum ByteArrays {
 
 /// Decodes to a fixed point (at most three rounds) so double encoding gains an attacker nothing.
 enum Canonicalizer {
-    /// Bytes that start something a decoder changes; an input without them is already canonical.
-    static let decodable = ByteSet("%&\\").adding(0).union(overlongLeads)
+    /// Bytes that start something a decoder changes (`%`, `&`, `\\`, NUL and `overlongLeads`); an
+    /// input without them is already canonical. Spelled as words, which the compiler folds, rather
+    /// than a lazy global, which costs every input a `swift_once` (`EventSidePathTests` checks them).
+    static var decodable: ByteSet { ByteSet(words: (0x0000_0060_0000_0001, 0x1000_0000, 0, overlongLeadWord)) }
     /// Leads of the over-long (`C0`, `C1`, `E0`) and full-width (`EF`) forms `normalizeBytes` folds;
     /// other UTF-8 passes through it unchanged (`CRSRuleSelectionTests` checks both claims).
-    static let overlongLeads = ByteSet([0xC0, 0xC1, 0xE0, 0xEF])
+    static var overlongLeads: ByteSet { ByteSet(words: (0, 0, 0, overlongLeadWord)) }
+    private static var overlongLeadWord: UInt64 { 0x0000_8001_0000_0003 }
 
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
         canonicalWithByteSet(raw).value
@@ -215,6 +218,11 @@ struct ByteSet {
 
     init(_ text: StaticString) {
         self.init(text.withUTF8Buffer { Array($0) })
+    }
+
+    /// From four 64-bit words, bytes 0-63 first; a set of constants written this way is folded.
+    init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        self.words = words
     }
 
     /// From four 64-bit words, bytes 0-63 first (as the CRS generator writes them).
