@@ -1,8 +1,12 @@
 import PalisadeJSON
 
-/// One step of an input's location in the event.
+/// One step of an input's location in the event. Plain values only (no string or array): the tree
+/// of an event's steps is then added to and emptied without counting references.
 enum PathComponent {
-    case name(String)
+    /// A name the walker gives (`body`, `headers`).
+    case name(StaticString)
+    /// A name read from the event (a cookie's, a form field's): bytes `start..<end` of the tree's `names`.
+    case text(start: Int32, end: Int32)
     /// An object key: its node in the document the path tree adopted as number `document`.
     case key(document: Int, node: Int)
     case index(Int)
@@ -33,6 +37,8 @@ struct PathTree {
     private var nodes: [Node] = []
     /// The documents whose keys the steps name: the event and those found inside it.
     private var documents: [JSONDocument] = []
+    /// The bytes of the `.text` steps, one after another.
+    private var names: [UInt8] = []
 
     /// Keeps `document` for the steps that will name its keys; returns its number.
     mutating func adopt(_ document: JSONDocument) -> Int {
@@ -46,9 +52,22 @@ struct PathTree {
         return Int32(truncatingIfNeeded: nodes.count - 1)
     }
 
+    /// Adds a step named `text` (a name read from the event) inside `parent` and returns its index.
+    mutating func add(text: [UInt8], under parent: Int32) -> Int32 {
+        let start = Int32(truncatingIfNeeded: names.count)
+        names.append(contentsOf: text)
+        return add(.text(start: start, end: Int32(truncatingIfNeeded: names.count)), under: parent)
+    }
+
     mutating func removeAll() {
         nodes.removeAll(keepingCapacity: true)
         documents.removeAll(keepingCapacity: true)
+        names.removeAll(keepingCapacity: true)
+    }
+
+    /// The name of a `.text` step as its path spells it (invalid UTF-8 replaced).
+    private func text(_ start: Int32, _ end: Int32) -> String {
+        String(decoding: names[Int(start)..<Int(end)], as: UTF8.self)
     }
 
     /// A path as findings name it: `body.items[0].name`, or `$` for the root.
@@ -64,7 +83,10 @@ struct PathTree {
             switch component {
             case .name(let name):
                 if !text.isEmpty { text += "." }
-                text += name
+                text += name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+            case .text(let start, let end):
+                if !text.isEmpty { text += "." }
+                text += self.text(start, end)
             case .key(let document, let node):
                 if !text.isEmpty { text += "." }
                 text += String(decoding: documents[document].stringBytes(ofNode: node), as: UTF8.self)
@@ -82,7 +104,8 @@ struct PathTree {
         while cursor != Self.root {
             switch nodes[Int(cursor)].component {
             case .key(let document, let node): return documents[document].stringBytes(ofNode: node)
-            case .name(let name): return Array(name.utf8)
+            case .name(let name): return name.withUTF8Buffer { Array($0) }
+            case .text(let start, let end): return Array(text(start, end).utf8)
             case .index: cursor = nodes[Int(cursor)].parent
             }
         }

@@ -32,6 +32,14 @@ struct InputWalker<Sink: InputSink> {
         current = outer
     }
 
+    /// A step named by bytes read from the event.
+    mutating func within(name: [UInt8], _ body: (inout InputWalker) -> Void) {
+        let outer = current
+        current = sink.pointee.paths.add(text: name, under: outer)
+        body(&self)
+        current = outer
+    }
+
     mutating func within(key: JSONView, _ body: (inout InputWalker) -> Void) {
         within(.key(document: key.tag, node: key.index), body)
     }
@@ -227,7 +235,7 @@ struct InputWalker<Sink: InputSink> {
         return query
     }
 
-    mutating func readParameters(_ parameters: JSONView, named name: String, encoded: Bool) {
+    mutating func readParameters(_ parameters: JSONView, named name: StaticString, encoded: Bool) {
         guard parameters.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in parameters.members {
@@ -250,20 +258,20 @@ struct InputWalker<Sink: InputSink> {
         }
     }
 
-    mutating func readQueryString(_ query: [UInt8], named name: String) {
+    mutating func readQueryString(_ query: [UInt8], named name: StaticString) {
         within(.name(name)) { walker in
             for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
                 let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
                 let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
                 walker.send(name, isKey: true)
-                walker.within(.name(String(decoding: name, as: UTF8.self))) {
+                walker.within(name: name) {
                     $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
                 }
             }
         }
     }
 
-    mutating func readHeaders(_ headers: JSONView, named name: String) {
+    mutating func readHeaders(_ headers: JSONView, named name: StaticString) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
@@ -308,7 +316,7 @@ struct InputWalker<Sink: InputSink> {
         let nameBytes = Array(name)
         context = .cookie
         send(nameBytes, isKey: true)
-        within(.name(String(decoding: nameBytes, as: UTF8.self))) {
+        within(name: nameBytes) {
             $0.send(Decoding.percentDecode(Array(value), plusIsSpace: false))
         }
         context = .data
@@ -332,7 +340,7 @@ struct InputWalker<Sink: InputSink> {
                         walker.context = .data
                     }
                     walker.send(part.name, isKey: true)
-                    walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
+                    walker.within(name: part.name) { $0.walkText(part.value) }
                 }
             } else if let nested = walker.parseNested(body) {
                 walker.open(nested) { $0.walk($1) }
@@ -354,7 +362,7 @@ struct InputWalker<Sink: InputSink> {
             let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
             let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
             send(name, isKey: true)
-            within(.name(String(decoding: name, as: UTF8.self))) {
+            within(name: name) {
                 $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
             }
         }
@@ -423,7 +431,7 @@ struct InputWalker<Sink: InputSink> {
         case .dynamoDB:
             guard let stream = item["dynamodb"] else { return }
             within(.name("dynamodb")) { walker in
-                let images = [("Keys", stream["Keys"]), ("NewImage", stream["NewImage"]), ("OldImage", stream["OldImage"])]
+                let images: [(StaticString, JSONView?)] = [("Keys", stream["Keys"]), ("NewImage", stream["NewImage"]), ("OldImage", stream["OldImage"])]
                 for case let (name, attributes?) in images {
                     walker.within(.name(name)) { $0.readDynamoMap(attributes) }
                 }
