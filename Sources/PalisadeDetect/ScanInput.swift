@@ -270,6 +270,9 @@ struct ByteSet {
         (words.0 & ~other.words.0) | (words.1 & ~other.words.1) | (words.2 & ~other.words.2) | (words.3 & ~other.words.3) == 0
     }
 
+    /// Always inlined: asked mostly for a constant byte, it then folds to one bit test (a call, which
+    /// the optimizer otherwise kept, cost more than the test).
+    @inline(__always)
     func contains(_ byte: UInt8) -> Bool {
         let bit = UInt64(1) << UInt64(byte & 63)
         switch byte >> 6 {
