@@ -169,8 +169,8 @@ struct EventReader {
         var walker = InputWalker(options: options, sink: sink)
         walker.open(document) { walker, root in
             switch trigger {
-            case .apiGatewayV1, .alb: walker.readRESTStyle(root, queryIsEncoded: trigger == .alb)
-            case .httpAPIV2, .functionURL: walker.readHTTPAPI(root)
+            case .apiGatewayV1, .alb: walker.readRESTStyle(RootMembers(root), queryIsEncoded: trigger == .alb)
+            case .httpAPIV2, .functionURL: walker.readHTTPAPI(RootMembers(root))
             case .sqs, .sns, .s3, .dynamoDB, .kinesis: walker.readRecords(root, trigger: trigger)
             case .eventBridge:
                 if let detail = root["detail"] { walker.within(PathComponent.name("detail")) { $0.walk(detail) } }
@@ -188,7 +188,8 @@ struct EventReader {
 enum TriggerRecognizer {
     static func recognize(_ root: JSONView) -> Trigger {
         guard root.kind == .object else { return .direct }
-        if let records = root["Records"], let first = records.elements.first(where: { _ in true }) {
+        let members = RootMembers(root)
+        if let records = members.records, let first = records.elements.first(where: { _ in true }) {
             let source = first["eventSource"] ?? first["EventSource"]
             if let source {
                 if source.stringEquals("aws:sqs") { return .sqs }
@@ -198,18 +199,18 @@ enum TriggerRecognizer {
                 if source.stringEquals("aws:kinesis") { return .kinesis }
             }
         }
-        if root.value(at: "awslogs", "data") != nil { return .cloudWatchLogs }
-        if let context = root["requestContext"] {
+        if members.awslogs?["data"] != nil { return .cloudWatchLogs }
+        if let context = members.requestContext {
             if context["elb"] != nil { return .alb }
-            if root["version"]?.stringEquals("2.0") == true || root["rawPath"] != nil {
+            if members.version?.stringEquals("2.0") == true || members.rawPath != nil {
                 if let domain = context["domainName"], contains(domain.stringBytes, ".lambda-url.") { return .functionURL }
                 return .httpAPIV2
             }
-            if root["httpMethod"] != nil { return .apiGatewayV1 }
+            if members.httpMethod != nil { return .apiGatewayV1 }
         }
-        if root["httpMethod"] != nil, root["path"] != nil { return .apiGatewayV1 }
-        if root["detail-type"] != nil, root["detail"] != nil { return .eventBridge }
-        if root["triggerSource"] != nil, root["userPoolId"] != nil { return .cognito }
+        if members.httpMethod != nil, members.path != nil { return .apiGatewayV1 }
+        if members.detailType != nil, members.detail != nil { return .eventBridge }
+        if members.triggerSource != nil, members.userPoolId != nil { return .cognito }
         return .direct
     }
 
@@ -221,6 +222,101 @@ enum TriggerRecognizer {
                 return true
             }
             return false
+        }
+    }
+}
+
+/// The members of an event's root that the trigger recognizer and the HTTP readers ask for, found in
+/// one pass over the root: asked for one by one, each name costs a pass over the root, and a REST
+/// event is asked for about fifteen names, most of them missing. Each is the first member of its
+/// name, as `JSONView`'s subscript finds it; kept as node numbers (a small value to pass around).
+struct RootMembers {
+    private let root: JSONView
+    private var recordsNode: Int32 = -1
+    private var awslogsNode: Int32 = -1
+    private var requestContextNode: Int32 = -1
+    private var versionNode: Int32 = -1
+    private var rawPathNode: Int32 = -1
+    private var httpMethodNode: Int32 = -1
+    private var pathNode: Int32 = -1
+    private var detailTypeNode: Int32 = -1
+    private var detailNode: Int32 = -1
+    private var triggerSourceNode: Int32 = -1
+    private var userPoolIdNode: Int32 = -1
+    private var multiValueQueryStringParametersNode: Int32 = -1
+    private var queryStringParametersNode: Int32 = -1
+    private var pathParametersNode: Int32 = -1
+    private var multiValueHeadersNode: Int32 = -1
+    private var headersNode: Int32 = -1
+    private var bodyNode: Int32 = -1
+    private var isBase64EncodedNode: Int32 = -1
+    private var rawQueryStringNode: Int32 = -1
+    private var cookiesNode: Int32 = -1
+
+    init(_ root: JSONView) {
+        self.root = root
+        for (key, value) in root.members {
+            let node = Int32(truncatingIfNeeded: value.index)
+            if key.withPlainBytes({ note(node, named: $0) }) == nil {
+                key.stringBytes.withUnsafeBufferPointer { note(node, named: $0) }
+            }
+        }
+    }
+
+    private func member(_ node: Int32) -> JSONView? {
+        node < 0 ? nil : root.value(atNode: Int(node))
+    }
+
+    var records: JSONView? { member(recordsNode) }
+    var awslogs: JSONView? { member(awslogsNode) }
+    var requestContext: JSONView? { member(requestContextNode) }
+    var version: JSONView? { member(versionNode) }
+    var rawPath: JSONView? { member(rawPathNode) }
+    var httpMethod: JSONView? { member(httpMethodNode) }
+    var path: JSONView? { member(pathNode) }
+    var detailType: JSONView? { member(detailTypeNode) }
+    var detail: JSONView? { member(detailNode) }
+    var triggerSource: JSONView? { member(triggerSourceNode) }
+    var userPoolId: JSONView? { member(userPoolIdNode) }
+    var multiValueQueryStringParameters: JSONView? { member(multiValueQueryStringParametersNode) }
+    var queryStringParameters: JSONView? { member(queryStringParametersNode) }
+    var pathParameters: JSONView? { member(pathParametersNode) }
+    var multiValueHeaders: JSONView? { member(multiValueHeadersNode) }
+    var headers: JSONView? { member(headersNode) }
+    var body: JSONView? { member(bodyNode) }
+    var isBase64Encoded: JSONView? { member(isBase64EncodedNode) }
+    var rawQueryString: JSONView? { member(rawQueryStringNode) }
+    var cookies: JSONView? { member(cookiesNode) }
+
+    /// Keeps `node` as the value of the name `name` spells, when it is one asked for and no member
+    /// of that name came before.
+    private mutating func note(_ node: Int32, named name: UnsafeBufferPointer<UInt8>) {
+        func first(_ slot: inout Int32, _ expected: StaticString) -> Bool {
+            let matches = expected.withUTF8Buffer { expected in
+                for index in expected.indices where expected[index] != name[index] { return false }
+                return true
+            }
+            if matches, slot < 0 { slot = node }
+            return matches
+        }
+        // By length first: most names are told apart by it, and the rest by one or two compares.
+        switch name.count {
+        case 4: _ = first(&pathNode, "path") || first(&bodyNode, "body")
+        case 6: _ = first(&detailNode, "detail")
+        case 7:
+            _ = first(&headersNode, "headers") || first(&recordsNode, "Records") || first(&awslogsNode, "awslogs")
+                || first(&versionNode, "version") || first(&rawPathNode, "rawPath") || first(&cookiesNode, "cookies")
+        case 10: _ = first(&httpMethodNode, "httpMethod") || first(&userPoolIdNode, "userPoolId")
+        case 11: _ = first(&detailTypeNode, "detail-type")
+        case 13: _ = first(&triggerSourceNode, "triggerSource")
+        case 14:
+            _ = first(&requestContextNode, "requestContext") || first(&pathParametersNode, "pathParameters")
+                || first(&rawQueryStringNode, "rawQueryString")
+        case 15: _ = first(&isBase64EncodedNode, "isBase64Encoded")
+        case 17: _ = first(&multiValueHeadersNode, "multiValueHeaders")
+        case 21: _ = first(&queryStringParametersNode, "queryStringParameters")
+        case 31: _ = first(&multiValueQueryStringParametersNode, "multiValueQueryStringParameters")
+        default: break
         }
     }
 }

@@ -165,43 +165,43 @@ struct InputWalker<Sink: InputSink> {
     // MARK: HTTP triggers
 
     /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
-    mutating func readRESTStyle(_ root: JSONView, queryIsEncoded: Bool) {
-        if let path = root["path"] { within(.name("path")) { $0.sendPath(path) } }
-        if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
+    mutating func readRESTStyle(_ root: RootMembers, queryIsEncoded: Bool) {
+        if let path = root.path { within(.name("path")) { $0.sendPath(path) } }
+        if let multi = root.multiValueQueryStringParameters, multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: multi))
-        } else if let single = root["queryStringParameters"] {
+        } else if let single = root.queryStringParameters {
             readParameters(single, named: "queryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: single))
         }
-        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
+        if let parameters = root.pathParameters { readParameters(parameters, named: "pathParameters", encoded: false) }
         let headers: JSONView?
-        if let multi = root["multiValueHeaders"], multi.kind == .object {
+        if let multi = root.multiValueHeaders, multi.kind == .object {
             headers = multi
             readHeaders(multi, named: "multiValueHeaders")
         } else {
-            headers = root["headers"]
+            headers = root.headers
             if let headers { readHeaders(headers, named: "headers") }
         }
         readBody(root, headers: headers)
     }
 
     /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
-    mutating func readHTTPAPI(_ root: JSONView) {
-        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath) } }
-        if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
+    mutating func readHTTPAPI(_ root: RootMembers) {
+        if let rawPath = root.rawPath { within(.name("rawPath")) { $0.sendPath(rawPath) } }
+        if let raw = root.rawQueryString, raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
             sendQueryString(raw.stringBytes)
-        } else if let single = root["queryStringParameters"] {
+        } else if let single = root.queryStringParameters {
             readParameters(single, named: "queryStringParameters", encoded: false)
         }
-        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
-        if let cookies = root["cookies"] {
+        if let parameters = root.pathParameters { readParameters(parameters, named: "pathParameters", encoded: false) }
+        if let cookies = root.cookies {
             within(.name("cookies")) { walker in
                 for cookie in cookies.elements { walker.readCookiePair(cookie.stringBytes) }
             }
         }
-        let headers = root["headers"]
+        let headers = root.headers
         if let headers { readHeaders(headers, named: "headers") }
         readBody(root, headers: headers)
     }
@@ -323,10 +323,10 @@ struct InputWalker<Sink: InputSink> {
     }
 
     /// The body by its declared content type, after base64 when `isBase64Encoded` says so.
-    mutating func readBody(_ root: JSONView, headers: JSONView?) {
-        guard let bodyValue = root["body"], bodyValue.kind == .string else { return }
+    mutating func readBody(_ root: RootMembers, headers: JSONView?) {
+        guard let bodyValue = root.body, bodyValue.kind == .string else { return }
         var body = bodyValue.stringBytes
-        if root["isBase64Encoded"]?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
+        if root.isBase64Encoded?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
         let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
         let contentType = declaredType.lowercasedASCII()
         within(.name("body")) { walker in
