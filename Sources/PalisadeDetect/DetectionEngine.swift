@@ -39,9 +39,9 @@ struct DetectionEngine: Sendable {
         var event = EventFindings()
         if !state.ownMatches.isEmpty || !state.crsMatches.isEmpty || !state.limitHit.isEmpty {
             var firstSeen = 0
-            for position in state.shared.indices {
+            for position in state.walked.indices {
                 guard event.findings.count < Self.maxFindings else { break }
-                let index = state.shared[position]
+                let index = state.walked[position].input
                 if index == firstSeen {
                     firstSeen += 1
                     if state.limitHit.contains(index) { event.regexLimitHit = true }
@@ -68,9 +68,10 @@ private struct EventFindings {
         let own = (index == 0 ? 0 : state.ownEnds[index - 1])..<state.ownEnds[index]
         let crs = state.crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : state.crsEnds[index - 1])..<state.crsEnds[index]
         guard !own.isEmpty || !crs.isEmpty else { return }
-        let location = state.paths.location(of: state.inputPaths[position])
-        for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
-        for match in state.crsMatches[crs] { record(match, in: state.inputs[index], at: location, record: state.records[position]) }
+        let walked = state.walked[position]
+        let location = state.paths.location(of: walked.path)
+        for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: walked.record) }
+        for match in state.crsMatches[crs] { record(match, in: state.inputs[index], at: location, record: walked.record) }
     }
 
     private mutating func record(_ match: Match, in input: ScanInput, at location: String, record: Int?) {
@@ -97,13 +98,10 @@ struct EventScratch: InputSink {
     var inputCount = 0
     /// Inputs too long to keep their arrays for the next event.
     var oversized: [Int] = []
-    /// For every input walked, in order, the index in `inputs` whose matches it has.
-    var shared: [Int] = []
-    /// Every step walked; `inputPaths[i]` is the last step of walked input `i`.
+    /// Every input walked, in order (one array rather than one per field: an append per input).
+    var walked: [WalkedSlot] = []
+    /// Every step walked; `walked[i].path` is the last step of walked input `i`.
     var paths = PathTree()
-    var inputPaths: [Int32] = []
-    /// Every walked input's record (batch events).
-    var records: [Int?] = []
     /// The own detectors' matches of all inputs, in order; `ownEnds[i]` ends those of `inputs[i]`.
     var ownMatches: [Match] = []
     var ownEnds: [Int] = []
@@ -123,21 +121,30 @@ struct EventScratch: InputSink {
             let inputs = UnsafeMutableBufferPointer(rebasing: slots[..<inputCount])
             detectors.scan(inputs, scratch: &self.detectors, into: &ownMatches, ends: &ownEnds)
             guard let crs, let selection else { return }
-            for index in inputs.indices {
-                if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
-                crsEnds.append(crsMatches.count)
+            // The scratch unwrapped once, outside the loop: unwrapped per input, it was retained and
+            // released around every scan.
+            if let scratch {
+                for index in inputs.indices {
+                    if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
+                    crsEnds.append(crsMatches.count)
+                }
+            } else {
+                for index in inputs.indices {
+                    if !Self.scan(&inputs[index], with: crs, selection, into: &crsMatches) { limitHit.insert(index) }
+                    crsEnds.append(crsMatches.count)
+                }
             }
         }
         swap(&taken, &inputs)
     }
 
     /// `input` is `inout` only to be read in place (see `scanInputs`).
-    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch?, into matches: inout [Match]) -> Bool {
-        if let scratch {
-            crs.scan(input, selection: selection, scratch: scratch, into: &matches)
-        } else {
-            crs.scan(input, selection: selection, into: &matches)
-        }
+    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
+        crs.scan(input, selection: selection, scratch: scratch, into: &matches)
+    }
+
+    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, into matches: inout [Match]) -> Bool {
+        crs.scan(input, selection: selection, into: &matches)
     }
 
     /// Empties every part for the next event, keeping the storage.
@@ -147,10 +154,8 @@ struct EventScratch: InputSink {
         oversized.removeAll(keepingCapacity: true)
         inputCount = 0
         if inputs.count > Self.maxKeptInputs { inputs.removeSubrange(Self.maxKeptInputs...) }
-        shared.removeAll(keepingCapacity: true)
+        walked.removeAll(keepingCapacity: true)
         paths.removeAll()
-        inputPaths.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
         ownMatches.removeAll(keepingCapacity: true)
         ownEnds.removeAll(keepingCapacity: true)
         crsMatches.removeAll(keepingCapacity: true)
@@ -198,20 +203,24 @@ struct EventScratch: InputSink {
     /// before (this one shares its verdict), or else the byte set of `value`, which the caller
     /// decodes into the next input.
     private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
-        inputPaths.append(input.path)
-        records.append(input.record)
         let index = inputCount
-        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
-            if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest) {
-                shared.append(known)
-                return nil
-            }
-            verdicts.insert(index, for: value, isKey: input.isKey, source: input.source, digest: digest)
+        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source),
+           let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest, orInsert: index) {
+            walked.append(WalkedSlot(path: input.path, record: input.record, input: known))
+            return nil
         }
-        shared.append(index)
+        walked.append(WalkedSlot(path: input.path, record: input.record, input: index))
         if value.count > ByteArrays.maxKeptCount { oversized.append(index) }
         return ByteSet(value)
     }
+}
+
+/// One walked input: its last step, its record (batch events) and the index in `inputs` whose
+/// matches it has.
+struct WalkedSlot {
+    let path: Int32
+    let record: Int?
+    let input: Int
 }
 
 /// Event scratches kept across events; each event takes one and gives it back, so two threads never

@@ -109,19 +109,22 @@ enum ByteArrays {
     static let maxKeptCount = 1 << 10
 
     /// Replaces the bytes of `array` with `source`, in its storage when that is large enough.
+    /// One call, where emptying and appending were two (each checking that the storage is unique).
     static func copy(_ source: UnsafeBufferPointer<UInt8>, into array: inout [UInt8]) {
-        array.removeAll(keepingCapacity: true)
-        array.append(contentsOf: source)
+        array.replaceSubrange(0..<array.count, with: source)
     }
 }
 
 /// Decodes to a fixed point (at most three rounds) so double encoding gains an attacker nothing.
 enum Canonicalizer {
-    /// Bytes that start something a decoder changes; an input without them is already canonical.
-    static let decodable = ByteSet("%&\\").adding(0).union(overlongLeads)
+    /// Bytes that start something a decoder changes (`%`, `&`, `\\`, NUL and `overlongLeads`); an
+    /// input without them is already canonical. Spelled as words, which the compiler folds, rather
+    /// than a lazy global, which costs every input a `swift_once` (`EventSidePathTests` checks them).
+    static var decodable: ByteSet { ByteSet(words: (0x0000_0060_0000_0001, 0x1000_0000, 0, overlongLeadWord)) }
     /// Leads of the over-long (`C0`, `C1`, `E0`) and full-width (`EF`) forms `normalizeBytes` folds;
     /// other UTF-8 passes through it unchanged (`CRSRuleSelectionTests` checks both claims).
-    static let overlongLeads = ByteSet([0xC0, 0xC1, 0xE0, 0xEF])
+    static var overlongLeads: ByteSet { ByteSet(words: (0, 0, 0, overlongLeadWord)) }
+    private static var overlongLeadWord: UInt64 { 0x0000_8001_0000_0003 }
 
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
         canonicalWithByteSet(raw).value
@@ -217,6 +220,11 @@ struct ByteSet {
         self.init(text.withUTF8Buffer { Array($0) })
     }
 
+    /// From four 64-bit words, bytes 0-63 first; a set of constants written this way is folded.
+    init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        self.words = words
+    }
+
     /// From four 64-bit words, bytes 0-63 first (as the CRS generator writes them).
     init(words: [UInt64]) {
         self.words = (words[0], words[1], words[2], words[3])
@@ -262,6 +270,9 @@ struct ByteSet {
         (words.0 & ~other.words.0) | (words.1 & ~other.words.1) | (words.2 & ~other.words.2) | (words.3 & ~other.words.3) == 0
     }
 
+    /// Always inlined: asked mostly for a constant byte, it then folds to one bit test (a call, which
+    /// the optimizer otherwise kept, cost more than the test).
+    @inline(__always)
     func contains(_ byte: UInt8) -> Bool {
         let bit = UInt64(1) << UInt64(byte & 63)
         switch byte >> 6 {

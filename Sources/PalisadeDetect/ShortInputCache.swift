@@ -104,15 +104,46 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     /// input costs at most this many probes instead of one per input already held.
     static var maxProbes: Int { 16 }
 
-    /// The verdict of the input of these bytes and kind, compared in place.
-    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
+    /// Where the search for an input ended: at its verdict, at the empty slot it would take, or after
+    /// `maxProbes` full slots.
+    private enum Search {
+        case found(Verdict)
+        case empty(slot: Int)
+        case full
+    }
+
+    private func search(_ value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Search {
         let mask = slots.count - 1
         var slot = firstSlot(digest)
         for _ in 0..<Self.maxProbes {
             let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            if entries[entry - 1].digest == digest, holds(entries[entry - 1], value, isKey: isKey, source: source) { return verdicts[entry - 1] }
+            if entry == 0 { return .empty(slot: slot) }
+            if entries[entry - 1].digest == digest, holds(entries[entry - 1], value, isKey: isKey, source: source) { return .found(verdicts[entry - 1]) }
             slot = (slot + 1) & mask
+        }
+        return .full
+    }
+
+    /// The verdict of the input of these bytes and kind, compared in place.
+    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
+        if case .found(let verdict) = search(value, isKey: isKey, source: source, digest: digest) { return verdict }
+        return nil
+    }
+
+    /// `verdict(for:isKey:source:digest:)`, and when there is none, `insert` of `verdict`, in one
+    /// search: the empty slot it ended at is where the entry goes (unless the table grows first).
+    mutating func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64, orInsert verdict: Verdict) -> Verdict? {
+        switch search(value, isKey: isKey, source: source, digest: digest) {
+        case .found(let known):
+            return known
+        case .empty(let slot):
+            if (entries.count + 1) * 2 > slots.count {
+                insert(verdict, for: value, isKey: isKey, source: source, digest: digest)
+            } else {
+                add(verdict, for: value, isKey: isKey, source: source, digest: digest, at: slot)
+            }
+        case .full:
+            break
         }
         return nil
     }
@@ -154,6 +185,10 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     mutating func insert(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) {
         if (entries.count + 1) * 2 > slots.count { grow() }
         guard let slot = freeSlot(for: digest) else { return }
+        add(verdict, for: value, isKey: isKey, source: source, digest: digest, at: slot)
+    }
+
+    private mutating func add(_ verdict: Verdict, for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64, at slot: Int) {
         let start = bytes.count
         bytes.append(contentsOf: value)
         var nameCount = 0

@@ -31,6 +31,10 @@ public struct JSONView {
     @inlinable
     public var kind: JSONKind { node.kind }
 
+    /// The value at node `index` of this value's document (the `index` of another view of it).
+    @inlinable
+    public func value(atNode index: Int) -> JSONView { view(index) }
+
     /// Byte range of the value in the document (strings without their quotes).
     @inlinable
     public var span: Range<Int> {

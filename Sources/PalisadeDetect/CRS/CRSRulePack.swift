@@ -257,8 +257,20 @@ final class CRSRulePack: Sendable {
             // Two texts without base64 (which may read the one decoding buffer) share one interleaved pass.
             if next + 1 < texts.count, (text.bits | texts[next + 1].bits) & TransformSet.base64Decode == 0 {
                 let other = texts[next + 1]
-                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits,
-                                           and: other.bits == 0 ? input.lower : variants.value(for: other, of: input), into: &scratch.otherHits)
+                let kind = text.streamKind, otherKind = other.streamKind
+                let bytes = text.bits == 0 || kind != nil ? input.lower : variants.value(for: text, of: input)
+                let otherBytes = other.bits == 0 || otherKind != nil ? input.lower : variants.value(for: other, of: input)
+                if kind == nil, otherKind == nil {
+                    automaton.firstOccurrences(in: bytes, into: &scratch.hits, and: otherBytes, into: &scratch.otherHits)
+                } else {
+                    bytes.withUnsafeBufferPointer { bytes in
+                        otherBytes.withUnsafeBufferPointer { otherBytes in
+                            var stream = TransformSet.Stream(bytes, kind: kind ?? .plain)
+                            var otherStream = TransformSet.Stream(otherBytes, kind: otherKind ?? .plain)
+                            automaton.firstOccurrences(streaming: &stream, into: &scratch.hits, and: &otherStream, into: &scratch.otherHits)
+                        }
+                    }
+                }
                 select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
                 select(&scratch.otherHits, gate: &gate, selection: selection, text: other, scratch: scratch, into: &candidates)
                 next += 2
@@ -266,6 +278,11 @@ final class CRSRulePack: Sendable {
             }
             if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
                 automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
+            } else if let kind = text.streamKind {
+                input.lower.withUnsafeBufferPointer { lower in
+                    var stream = TransformSet.Stream(lower, kind: kind)
+                    automaton.firstOccurrences(streaming: &stream, into: &scratch.hits)
+                }
             } else {
                 automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
             }

@@ -182,7 +182,15 @@ struct TransformSet: Sendable, Hashable {
             // `Base64.decode` fails on any other byte, and the variant is then the input itself.
             if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes) { bits |= TransformSet.base64Decode }
             unchanging = bits
-            pathIsNormal = bits & TransformSet.normalizePath != 0 || !TransformSet.normalizePathChanges(bytes)
+            // Without a separator the input is one segment, which only `.` and `..` change (the
+            // common dotted inputs, `12.99` or `a.b@c.d`, are answered without a pass).
+            if bits & TransformSet.normalizePath != 0 {
+                pathIsNormal = true
+            } else if present.intersects(TransformSet.pathSeparatorBytes) {
+                pathIsNormal = !TransformSet.normalizePathChanges(bytes)
+            } else {
+                pathIsNormal = bytes.count > 2 || bytes.contains { $0 != UInt8(ascii: ".") }
+            }
             lowercaseOnly = bits | TransformSet.lowercase | (commandLineOnlyLowercases ? TransformSet.commandLine : 0)
                 | (pathIsNormal ? TransformSet.normalizePath : 0)
         }
@@ -200,6 +208,7 @@ struct TransformSet: Sendable, Hashable {
     static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
     /// Whitespace other than the space (0xA0 too, which `ByteScan.isSpace` counts), for the single-space check.
     static let otherSpaceBytes = ByteSet("\t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
+    static let pathSeparatorBytes = ByteSet("/\\")
     static let base64Bytes = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
@@ -255,6 +264,97 @@ struct TransformSet: Sendable, Hashable {
 
     init(bits: UInt16) {
         self.bits = bits
+    }
+
+    /// How the automaton reads this `automatonText` straight off the input's lowercase copy, as
+    /// `apply` would make it byte by byte; nil when the variant must be built (`TransformCache`).
+    /// An automaton pass then costs no array: most inputs a set waits on select none of its rules,
+    /// and those that do build the variant for their rules only then.
+    var streamKind: Stream.Kind? {
+        switch bits {
+        case Self.lowercase | Self.removeWhitespace: .removeWhitespace
+        case Self.lowercase | Self.compressWhitespace: .compressWhitespace
+        case Self.lowercase | Self.commandLine: .commandLine
+        default: nil
+        }
+    }
+
+    /// A variant of a lowercase text (`kind`), or the text itself (`plain`), made as it is read.
+    struct Stream: AutomatonStream {
+        enum Kind {
+            case plain, removeWhitespace, compressWhitespace, commandLine
+        }
+
+        let bytes: UnsafeBufferPointer<UInt8>
+        let kind: Kind
+        private var index = 0
+        /// `compressWhitespace`: the last byte given was a space. `commandLine`: a space is due
+        /// before the next byte unless that is `/` or `(` (`commandLine(_:)` then drops it).
+        private var space = false
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, kind: Kind) {
+            self.bytes = bytes
+            self.kind = kind
+        }
+
+        @inline(__always)
+        mutating func next() -> UInt8? {
+            switch kind {
+            case .plain:
+                guard index < bytes.count else { return nil }
+                index &+= 1
+                return bytes[index &- 1]
+            case .removeWhitespace:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    index &+= 1
+                    if !ByteScan.isSpace(byte) { return byte }
+                }
+                return nil
+            case .compressWhitespace:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    index &+= 1
+                    guard ByteScan.isSpace(byte) else {
+                        space = false
+                        return byte
+                    }
+                    if !space {
+                        space = true
+                        return 0x20
+                    }
+                }
+                return nil
+            case .commandLine:
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    switch byte {
+                    case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "^"):
+                        index &+= 1
+                    case UInt8(ascii: "/"), UInt8(ascii: "("):
+                        index &+= 1
+                        space = false
+                        return byte
+                    case UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, 0x0A, 0x0D, 0x20:
+                        index &+= 1
+                        space = true
+                    default:
+                        // The due space goes first; the byte is read again on the next call.
+                        if space {
+                            space = false
+                            return 0x20
+                        }
+                        index &+= 1
+                        return byte
+                    }
+                }
+                if space {
+                    space = false
+                    return 0x20
+                }
+                return nil
+            }
+        }
     }
 
     func apply(to input: [UInt8]) -> [UInt8] {

@@ -32,6 +32,14 @@ struct InputWalker<Sink: InputSink> {
         current = outer
     }
 
+    /// A step named by bytes read from the event.
+    mutating func within(name: [UInt8], _ body: (inout InputWalker) -> Void) {
+        let outer = current
+        current = sink.pointee.paths.add(text: name, under: outer)
+        body(&self)
+        current = outer
+    }
+
     mutating func within(key: JSONView, _ body: (inout InputWalker) -> Void) {
         within(.key(document: key.tag, node: key.index), body)
     }
@@ -157,43 +165,43 @@ struct InputWalker<Sink: InputSink> {
     // MARK: HTTP triggers
 
     /// API Gateway REST (v1) and ALB events; ALB leaves query strings percent-encoded.
-    mutating func readRESTStyle(_ root: JSONView, queryIsEncoded: Bool) {
-        if let path = root["path"] { within(.name("path")) { $0.sendPath(path) } }
-        if let multi = root["multiValueQueryStringParameters"], multi.kind == .object {
+    mutating func readRESTStyle(_ root: RootMembers, queryIsEncoded: Bool) {
+        if let path = root.path { within(.name("path")) { $0.sendPath(path) } }
+        if let multi = root.multiValueQueryStringParameters, multi.kind == .object {
             readParameters(multi, named: "multiValueQueryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: multi))
-        } else if let single = root["queryStringParameters"] {
+        } else if let single = root.queryStringParameters {
             readParameters(single, named: "queryStringParameters", encoded: queryIsEncoded)
             sendQueryString(Self.queryString(of: single))
         }
-        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
+        if let parameters = root.pathParameters { readParameters(parameters, named: "pathParameters", encoded: false) }
         let headers: JSONView?
-        if let multi = root["multiValueHeaders"], multi.kind == .object {
+        if let multi = root.multiValueHeaders, multi.kind == .object {
             headers = multi
             readHeaders(multi, named: "multiValueHeaders")
         } else {
-            headers = root["headers"]
+            headers = root.headers
             if let headers { readHeaders(headers, named: "headers") }
         }
         readBody(root, headers: headers)
     }
 
     /// HTTP API (v2) and function URL events: the raw query string is the source of truth.
-    mutating func readHTTPAPI(_ root: JSONView) {
-        if let rawPath = root["rawPath"] { within(.name("rawPath")) { $0.sendPath(rawPath) } }
-        if let raw = root["rawQueryString"], raw.kind == .string, !raw.span.isEmpty {
+    mutating func readHTTPAPI(_ root: RootMembers) {
+        if let rawPath = root.rawPath { within(.name("rawPath")) { $0.sendPath(rawPath) } }
+        if let raw = root.rawQueryString, raw.kind == .string, !raw.span.isEmpty {
             readQueryString(raw.stringBytes, named: "queryStringParameters")
             sendQueryString(raw.stringBytes)
-        } else if let single = root["queryStringParameters"] {
+        } else if let single = root.queryStringParameters {
             readParameters(single, named: "queryStringParameters", encoded: false)
         }
-        if let parameters = root["pathParameters"] { readParameters(parameters, named: "pathParameters", encoded: false) }
-        if let cookies = root["cookies"] {
+        if let parameters = root.pathParameters { readParameters(parameters, named: "pathParameters", encoded: false) }
+        if let cookies = root.cookies {
             within(.name("cookies")) { walker in
                 for cookie in cookies.elements { walker.readCookiePair(cookie.stringBytes) }
             }
         }
-        let headers = root["headers"]
+        let headers = root.headers
         if let headers { readHeaders(headers, named: "headers") }
         readBody(root, headers: headers)
     }
@@ -227,7 +235,7 @@ struct InputWalker<Sink: InputSink> {
         return query
     }
 
-    mutating func readParameters(_ parameters: JSONView, named name: String, encoded: Bool) {
+    mutating func readParameters(_ parameters: JSONView, named name: StaticString, encoded: Bool) {
         guard parameters.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in parameters.members {
@@ -250,28 +258,28 @@ struct InputWalker<Sink: InputSink> {
         }
     }
 
-    mutating func readQueryString(_ query: [UInt8], named name: String) {
+    mutating func readQueryString(_ query: [UInt8], named name: StaticString) {
         within(.name(name)) { walker in
             for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
                 let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
                 let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
                 walker.send(name, isKey: true)
-                walker.within(.name(String(decoding: name, as: UTF8.self))) {
+                walker.within(name: name) {
                     $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
                 }
             }
         }
     }
 
-    mutating func readHeaders(_ headers: JSONView, named name: String) {
+    mutating func readHeaders(_ headers: JSONView, named name: StaticString) {
         guard headers.kind == .object else { return }
         within(.name(name)) { walker in
             for (key, value) in headers.members {
-                // The name decoded and lowercased once per header rather than at each use; most
-                // names are lowercase already and share the decoded bytes.
-                let name = key.stringBytes
-                let lowered = name.contains(where: { $0 &- 0x41 < 26 }) ? name.lowercasedASCII() : name
-                if lowered == HTTPNames.cookieHeader {
+                // The name lowercased once per header rather than at each use, read in place: a
+                // common header shares a constant array, and the name itself is sent as the
+                // document's bytes.
+                let lowered = key.withPlainBytes(HTTPNames.lowercased) ?? key.stringBytes.lowercasedASCII()
+                if lowered.elementsEqual("cookie".utf8) {
                     walker.within(.name("cookie")) { walker in
                         Self.forEachItem(of: value) { item in
                             for pair in item.stringBytes.split(separator: UInt8(ascii: ";")) {
@@ -282,7 +290,7 @@ struct InputWalker<Sink: InputSink> {
                     continue
                 }
                 walker.context = .header(lowered)
-                walker.send(name, isKey: true)
+                walker.send(key, isKey: true)
                 walker.within(key: key) { walker in
                     Self.forEachItem(of: value) { item in
                         if item.kind == .string { walker.send(item) }
@@ -308,17 +316,17 @@ struct InputWalker<Sink: InputSink> {
         let nameBytes = Array(name)
         context = .cookie
         send(nameBytes, isKey: true)
-        within(.name(String(decoding: nameBytes, as: UTF8.self))) {
+        within(name: nameBytes) {
             $0.send(Decoding.percentDecode(Array(value), plusIsSpace: false))
         }
         context = .data
     }
 
     /// The body by its declared content type, after base64 when `isBase64Encoded` says so.
-    mutating func readBody(_ root: JSONView, headers: JSONView?) {
-        guard let bodyValue = root["body"], bodyValue.kind == .string else { return }
+    mutating func readBody(_ root: RootMembers, headers: JSONView?) {
+        guard let bodyValue = root.body, bodyValue.kind == .string else { return }
         var body = bodyValue.stringBytes
-        if root["isBase64Encoded"]?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
+        if root.isBase64Encoded?.isTrue == true, let decoded = Base64.decode(body) { body = decoded }
         let declaredType = headers.flatMap { headerValue($0, named: "content-type") } ?? []
         let contentType = declaredType.lowercasedASCII()
         within(.name("body")) { walker in
@@ -332,7 +340,7 @@ struct InputWalker<Sink: InputSink> {
                         walker.context = .data
                     }
                     walker.send(part.name, isKey: true)
-                    walker.within(.name(String(decoding: part.name, as: UTF8.self))) { $0.walkText(part.value) }
+                    walker.within(name: part.name) { $0.walkText(part.value) }
                 }
             } else if let nested = walker.parseNested(body) {
                 walker.open(nested) { $0.walk($1) }
@@ -354,7 +362,7 @@ struct InputWalker<Sink: InputSink> {
             let (rawName, rawValue) = splitOnce(pair, at: UInt8(ascii: "="))
             let name = Decoding.percentDecode(Array(rawName), plusIsSpace: true)
             send(name, isKey: true)
-            within(.name(String(decoding: name, as: UTF8.self))) {
+            within(name: name) {
                 $0.walkText(Decoding.percentDecode(Array(rawValue), plusIsSpace: true))
             }
         }
@@ -423,7 +431,7 @@ struct InputWalker<Sink: InputSink> {
         case .dynamoDB:
             guard let stream = item["dynamodb"] else { return }
             within(.name("dynamodb")) { walker in
-                let images = [("Keys", stream["Keys"]), ("NewImage", stream["NewImage"]), ("OldImage", stream["OldImage"])]
+                let images: [(StaticString, JSONView?)] = [("Keys", stream["Keys"]), ("NewImage", stream["NewImage"]), ("OldImage", stream["OldImage"])]
                 for case let (name, attributes?) in images {
                     walker.within(.name(name)) { $0.readDynamoMap(attributes) }
                 }
@@ -506,9 +514,36 @@ struct InputWalker<Sink: InputSink> {
 
 /// Header and content-type names the walker compares against, in lowercase.
 enum HTTPNames {
-    static let cookieHeader = Array("cookie".utf8)
     static let formType = Array("application/x-www-form-urlencoded".utf8)
     static let multipartType = Array("multipart/form-data".utf8)
+
+    /// Headers most requests through API Gateway, ALB or CloudFront carry, in lowercase: a header of
+    /// one of these names shares its array instead of allocating a lowercase copy of its own.
+    static let commonHeaders: [[UInt8]] = [
+        "accept", "accept-encoding", "accept-language", "authorization", "cache-control",
+        "cloudfront-forwarded-proto", "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
+        "cloudfront-is-smarttv-viewer", "cloudfront-is-tablet-viewer", "cloudfront-viewer-asn",
+        "cloudfront-viewer-country", "connection", "content-length", "content-type", "cookie", "host",
+        "if-none-match", "origin", "postman-token", "referer", "sec-fetch-dest", "sec-fetch-mode",
+        "sec-fetch-site", "user-agent", "via", "x-amz-cf-id", "x-amzn-trace-id", "x-api-key",
+        "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-request-id",
+    ].map { (name: StaticString) in name.withUTF8Buffer { Array($0) } }
+
+    /// `name` with its ASCII letters lowercased.
+    static func lowercased(_ name: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        commonHeaders.withUnsafeBufferPointer { known in
+            for index in known.indices where known[index].count == name.count {
+                let matches = known[index].withUnsafeBufferPointer { lowercase in
+                    for offset in lowercase.indices where name[offset] | (name[offset] &- 0x41 < 26 ? 0x20 : 0) != lowercase[offset] { return false }
+                    return true
+                }
+                if matches { return known[index] }
+            }
+            var copy = Array(name)
+            copy.withUnsafeMutableBufferPointer(ASCII.lowercase)
+            return copy
+        }
+    }
 }
 
 func splitOnce(_ bytes: ArraySlice<UInt8>, at separator: UInt8) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {

@@ -274,6 +274,60 @@ struct AhoCorasick: Sendable {
             }
         }
     }
+
+    /// `firstOccurrences(in:into:)` of a text made as it is read (a transformed variant), so it is never stored.
+    func firstOccurrences<Text: AutomatonStream>(streaming text: inout Text, into hits: inout NeedleHits) {
+        hits.clear()
+        let tables = self.tables
+        guard !tables.outputs.isEmpty else { return }
+        var code: UInt32 = 0
+        var index = 0
+        while let byte = text.next() {
+            code = tables.step(code, byte)
+            if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+            index &+= 1
+        }
+    }
+
+    /// The two-text pass (`firstOccurrences(in:into:and:into:)`) of texts made as they are read.
+    func firstOccurrences<Text: AutomatonStream, Other: AutomatonStream>(streaming text: inout Text, into hits: inout NeedleHits,
+                                                                         and other: inout Other, into otherHits: inout NeedleHits) {
+        hits.clear()
+        otherHits.clear()
+        let tables = self.tables
+        guard !tables.outputs.isEmpty else { return }
+        var code: UInt32 = 0, otherCode: UInt32 = 0
+        var index = 0
+        var next = text.next(), otherNext = other.next()
+        while let byte = next, let otherByte = otherNext {
+            code = tables.step(code, byte)
+            otherCode = tables.step(otherCode, otherByte)
+            if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+            if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+            index &+= 1
+            next = text.next()
+            otherNext = other.next()
+        }
+        var rest = index
+        while let byte = next {
+            code = tables.step(code, byte)
+            if code >= Code.output { tables.record(code, endingAt: rest, into: &hits) }
+            rest &+= 1
+            next = text.next()
+        }
+        while let byte = otherNext {
+            otherCode = tables.step(otherCode, byte)
+            if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+            index &+= 1
+            otherNext = other.next()
+        }
+    }
+}
+
+/// A text the automaton reads one byte at a time, made as it is read (`TransformSet.Stream`).
+protocol AutomatonStream {
+    /// The next byte, nil at the end.
+    mutating func next() -> UInt8?
 }
 
 /// Which patterns occurred and where each first started; small and usually empty for honest input.
