@@ -83,6 +83,15 @@ import Testing
         #expect(found > 100)
     }
 
+    @Test func constantByteSetsAreSpelledRight() {
+        func same(_ first: ByteSet, _ second: ByteSet) -> Bool { first.isSubset(of: second) && second.isSubset(of: first) }
+        #expect(same(TransformSet.commandLineDropBytes, ByteSet("\\\"'^,;\t\n\r")))
+        #expect(same(TransformSet.spaceBytes, ByteSet(" \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)))
+        #expect(same(TransformSet.otherSpaceBytes, ByteSet("\t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)))
+        #expect(same(TransformSet.pathSeparatorBytes, ByteSet("/\\")))
+        #expect(same(TransformSet.base64Bytes, ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")))
+    }
+
     @Test func pathTraitAgreesWithTheFullCheck() throws {
         for value in try Self.values() + [Array("./".utf8), Array("a.b".utf8), Array(".a".utf8)] {
             let traits = ScanInput(value).transformTraits, bytes = ScanInput(value).bytes

@@ -202,14 +202,20 @@ struct TransformSet: Sendable, Hashable {
         bits & ~Self.lowercase == 0 ? TransformSet(bits: 0) : TransformSet(bits: bits | Self.lowercase)
     }
 
-    /// Bytes `cmdLine` drops or turns into a space (it also folds runs of whitespace and drops a space before `/` or `(`).
-    static let commandLineDropBytes = ByteSet("\\\"'^,;\t\n\r")
+    // The byte sets below are spelled as words, which the compiler folds, rather than built from
+    // strings into lazy globals, which cost every input a `swift_once` in `InputTraits`
+    // (`TextPassTests` checks them against the strings).
+    /// Bytes `cmdLine` drops or turns into a space (backslash, `"'^,;`, tab, CR, LF; it also folds runs of
+    /// whitespace and drops a space before `/` or `(`).
+    static var commandLineDropBytes: ByteSet { ByteSet(words: (0x0800_1084_0000_2600, 0x5000_0000, 0, 0)) }
     /// Whitespace as `ByteScan.isSpace` (and so the whitespace transformations) sees it, 0xA0 included.
-    static let spaceBytes = ByteSet(" \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
+    static var spaceBytes: ByteSet { ByteSet(words: (0x0000_0001_0000_3E00, 0, 0x0000_0001_0000_0000, 0)) }
     /// Whitespace other than the space (0xA0 too, which `ByteScan.isSpace` counts), for the single-space check.
-    static let otherSpaceBytes = ByteSet("\t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)
-    static let pathSeparatorBytes = ByteSet("/\\")
-    static let base64Bytes = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \t\n\r")
+    static var otherSpaceBytes: ByteSet { ByteSet(words: (0x3E00, 0, 0x0000_0001_0000_0000, 0)) }
+    /// `/` and backslash.
+    static var pathSeparatorBytes: ByteSet { ByteSet(words: (0x0000_8000_0000_0000, 0x1000_0000, 0, 0)) }
+    /// The base64 and base64url alphabets, `=` and whitespace.
+    static var base64Bytes: ByteSet { ByteSet(words: (0x23FF_A801_0000_2600, 0x07FF_FFFE_87FF_FFFE, 0, 0)) }
 
     /// A superset of the bytes of this variant of `input` (`self` as returned by `effective(for:)`),
     /// without building it: transformations mostly drop or fold bytes, and the few they add are added here.
