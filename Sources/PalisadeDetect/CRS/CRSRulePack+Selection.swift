@@ -32,6 +32,11 @@ extension CRSRulePack {
         let withAtomBytes: RuleBits
         let withPlainAtoms: RuleBits
         let withPlainLongAtoms: RuleBits
+        /// The active rules of the categories `CRSExclusions` turns away whole (`CRSRulePack.turnAway`).
+        let commandInjection: RuleBits
+        let crossSiteScripting: RuleBits
+        /// The active rules whose search `CRSCommandStart` or their command words may rule out.
+        let withCommandSearch: RuleBits
         /// `CRSRulePack.shellBytes`, held here so the gate reads no global.
         let shellBytes = CRSRulePack.shellBytes
 
@@ -54,6 +59,7 @@ extension CRSRulePack {
             var headerRules: [Int] = []
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
+            var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
                 bytes.forEachByte { tables[Int($0) * HalfRows.tableCount + table.rawValue].insert(index) }
             }
@@ -87,6 +93,9 @@ extension CRSRulePack {
                 if !rule.atomBytes.isEmpty { withAtomBytes.insert(index) }
                 if rule.hasPlainAtoms { withPlainAtoms.insert(index) }
                 if !rule.plainLongAtoms.isEmpty { withPlainLongAtoms.insert(index) }
+                if rule.category == .cmdi { commandInjection.insert(index) }
+                if rule.category == .xss { crossSiteScripting.insert(index) }
+                if rule.commandStart != nil || rule.hasCommandWords { withCommandSearch.insert(index) }
             }
             self.active = active
             self.transformSets = transformSets
@@ -104,6 +113,9 @@ extension CRSRulePack {
             self.withAtomBytes = withAtomBytes
             self.withPlainAtoms = withPlainAtoms
             self.withPlainLongAtoms = withPlainLongAtoms
+            self.commandInjection = commandInjection
+            self.crossSiteScripting = crossSiteScripting
+            self.withCommandSearch = withCommandSearch
         }
 
         /// The active rules with transformation `bit` that can change `input` (`TransformSet.effective(for:)`).

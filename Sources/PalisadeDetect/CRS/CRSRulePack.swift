@@ -133,8 +133,13 @@ final class CRSRulePack: Sendable {
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
         var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
-        let waiting = gate.waiting | gate.waitingPlain
         // Nearly every honest input ends here: no rule's cheap conditions hold.
+        guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
+        var shared = CandidateState()
+        scratch.commandOffsets.reset()
+        turnAway(&gate, input: input, selection: selection, shared: &shared, scratch: scratch)
+        let waiting = gate.waiting | gate.waitingPlain
+        // Most of the rest end here: what the candidates had in common turned them all away.
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
         var variants = TransformCache()
@@ -158,8 +163,7 @@ final class CRSRulePack: Sendable {
             }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
-        var shared = CandidateState(variants: variants)
-        scratch.commandOffsets.reset()
+        shared.variants = variants
         candidates.withUnsafeBufferPointer { candidates in
             ruleReferences.withUnsafeBufferPointer { rules in
                 for candidate in candidates {
@@ -175,10 +179,42 @@ final class CRSRulePack: Sendable {
         return scratch.match.limitsHit == limitsBefore
     }
 
+    /// Takes out of `gate` the rules that `check` would turn away before running any pattern, for
+    /// reasons worked out once per input: a plain web URL (command rules), a path without markup (XSS
+    /// rules), and command words that cannot begin where a command rule looks (`CRSCommandStart`). On
+    /// most inputs these are all the candidates there are, so the input ends here without candidates.
+    private func turnAway(_ gate: inout Selection.Gate, input: ScanInput, selection: Selection, shared: inout CandidateState, scratch: CRSScratch) {
+        let rules = gate.candidates | gate.waiting | gate.waitingPlain
+        var turnedAway = RuleBits.empty
+        if !(rules & selection.commandInjection).isEmpty {
+            let isURL = CRSExclusions.isPlainWebURL(input)
+            shared.plainWebURL = isURL
+            if isURL { turnedAway = selection.commandInjection }
+        }
+        if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
+        // The command rules read the input itself (they have no transformations), as `check` passes it.
+        let commandRules = gate.candidates & selection.withCommandSearch & ~turnedAway
+        if !commandRules.isEmpty {
+            ruleReferences.withUnsafeBufferPointer { references in
+                commandRules.forEach { index in
+                    let excluded = references[index]._withUnsafeGuaranteedRef { rule in
+                        let search = shared.commandSearch(rule, input)
+                        return search == .nowhere || (rule.hasCommandWords && rule.commandWordsExclude(
+                            input.bytes, search: search, union: commandWordUnion, answers: &shared.commandWords, offsets: &scratch.commandOffsets))
+                    }
+                    if excluded { turnedAway.insert(index) }
+                }
+            }
+        }
+        gate.candidates &= ~turnedAway
+        gate.waiting &= ~turnedAway
+        gate.waitingPlain &= ~turnedAway
+    }
+
     /// What the candidates of one input share: its variants, and answers worked out for the first
     /// command rule that runs on it.
     private struct CandidateState {
-        var variants: TransformCache
+        var variants = TransformCache()
         var commandStarts: CRSCommandStart.Answer?
         var commandWords = CommandWordUnion.Answers()
         var plainWebURL: Bool?
