@@ -692,6 +692,8 @@ struct CompiledCondition: Sendable {
     let negated: Bool
     let transforms: TransformSet
     let matcher: Matcher
+    /// The regex of `matcher`, read by `match` without retaining it (binding the enum's payload would); `matcher` keeps it alive.
+    private let unretainedRegex: Unmanaged<LazyRegex>?
 
     enum Matcher: Sendable {
         case regex(LazyRegex)
@@ -715,13 +717,13 @@ struct CompiledCondition: Sendable {
             guard let phrases = CRSRuleDefinition.phraseFiles[argument] else { return nil }
             matcher = .phrases(PhraseMatcher(phrases))
         }
+        if case .regex(let regex) = matcher { unretainedRegex = Unmanaged.passUnretained(regex) } else { unretainedRegex = nil }
     }
 
     func match(_ subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
-        switch matcher {
-        case .regex(let regex): regex.firstMatch(in: subject, scratch: scratch)
-        case .phrases(let phrases): phrases.firstMatch(in: subject)
-        }
+        if let unretainedRegex { return unretainedRegex._withUnsafeGuaranteedRef { $0.firstMatch(in: subject, scratch: scratch) } }
+        guard case .phrases(let phrases) = matcher else { return nil }
+        return phrases.firstMatch(in: subject)
     }
 }
 
