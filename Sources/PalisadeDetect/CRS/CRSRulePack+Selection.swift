@@ -145,15 +145,24 @@ extension CRSRulePack {
 
             @inline(__always)
             mutating func add(_ table: UnsafeBufferPointer<RuleBits.Half>, _ byte: Int, _ mask: RuleBits.Half) {
+                add(table, byte, mask, masked: true, plain: true)
+            }
+
+            /// Without `masked` the mask is taken to be every rule; without `plain` the plain rows are left out.
+            @inline(__always)
+            mutating func add(_ table: UnsafeBufferPointer<RuleBits.Half>, _ byte: Int, _ mask: RuleBits.Half, masked: Bool, plain: Bool) {
                 let row = byte &* Self.tableCount
-                required0 |= table[row] & mask
-                required1 |= table[row &+ 1] & mask
-                required2 |= table[row &+ 2] & mask
-                required3 |= table[row &+ 3] & mask
-                atoms |= table[row &+ 4] & mask
-                plainAtoms |= table[row &+ 5] & mask
-                longAtoms |= table[row &+ 6] & mask
-                plainLongAtoms |= table[row &+ 7] & mask
+                @inline(__always) func read(_ offset: Int) -> RuleBits.Half { masked ? table[row &+ offset] & mask : table[row &+ offset] }
+                required0 |= read(0)
+                required1 |= read(1)
+                required2 |= read(2)
+                required3 |= read(3)
+                atoms |= read(4)
+                longAtoms |= read(6)
+                if plain {
+                    plainAtoms |= read(5)
+                    plainLongAtoms |= read(7)
+                }
             }
         }
 
@@ -162,12 +171,20 @@ extension CRSRulePack {
             var fromInput, addsLowercase, addsSpace, addsSlash, decodedRules: RuleBits
             var decodedBytes: ByteSet
 
+            /// `plain`: whether some rule may take the input as plain (else the plain rows are not needed).
             @inline(__always)
-            func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool) -> HalfRows {
+            func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool, plain: Bool) -> HalfRows {
                 @inline(__always) func part(_ bits: RuleBits) -> RuleBits.Half { high ? bits.high : bits.low }
                 var rows = HalfRows()
                 let fromInput = part(self.fromInput), addsLowercase = part(self.addsLowercase)
-                present.forEachByte { rows.add(table, Int($0), fromInput) }
+                // The input's own bytes are most of the work: four loops, each reading only the rows it needs.
+                let allRules = fromInput == RuleBits.Half(repeating: ~0)
+                switch (allRules, plain) {
+                case (true, false): present.forEachByte { rows.add(table, Int($0), fromInput, masked: false, plain: false) }
+                case (true, true): present.forEachByte { rows.add(table, Int($0), fromInput, masked: false, plain: true) }
+                case (false, false): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: false) }
+                case (false, true): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: true) }
+                }
                 if present.hasUppercase, addsLowercase != RuleBits.Half() {
                     present.forEachByte { byte in
                         guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
@@ -228,8 +245,10 @@ extension CRSRulePack {
             let masks = RowMasks(fromInput: ~decodedRules, addsLowercase: addsLowercase, addsSpace: addsSpace, addsSlash: addsSlash,
                                  decodedRules: decodedRules, decodedBytes: decodedBytes)
             // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
-            let notPlain = present.intersects(shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
-            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false) }
+            let hasShellBytes = present.intersects(shellBytes)
+            let notPlain = hasShellBytes ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
+            // With shell bytes no rule takes the input as plain: `combine` reads no plain row.
+            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false, plain: !hasShellBytes) }
             let lowGate = combine(low, sources: sources, decoded: decoded, notPlain: notPlain, high: false)
             // Every gate set is a subset of `active`: with no active rule from 128 on, the high half is empty.
             guard !isNarrow else {
@@ -237,7 +256,7 @@ extension CRSRulePack {
                             waiting: RuleBits(low: lowGate.waiting, high: RuleBits.Half()),
                             waitingPlain: RuleBits(low: lowGate.waitingPlain, high: RuleBits.Half()))
             }
-            let high = highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true) }
+            let high = highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true, plain: !hasShellBytes) }
             let highGate = combine(high, sources: sources, decoded: decoded, notPlain: notPlain, high: true)
             return Gate(candidates: RuleBits(low: lowGate.candidates, high: highGate.candidates),
                         waiting: RuleBits(low: lowGate.waiting, high: highGate.waiting),

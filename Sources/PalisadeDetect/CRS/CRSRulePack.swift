@@ -142,41 +142,62 @@ final class CRSRulePack: Sendable {
         // Most of the rest end here: what the candidates had in common turned them all away.
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
+        guard !waiting.isEmpty else {
+            // Most inputs that get here: only the rules the bytes select, and no candidate list to build.
+            run(gate.candidates, fromAutomaton: UnsafeBufferPointer(start: nil, count: 0), input: input, selection: selection, shared: &shared,
+                scratch: scratch, into: &matches)
+            return scratch.match.limitsHit == limitsBefore
+        }
         var variants = TransformCache()
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
         var candidates = scratch.candidates
         scratch.candidates = []
         if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
-        // Rules run in the order of their transformation sets, as if each set were scanned in turn:
-        // within a set, those the bytes select in rule order, then those the automaton selects.
-        selection.transformIndex.withUnsafeBufferPointer { transformIndex in
-            gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
-        }
-        if !waiting.isEmpty {
-            if (waiting & selection.changingLowercase(input)).isEmpty {
-                // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
-                automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
-                select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
-            } else {
-                waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
-            }
+        let direct = gate.candidates
+        if (waiting & selection.changingLowercase(input)).isEmpty {
+            // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
+            automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
+            select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
+        } else {
+            waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         shared.variants = variants
-        candidates.withUnsafeBufferPointer { candidates in
-            ruleReferences.withUnsafeBufferPointer { rules in
-                for candidate in candidates {
-                    // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
-                    let match = rules[candidate.rule]._withUnsafeGuaranteedRef { rule in
-                        check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: scratch)
-                    }
-                    if let match { matches.append(match) }
-                }
-            }
+        candidates.withUnsafeBufferPointer { fromAutomaton in
+            run(direct, fromAutomaton: fromAutomaton, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
         }
         scratch.candidates = candidates
         return scratch.match.limitsHit == limitsBefore
+    }
+
+    /// Checks the candidates of one input: the rules its bytes select (`direct`) and those the automaton
+    /// selects (`fromAutomaton`, sorted by set and rank). Rules run in the order of their transformation
+    /// sets, as if each set were scanned in turn: within a set, `direct` in rule order, then the others.
+    private func run(_ direct: RuleBits, fromAutomaton: UnsafeBufferPointer<Candidate>, input: ScanInput, selection: Selection,
+                     shared: inout CandidateState, scratch: CRSScratch, into matches: inout [Match]) {
+        ruleReferences.withUnsafeBufferPointer { rules in
+            // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
+            @inline(__always) func check(_ index: Int, phraseStart: Int?) {
+                let match = rules[index]._withUnsafeGuaranteedRef { rule in
+                    self.check(rule, phraseStart: phraseStart, input: input, shared: &shared, scratch: scratch)
+                }
+                if let match { matches.append(match) }
+            }
+            var sets = RuleBits.empty
+            selection.transformIndex.withUnsafeBufferPointer { transformIndex in direct.forEach { sets.insert(transformIndex[$0]) } }
+            for candidate in fromAutomaton { sets.insert(candidate.set) }
+            var next = 0
+            selection.rulesOfSet.withUnsafeBufferPointer { rulesOfSet in
+                sets.forEach { set in
+                    (direct & rulesOfSet[set]).forEach { check($0, phraseStart: nil) }
+                    while next < fromAutomaton.count, fromAutomaton[next].set == set {
+                        check(fromAutomaton[next].rule, phraseStart: fromAutomaton[next].phraseStart)
+                        next += 1
+                    }
+                }
+            }
+        }
     }
 
     /// Takes out of `gate` the rules that `check` would turn away before running any pattern, for
