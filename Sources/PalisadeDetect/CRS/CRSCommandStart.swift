@@ -96,6 +96,12 @@ struct CommandWords: Sendable {
     /// other) are `pairFirstWord[r]..<pairEndWord[r]`.
     let pairFirstWord: [Int32]
     let pairEndWord: [Int32]
+    /// Whether the pair of rank `r` is a word itself.
+    let pairIsWord: [Bool]
+    /// The first three bytes of every longer word, hashed into a bitmap (`tripleBit`): most pairs that
+    /// begin a word are followed by no third byte of one, which turns the offset away without comparing words.
+    let triples: [UInt64]
+    static let tripleBits = 1 << 14
     /// The first bytes of the words, in both cases.
     let firstBytes: ByteTable
     /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
@@ -147,6 +153,13 @@ struct CommandWords: Sendable {
         }
         pairFirstWord = firstWord
         pairEndWord = endWord
+        pairIsWord = firstWord.map { sorted[Int($0)].count == 2 }
+        var triples = [UInt64](repeating: 0, count: Self.tripleBits / 64)
+        for word in sorted where word.count > 2 {
+            let bit = Self.tripleBit(Int(word[0]) << 16 | Int(word[1]) << 8 | Int(word[2]))
+            triples[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.triples = triples
         single = ByteSet(sorted.filter { $0.count == 1 }.map { $0[0] })
         hasSingle = !single.isEmpty
         firstBytes = ByteTable(ByteSet(sorted.flatMap { $0[0] &- 0x61 < 26 ? [$0[0], $0[0] ^ 0x20] : [$0[0]] }))
@@ -346,7 +359,19 @@ struct CommandWords: Sendable {
         let bit = UInt64(1) << UInt64(key & 63)
         guard bits & bit != 0 else { return false }
         let rank = Int(pairRankBefore.withUnsafeBufferPointer { $0[key >> 6] }) + (bits & (bit &- 1)).nonzeroBitCount
+        if pairIsWord[rank] { return true }
+        next += 1
+        if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
+        guard next < text.count else { return false }
+        let triple = Self.tripleBit(key << 8 | Int(Self.lower(text[next])))
+        guard triples.withUnsafeBufferPointer({ $0[triple >> 6] }) & (1 << UInt64(triple & 63)) != 0 else { return false }
         return wordBegins(text, at: offset, rank: rank)
+    }
+
+    /// Where three bytes (`first << 16 | second << 8 | third`) fall in `triples`.
+    @inline(__always)
+    static func tripleBit(_ key: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt32(truncatingIfNeeded: key) &* 0x9E37_79B1) >> 18)
     }
 
     /// Whether a word of the pair of `rank` (whose first two bytes `text` has at `offset`) begins there.
@@ -391,7 +416,7 @@ struct ByteTable: Sendable {
 /// The command word lists of a pack's rules together (`CommandWords(union:)`), one for each check of
 /// `CRSRule.firstMatch`: on most inputs no word of any rule can begin where the rules look, and one
 /// check per input then turns away every command rule instead of one check per rule.
-struct CommandWordUnion: Sendable {
+final class CommandWordUnion: Sendable {
     let atStart: CommandWords
     let separated: CommandWords
     let windows: CommandWords
@@ -407,5 +432,27 @@ struct CommandWordUnion: Sendable {
         var atStart: Bool?
         var separated: Bool?
         var windows: Bool?
+
+        /// For `CRSCommandStart.Search.everywhere` and the Windows rules: a backslash, or a word after a separator.
+        mutating func mayFollowWindowsSeparator(_ subject: [UInt8], union: CommandWordUnion) -> Bool {
+            let may = windows ?? (subject.contains(0x5C) || union.windows.mayFollowWindowsSeparator(subject))
+            windows = may
+            return may
+        }
+
+        /// For `CRSCommandStart.Search.commandWordAtStart`.
+        mutating func mayBeginCommand(_ subject: [UInt8], union: CommandWordUnion, offsets: inout CommandWords.Offsets) -> Bool {
+            let may = atStart ?? union.atStart.mayBeginCommand(subject, offsets: &offsets)
+            atStart = may
+            return may
+        }
+
+        /// For `CRSCommandStart.Search.candidates`, with the start as well, which the rules without it skip:
+        /// a superset of every rule's offsets.
+        mutating func mayFollowSeparator(_ subject: [UInt8], union: CommandWordUnion, offsets: inout CommandWords.Offsets) -> Bool {
+            let may = separated ?? union.separated.mayFollowSeparator(subject, start: true, offsets: &offsets)
+            separated = may
+            return may
+        }
     }
 }

@@ -37,6 +37,15 @@ extension CRSRulePack {
         let crossSiteScripting: RuleBits
         /// The active rules whose search `CRSCommandStart` or their command words may rule out.
         let withCommandSearch: RuleBits
+        /// Of those, by `CRSRule.commandStart` (with or without the start alternative) and by word list
+        /// (`commandWords`, `separatedCommandWords`, `windowsCommandWords`).
+        let withStartAlternative: RuleBits
+        let withoutStartAlternative: RuleBits
+        let withCommandWords: RuleBits
+        let withSeparatedWords: RuleBits
+        let withWindowsWords: RuleBits
+        /// The active rules that read short windows of long inputs (`CRSRule.window`).
+        let quadratic: RuleBits
         /// `CRSRulePack.shellBytes`, held here so the gate reads no global.
         let shellBytes = CRSRulePack.shellBytes
 
@@ -60,6 +69,8 @@ extension CRSRulePack {
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
+            var withStartAlternative = RuleBits.empty, withoutStartAlternative = RuleBits.empty, withCommandWords = RuleBits.empty
+            var withSeparatedWords = RuleBits.empty, withWindowsWords = RuleBits.empty, quadratic = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
                 bytes.forEachByte { tables[Int($0) * HalfRows.tableCount + table.rawValue].insert(index) }
             }
@@ -96,6 +107,15 @@ extension CRSRulePack {
                 if rule.category == .cmdi { commandInjection.insert(index) }
                 if rule.category == .xss { crossSiteScripting.insert(index) }
                 if rule.commandStart != nil || rule.hasCommandWords { withCommandSearch.insert(index) }
+                if let hasStart = rule.commandStart {
+                    if hasStart { withStartAlternative.insert(index) } else { withoutStartAlternative.insert(index) }
+                    precondition(rule.anchoredCondition != nil, "CRS command rule \(rule.id) has no anchored pattern")
+                }
+                if rule.commandStart != nil, rule.commandWords != nil { withCommandWords.insert(index) }
+                if rule.commandStart != nil, rule.separatedCommandWords != nil { withSeparatedWords.insert(index) }
+                if rule.windowsCommandWords != nil { withWindowsWords.insert(index) }
+                precondition(rule.window == CRSRule.quadraticWindow || rule.window == 64 << 10, "CRS rule \(rule.id) reads windows of \(rule.window) bytes")
+                if rule.window == CRSRule.quadraticWindow { quadratic.insert(index) }
             }
             self.active = active
             self.transformSets = transformSets
@@ -116,6 +136,12 @@ extension CRSRulePack {
             self.commandInjection = commandInjection
             self.crossSiteScripting = crossSiteScripting
             self.withCommandSearch = withCommandSearch
+            self.withStartAlternative = withStartAlternative
+            self.withoutStartAlternative = withoutStartAlternative
+            self.withCommandWords = withCommandWords
+            self.withSeparatedWords = withSeparatedWords
+            self.withWindowsWords = withWindowsWords
+            self.quadratic = quadratic
         }
 
         /// The active rules with transformation `bit` that can change `input` (`TransformSet.effective(for:)`).

@@ -213,19 +213,40 @@ final class CRSRulePack: Sendable {
             if isURL { turnedAway = selection.commandInjection }
         }
         if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
-        // The command rules read the input itself (they have no transformations), as `check` passes it.
+        // The command rules read the input itself (they have no transformations), as `check` passes it;
+        // what `commandWordsExclude` asks of each rule is read from the selection's rule sets.
         let commandRules = gate.candidates & selection.withCommandSearch & ~turnedAway
         if !commandRules.isEmpty {
-            ruleReferences.withUnsafeBufferPointer { references in
-                commandRules.forEach { index in
-                    let excluded = references[index]._withUnsafeGuaranteedRef { rule in
-                        let search = shared.commandSearch(rule, input)
-                        return search == .nowhere || (rule.hasCommandWords && rule.commandWordsExclude(
-                            input.bytes, search: search, union: commandWordUnion, answers: &shared.commandWords, offsets: &scratch.commandOffsets))
+            let count = input.bytes.count
+            let windowed = count <= CRSRule.quadraticWindow ? RuleBits.all : count <= 64 << 10 ? ~selection.quadratic : .empty
+            @inline(__always) func exclude(_ rules: RuleBits, searching search: CRSCommandStart.Search) {
+                guard !rules.isEmpty else { return }
+                switch search {
+                case .nowhere:
+                    turnedAway |= rules
+                case .everywhere:
+                    let asking = rules & selection.withWindowsWords
+                    if !asking.isEmpty, !shared.commandWords.mayFollowWindowsSeparator(input.bytes, union: commandWordUnion) { turnedAway |= asking }
+                case .commandWordAtStart:
+                    let asking = rules & selection.withCommandWords & windowed
+                    if !asking.isEmpty, !shared.commandWords.mayBeginCommand(input.bytes, union: commandWordUnion, offsets: &scratch.commandOffsets) {
+                        turnedAway |= asking
                     }
-                    if excluded { turnedAway.insert(index) }
+                case .candidates:
+                    let asking = rules & selection.withSeparatedWords & windowed
+                    if !asking.isEmpty, !shared.commandWords.mayFollowSeparator(input.bytes, union: commandWordUnion, offsets: &scratch.commandOffsets) {
+                        turnedAway |= asking
+                    }
                 }
             }
+            let withStart = commandRules & selection.withStartAlternative, withoutStart = commandRules & selection.withoutStartAlternative
+            if !(withStart | withoutStart).isEmpty {
+                let answer = shared.commandStarts ?? CRSCommandStart.answer(input)
+                shared.commandStarts = answer
+                exclude(withStart, searching: answer.withStart)
+                exclude(withoutStart, searching: answer.withoutStart)
+            }
+            exclude(commandRules & ~withStart & ~withoutStart, searching: .everywhere)
         }
         gate.candidates &= ~turnedAway
         gate.waiting &= ~turnedAway
@@ -559,6 +580,7 @@ final class CRSRule: Sendable {
         return nil
     }
     static let quadratic: Set<Int> = [932125]
+    static let quadraticWindow = 512
     static let windowOverlap = 128
 
     /// Whether `firstMatch` turns `subject` (the input itself) away by its command words because no word of
@@ -568,20 +590,13 @@ final class CRSRule: Sendable {
         switch search {
         case .everywhere:
             guard windowsCommandWords != nil else { return false }
-            let may = answers.windows ?? (subject.contains(0x5C) || union.windows.mayFollowWindowsSeparator(subject))
-            answers.windows = may
-            return !may
+            return !answers.mayFollowWindowsSeparator(subject, union: union)
         case .commandWordAtStart:
             guard anchoredCondition != nil, subject.count <= window, commandWords != nil else { return false }
-            let may = answers.atStart ?? union.atStart.mayBeginCommand(subject, offsets: &offsets)
-            answers.atStart = may
-            return !may
+            return !answers.mayBeginCommand(subject, union: union, offsets: &offsets)
         case .candidates:
             guard subject.count <= window, anchoredCondition != nil, separatedCommandWords != nil else { return false }
-            // With the start as well, which the rules without it skip: a superset of every rule's offsets.
-            let may = answers.separated ?? union.separated.mayFollowSeparator(subject, start: true, offsets: &offsets)
-            answers.separated = may
-            return !may
+            return !answers.mayFollowSeparator(subject, union: union, offsets: &offsets)
         case .nowhere:
             return false
         }
@@ -631,7 +646,7 @@ final class CRSRule: Sendable {
             chain.append(compiled)
         }
         id = definition.id
-        window = Self.quadratic.contains(definition.id) ? 512 : 64 << 10
+        window = Self.quadratic.contains(definition.id) ? Self.quadraticWindow : 64 << 10
         category = definition.category
         paranoiaLevel = definition.paranoiaLevel
         message = definition.message
