@@ -144,15 +144,14 @@ final class CRSRulePack: Sendable {
         let limitsBefore = scratch.match.limitsHit
         guard !waiting.isEmpty else {
             // Most inputs that get here: only the rules the bytes select, and no candidate list to build.
-            run(gate.candidates, fromAutomaton: UnsafeBufferPointer(start: nil, count: 0), input: input, selection: selection, shared: &shared,
-                scratch: scratch, into: &matches)
+            run(gate.candidates, fromAutomaton: [], input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
             return scratch.match.limitsHit == limitsBefore
         }
         var variants = TransformCache()
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
-        var candidates = scratch.candidates
-        scratch.candidates = []
+        var candidates: [Candidate] = []
+        swap(&candidates, &scratch.candidates)
         if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
         let direct = gate.candidates
         if (waiting & selection.changingLowercase(input)).isEmpty {
@@ -164,19 +163,18 @@ final class CRSRulePack: Sendable {
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         shared.variants = variants
-        candidates.withUnsafeBufferPointer { fromAutomaton in
-            run(direct, fromAutomaton: fromAutomaton, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
-        }
-        scratch.candidates = candidates
+        run(direct, fromAutomaton: candidates, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
+        swap(&candidates, &scratch.candidates)
         return scratch.match.limitsHit == limitsBefore
     }
 
     /// Checks the candidates of one input: the rules its bytes select (`direct`) and those the automaton
     /// selects (`fromAutomaton`, sorted by set and rank). Rules run in the order of their transformation
     /// sets, as if each set were scanned in turn: within a set, `direct` in rule order, then the others.
-    private func run(_ direct: RuleBits, fromAutomaton: UnsafeBufferPointer<Candidate>, input: ScanInput, selection: Selection,
+    private func run(_ direct: RuleBits, fromAutomaton candidates: [Candidate], input: ScanInput, selection: Selection,
                      shared: inout CandidateState, scratch: CRSScratch, into matches: inout [Match]) {
-        ruleReferences.withUnsafeBufferPointer { rules in
+        // The array is read through a pointer here, where it is a borrowed parameter: at the caller it was retained for that.
+        candidates.withUnsafeBufferPointer { fromAutomaton in ruleReferences.withUnsafeBufferPointer { rules in
             // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
             @inline(__always) func check(_ index: Int, phraseStart: Int?) {
                 let match = rules[index]._withUnsafeGuaranteedRef { rule in
@@ -197,7 +195,7 @@ final class CRSRulePack: Sendable {
                     }
                 }
             }
-        }
+        } }
     }
 
     /// Takes out of `gate` the rules that `check` would turn away before running any pattern, for
