@@ -117,6 +117,15 @@ extension CRSRulePack {
                 precondition(rule.window == CRSRule.quadraticWindow || rule.window == 64 << 10, "CRS rule \(rule.id) reads windows of \(rule.window) bytes")
                 if rule.window == CRSRule.quadraticWindow { quadratic.insert(index) }
             }
+            // A rule that lowercases the input (`lowercase`, or `cmdLine`, which changes every input that
+            // has an uppercase letter) sees each uppercase letter as its lowercase one: for those rules an
+            // uppercase letter's rows hold the lowercase letter's too, so the gate adds no rows for them.
+            let lowercasing = withTransform[TransformSet.lowercase.trailingZeroBitCount] | withTransform[TransformSet.commandLine.trailingZeroBitCount]
+            for upper in Int(UInt8(ascii: "A"))...Int(UInt8(ascii: "Z")) {
+                for table in 0..<HalfRows.tableCount {
+                    tables[upper * HalfRows.tableCount + table] |= tables[(upper | 0x20) * HalfRows.tableCount + table] & lowercasing
+                }
+            }
             self.active = active
             self.transformSets = transformSets
             self.rulesOfSet = rulesOfSet
@@ -202,7 +211,7 @@ extension CRSRulePack {
             func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool, plain: Bool) -> HalfRows {
                 @inline(__always) func part(_ bits: RuleBits) -> RuleBits.Half { high ? bits.high : bits.low }
                 var rows = HalfRows()
-                let fromInput = part(self.fromInput), addsLowercase = part(self.addsLowercase)
+                let fromInput = part(self.fromInput)
                 // The input's own bytes are most of the work: four loops, each reading only the rows it needs.
                 let allRules = fromInput == RuleBits.Half(repeating: ~0)
                 switch (allRules, plain) {
@@ -211,13 +220,16 @@ extension CRSRulePack {
                 case (false, false): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: false) }
                 case (false, true): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: true) }
                 }
-                if present.hasUppercase, addsLowercase != RuleBits.Half() {
+                let addsSpace = part(self.addsSpace), addsSlash = part(self.addsSlash), decodedRules = part(self.decodedRules)
+                // The uppercase rows hold the lowercase ones for the rules that lowercase (`Selection.init`), but
+                // a rule that reads a decoded base64 variant takes no rows from the input's own bytes above.
+                let lowercasingDecoded = part(self.addsLowercase) & decodedRules
+                if present.hasUppercase, lowercasingDecoded != RuleBits.Half() {
                     present.forEachByte { byte in
                         guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
-                        rows.add(table, Int(byte | 0x20), addsLowercase)
+                        rows.add(table, Int(byte | 0x20), lowercasingDecoded)
                     }
                 }
-                let addsSpace = part(self.addsSpace), addsSlash = part(self.addsSlash), decodedRules = part(self.decodedRules)
                 if addsSpace != RuleBits.Half(), !present.contains(0x20) { rows.add(table, 0x20, addsSpace) }
                 if addsSlash != RuleBits.Half(), !present.contains(UInt8(ascii: "/")) { rows.add(table, Int(UInt8(ascii: "/")), addsSlash) }
                 if decodedRules != RuleBits.Half() { decodedBytes.forEachByte { rows.add(table, Int($0), decodedRules) } }
