@@ -414,10 +414,14 @@ final class CRSScratch {
 enum CRSExclusions {
     static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
 
-    static let webSchemes: [[UInt8]] = [Array("https://".utf8), Array("http://".utf8)]
-
+    /// Begins with `http://` or `https://` (spelled out: a generic `starts(with:)` over a list of schemes costs a call per scheme).
     static func isPlainWebURL(_ input: ScanInput) -> Bool {
-        !input.present.intersects(shellBytes) && webSchemes.contains { input.lower.starts(with: $0) }
+        guard !input.present.intersects(shellBytes) else { return false }
+        return input.lower.withUnsafeBufferPointer { lower in
+            guard lower.count >= 7, lower[0] == 0x68, lower[1] == 0x74, lower[2] == 0x74, lower[3] == 0x70 else { return false }
+            let colon = lower[4] == 0x73 ? 5 : 4
+            return lower.count >= colon + 3 && lower[colon] == 0x3A && lower[colon + 1] == 0x2F && lower[colon + 2] == 0x2F
+        }
     }
 
     /// A page echoes a request path inside a URL (`href`, `location`): script runs from there only
