@@ -22,8 +22,11 @@ extension CRSRulePack {
         let unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)
         /// For each `CRSTargets.bit(for:)` bit position, the rules whose targets cover that source.
         let bySource: [RuleBits]
-        /// Active rules that read some header values: a header value's rules depend on its name.
-        let headerRules: [Int]
+        /// The header names some active rule names or excludes (`CRSTargets`), each with the rules that
+        /// read a header value of that name; a header of any other name is read by `otherHeaderRules`.
+        let namedHeaders: [[UInt8]]
+        let namedHeaderRules: [RuleBits]
+        let otherHeaderRules: RuleBits
         /// For each `TransformSet` bit position, the active rules whose transformations have it.
         let withTransform: [RuleBits]
         /// The transformations of the active rules, together.
@@ -65,7 +68,7 @@ extension CRSRulePack {
             precondition(Table.allCases.count == HalfRows.tableCount, "the gate reads \(HalfRows.tableCount) rows per byte")
             var unconstrained = [RuleBits](repeating: .empty, count: Self.maxRequired)
             var bySource = [RuleBits](repeating: .empty, count: 16)
-            var headerRules: [Int] = []
+            var headerNames: [[UInt8]] = []
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
@@ -98,7 +101,7 @@ extension CRSRulePack {
                 mark(.plainLongAtomBytes, rule.plainLongAtomBytes, index)
                 let sources = rule.targets.sourceBits
                 for position in 0..<16 where sources & (1 << position) != 0 { bySource[position].insert(index) }
-                if rule.targets.allHeaders || !rule.targets.namedHeaders.isEmpty { headerRules.append(index) }
+                for name in rule.targets.namedHeaders + rule.targets.excludedHeaders where !headerNames.contains(name) { headerNames.append(name) }
                 for position in 0..<16 where rule.transforms.bits & (1 << position) != 0 { withTransform[position].insert(index) }
                 if rule.isUnfiltered { unfiltered.insert(index) }
                 if !rule.atomBytes.isEmpty { withAtomBytes.insert(index) }
@@ -135,7 +138,18 @@ extension CRSRulePack {
             self.isNarrow = active.high == RuleBits.Half()
             self.unconstrained = (unconstrained[0], unconstrained[1], unconstrained[2], unconstrained[3])
             self.bySource = bySource
-            self.headerRules = headerRules
+            func rulesReading(header name: [UInt8]) -> RuleBits {
+                let input = ScanInput([], source: .header(name))
+                var covered = RuleBits.empty
+                active.forEach { if rules[$0].targets.covers(input) { covered.insert($0) } }
+                return covered
+            }
+            namedHeaders = headerNames
+            namedHeaderRules = headerNames.map(rulesReading)
+            // No active rule names or excludes this one: it stands for every other name.
+            var other = Array("x-palisade-other".utf8)
+            while headerNames.contains(other) { other.append(0x2D) }
+            otherHeaderRules = rulesReading(header: other)
             self.withTransform = withTransform
             self.transformBits = transformSets.reduce(0) { $0 | $1.bits }
             self.unfiltered = unfiltered
@@ -331,14 +345,10 @@ extension CRSRulePack {
     }
 
     /// The active rules whose targets cover where `input` came from; a header value's depend on the
-    /// header's name, worked out once per name and kept in `scratch`.
-    func sources(of input: ScanInput, selection: Selection, scratch: CRSScratch) -> RuleBits {
-        let bit = CRSTargets.bit(for: input.source)
-        var covered = selection.bySource[bit.trailingZeroBitCount]
-        guard case .header(let name) = input.source else { return covered }
-        if let known = scratch.headerCoverage[name] { return known }
-        for index in selection.headerRules where rules[index].targets.covers(input) { covered.insert(index) }
-        scratch.headerCoverage[name] = covered
-        return covered
+    /// header's name, found among the few names the rules spell out (`Selection.namedHeaders`).
+    func sources(of input: ScanInput, selection: Selection) -> RuleBits {
+        guard case .header(let name) = input.source else { return selection.bySource[CRSTargets.bit(for: input.source).trailingZeroBitCount] }
+        for (index, named) in selection.namedHeaders.enumerated() where named == name { return selection.namedHeaderRules[index] }
+        return selection.otherHeaderRules
     }
 }

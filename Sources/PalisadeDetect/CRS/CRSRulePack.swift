@@ -132,7 +132,7 @@ final class CRSRulePack: Sendable {
     /// unless a rule gets close to matching.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
-        var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
+        var gate = selection.gate(input, sources: sources(of: input, selection: selection))
         // Nearly every honest input ends here: no rule's cheap conditions hold.
         guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
         var shared = CandidateState()
@@ -394,8 +394,6 @@ final class CRSScratch {
     @exclusivity(unchecked) var commandOffsets = CommandWords.Offsets()
     /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
     @exclusivity(unchecked) var decoded: [UInt8] = []
-    /// The rules that read a header value, by the header's name (`CRSRulePack.sources`).
-    @exclusivity(unchecked) var headerCoverage: [[UInt8]: RuleBits] = [:]
 
     init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
