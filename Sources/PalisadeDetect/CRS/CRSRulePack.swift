@@ -132,7 +132,10 @@ final class CRSRulePack: Sendable {
     /// unless a rule gets close to matching.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
-        var gate = selection.gate(input, sources: sources(of: input, selection: selection))
+        let sources = sources(of: input, selection: selection)
+        // No active rule reads inputs from where this one came (header names, say): no rows to read.
+        guard !(sources & selection.active).isEmpty else { return true }
+        var gate = selection.gate(input, sources: sources)
         // Nearly every honest input ends here: no rule's cheap conditions hold.
         guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
         var shared = CandidateState()
