@@ -185,7 +185,8 @@ extension CRSRulePack {
         }
 
         /// The OR of the rows of an input's bytes, one per `Table`, for half of the rules (eight
-        /// vector registers: a byte costs eight loads, eight ANDs and eight ORs).
+        /// vector registers: a byte costs at most eight loads, eight ANDs and eight ORs; most inputs
+        /// need no AND, and those with a shell byte only six rows).
         struct HalfRows {
             var required0 = RuleBits.Half(), required1 = RuleBits.Half(), required2 = RuleBits.Half(), required3 = RuleBits.Half()
             var atoms = RuleBits.Half(), plainAtoms = RuleBits.Half(), longAtoms = RuleBits.Half(), plainLongAtoms = RuleBits.Half()

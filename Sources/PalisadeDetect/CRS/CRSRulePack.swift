@@ -176,7 +176,7 @@ final class CRSRulePack: Sendable {
     /// sets, as if each set were scanned in turn: within a set, `direct` in rule order, then the others.
     private func run(_ direct: RuleBits, fromAutomaton candidates: [Candidate], input: ScanInput, selection: Selection,
                      shared: inout CandidateState, scratch: CRSScratch, into matches: inout [Match]) {
-        // The array is read through a pointer here, where it is a borrowed parameter: at the caller it was retained for that.
+        // Read through a pointer here, where the array is a borrowed parameter (at the caller, taking the pointer retained it).
         candidates.withUnsafeBufferPointer { fromAutomaton in ruleReferences.withUnsafeBufferPointer { rules in
             // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
             @inline(__always) func check(_ index: Int, phraseStart: Int?) {
