@@ -90,7 +90,7 @@ struct CommandWords: Sendable {
     let pairs: [UInt64]
     let single: ByteSet
     let hasSingle: Bool
-    /// For each word of `pairs`, how many pairs the words before it hold: a pair's rank among the pairs.
+    /// For each 64-bit word of `pairs`, how many pairs the words of `pairs` before it hold: a pair's rank among the pairs.
     let pairRankBefore: [Int32]
     /// The words of two bytes or more that begin with the pair of rank `r` (sorted, so next to each
     /// other) are `pairFirstWord[r]..<pairEndWord[r]`.
@@ -345,7 +345,7 @@ struct CommandWords: Sendable {
 
     /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
     /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
-    /// The first two bytes turn nearly every offset away here, inlined; `wordBegins` compares the words.
+    /// The first two bytes (and a hashed third) turn nearly every offset away here, inlined; `wordBegins` compares the words.
     @inline(__always)
     private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         guard offset < text.count else { return false }
