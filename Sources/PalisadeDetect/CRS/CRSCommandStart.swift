@@ -239,11 +239,14 @@ struct CommandWords: Sendable {
         private var afterStart = OffsetList()
         private var afterSeparators = OffsetList()
         private var hasAtStart = false, hasSeparated = false
+        /// False when the text has no `/`: no word then follows a path's `/`, and the paths are not walked.
+        private var walksPaths = true
         /// Fetched once for the scratch that holds these offsets, not once per input (each is a global).
         private let sets = Sets()
 
         /// Forgets the offsets for the next input, keeping the storage.
-        mutating func reset() {
+        mutating func reset(textHasSlash: Bool = true) {
+            walksPaths = textHasSlash
             hasAtStart = false
             hasSeparated = false
         }
@@ -251,7 +254,7 @@ struct CommandWords: Sendable {
         mutating func mayBeginCommand(_ words: CommandWords, _ text: [UInt8]) -> Bool {
             if !hasAtStart {
                 atStart.clear()
-                text.withUnsafeBufferPointer { CommandWords.startOffsets(past: sets.blanks, in: $0, sets: sets, into: &atStart) }
+                text.withUnsafeBufferPointer { CommandWords.startOffsets(past: sets.blanks, in: $0, sets: sets, walksPaths: walksPaths, into: &atStart) }
                 hasAtStart = true
             }
             return words.beginsAtAny(text, atStart)
@@ -262,13 +265,14 @@ struct CommandWords: Sendable {
                 afterStart.clear()
                 afterSeparators.clear()
                 text.withUnsafeBufferPointer { text in
-                    CommandWords.startOffsets(past: sets.gap, in: text, sets: sets, into: &afterStart)
+                    CommandWords.startOffsets(past: sets.gap, in: text, sets: sets, walksPaths: walksPaths, into: &afterStart)
                     // After an assignment the word follows a blank.
                     let assignments = text.contains(UInt8(ascii: "="))
                     for index in 0..<text.count {
                         let byte = text[index]
                         guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
-                        CommandWords.wordOffsets(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes, into: &afterSeparators)
+                        CommandWords.wordOffsets(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes, walksPath: walksPaths,
+                                                 into: &afterSeparators)
                     }
                 }
                 hasSeparated = true
@@ -301,9 +305,9 @@ struct CommandWords: Sendable {
     }
 
     /// Where a word may begin at the start of `text` past `gap`, and again past a leading `json.`.
-    private static func startOffsets(past gap: ByteTable, in text: UnsafeBufferPointer<UInt8>, sets: Sets, into offsets: inout OffsetList) {
-        wordOffsets(gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &offsets)
-        if startsWithJSON(text) { wordOffsets(gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &offsets) }
+    private static func startOffsets(past gap: ByteTable, in text: UnsafeBufferPointer<UInt8>, sets: Sets, walksPaths: Bool, into offsets: inout OffsetList) {
+        wordOffsets(gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, walksPath: walksPaths, into: &offsets)
+        if startsWithJSON(text) { wordOffsets(gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, walksPath: walksPaths, into: &offsets) }
     }
 
     private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -312,27 +316,28 @@ struct CommandWords: Sendable {
 
     /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
     private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable) -> Bool {
-        Self.forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { begins(text, at: $0) }
+        Self.forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes, walksPath: true) { begins(text, at: $0) }
     }
 
     /// Collects the offsets where `wordAfter` looks for a word, in order.
     private static func wordOffsets(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
-                                    into offsets: inout OffsetList) {
-        _ = forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { offset in
+                                    walksPath: Bool, into offsets: inout OffsetList) {
+        _ = forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes, walksPath: walksPath) { offset in
             offsets.append(offset)
             return false
         }
     }
 
-    /// Calls `body` with each offset where `wordAfter` looks for a word, until it returns true.
+    /// Calls `body` with each offset where `wordAfter` looks for a word, until it returns true; without
+    /// `walksPath` (a text without `/`) only the first, as the path then holds no offset.
     @inline(__always)
     private static func forEachWordOffset(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
-                                          _ body: (Int) -> Bool) -> Bool {
+                                          walksPath: Bool, _ body: (Int) -> Bool) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
         guard index < text.count else { return false }
         if body(index) { return true }
-        while index < text.count, path.contains(text[index]) {
+        while walksPath, index < text.count, path.contains(text[index]) {
             if text[index] == UInt8(ascii: "/") {
                 var word = index + 1
                 while word < text.count, quotes.contains(text[word]) { word += 1 }

@@ -139,7 +139,7 @@ final class CRSRulePack: Sendable {
         // Nearly every honest input ends here: no rule's cheap conditions hold.
         guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
         var shared = CandidateState()
-        scratch.commandOffsets.reset()
+        scratch.commandOffsets.reset(textHasSlash: input.present.contains(UInt8(ascii: "/")))
         turnAway(&gate, input: input, selection: selection, shared: &shared, scratch: scratch)
         let waiting = gate.waiting | gate.waitingPlain
         // Most of the rest end here: what the candidates had in common turned them all away.
