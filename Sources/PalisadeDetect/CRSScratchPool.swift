@@ -12,9 +12,6 @@ final class CRSScratchPool: Sendable {
 
     /// Scratches kept beyond this are dropped: more threads than this rarely inspect at once.
     static let maxIdle = 16
-    /// Header names whose rule coverage a scratch remembers across events; attacker-chosen names
-    /// must not grow it without bound.
-    static let maxHeaderNames = 256
 
     private let patternCount: Int
     private let idle = Mutex<[Slot]>([])
@@ -27,7 +24,6 @@ final class CRSScratchPool: Sendable {
     func withScratch<Result>(_ body: (CRSScratch) -> Result) -> Result {
         let slot = idle.withLock { $0.popLast() } ?? Slot(CRSScratch(patternCount: patternCount))
         defer {
-            if slot.scratch.headerCoverage.count > Self.maxHeaderNames { slot.scratch.headerCoverage.removeAll() }
             idle.withLock { slots in
                 if slots.count < Self.maxIdle { slots.append(slot) }
             }

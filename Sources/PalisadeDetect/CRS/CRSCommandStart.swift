@@ -86,11 +86,22 @@ struct CommandWords: Sendable {
     /// The words one after another: word `i` is `bytes[wordStart[i]..<wordStart[i + 1]]`.
     let bytes: [UInt8]
     let wordStart: [Int32]
-    /// Those beginning with byte `b` are the words `bucket[b]..<bucket[b + 1]`.
-    let bucket: [Int32]
     /// The first two bytes of every word of two or more, as a bitmap of 65,536 pairs, and the words of one byte.
     let pairs: [UInt64]
     let single: ByteSet
+    let hasSingle: Bool
+    /// For each 64-bit word of `pairs`, how many pairs the words of `pairs` before it hold: a pair's rank among the pairs.
+    let pairRankBefore: [Int32]
+    /// The words of two bytes or more that begin with the pair of rank `r` (sorted, so next to each
+    /// other) are `pairFirstWord[r]..<pairEndWord[r]`.
+    let pairFirstWord: [Int32]
+    let pairEndWord: [Int32]
+    /// Whether the pair of rank `r` is a word itself.
+    let pairIsWord: [Bool]
+    /// The first three bytes of every longer word, hashed into a bitmap (`tripleBit`): most pairs that
+    /// begin a word are followed by no third byte of one, which turns the offset away without comparing words.
+    let triples: [UInt64]
+    static let tripleBits = 1 << 14
     /// The first bytes of the words, in both cases.
     let firstBytes: ByteTable
     /// The evasion bytes that may come between a word's letters: none for plain inputs, `CRSCommandStart.evasion`
@@ -116,17 +127,41 @@ struct CommandWords: Sendable {
         var wordStart: [Int32] = [0]
         for word in sorted { wordStart.append(wordStart.last! + Int32(word.count)) }
         self.wordStart = wordStart
-        var bucket = [Int32](repeating: Int32(sorted.count), count: 257)
-        for (index, word) in sorted.enumerated().reversed() { bucket[Int(word[0])] = Int32(index) }
-        for byte in stride(from: 255, through: 0, by: -1) where bucket[byte] > bucket[byte + 1] { bucket[byte] = bucket[byte + 1] }
-        self.bucket = bucket
         var pairs = [UInt64](repeating: 0, count: 1024)
         for word in sorted where word.count > 1 {
             let key = Int(word[0]) << 8 | Int(word[1])
             pairs[key >> 6] |= 1 << UInt64(key & 63)
         }
         self.pairs = pairs
+        var rankBefore: [Int32] = []
+        var rank: Int32 = 0
+        for word in pairs {
+            rankBefore.append(rank)
+            rank += Int32(word.nonzeroBitCount)
+        }
+        pairRankBefore = rankBefore
+        var firstWord: [Int32] = [], endWord: [Int32] = []
+        var lastKey = -1
+        for (index, word) in sorted.enumerated() where word.count > 1 {
+            let key = Int(word[0]) << 8 | Int(word[1])
+            if key != lastKey {
+                firstWord.append(Int32(index))
+                endWord.append(Int32(index))
+                lastKey = key
+            }
+            endWord[endWord.count - 1] = Int32(index + 1)
+        }
+        pairFirstWord = firstWord
+        pairEndWord = endWord
+        pairIsWord = firstWord.map { sorted[Int($0)].count == 2 }
+        var triples = [UInt64](repeating: 0, count: Self.tripleBits / 64)
+        for word in sorted where word.count > 2 {
+            let bit = Self.tripleBit(Int(word[0]) << 16 | Int(word[1]) << 8 | Int(word[2]))
+            triples[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.triples = triples
         single = ByteSet(sorted.filter { $0.count == 1 }.map { $0[0] })
+        hasSingle = !single.isEmpty
         firstBytes = ByteTable(ByteSet(sorted.flatMap { $0[0] &- 0x61 < 26 ? [$0[0], $0[0] ^ 0x20] : [$0[0]] }))
     }
 
@@ -200,22 +235,26 @@ struct CommandWords: Sendable {
     /// (up to five walk the same separators otherwise).
     struct Offsets {
         /// `mayBeginCommand`'s offsets; `mayFollowSeparator`'s at the start and after separators.
-        private var atStart: [Int32] = []
-        private var afterStart: [Int32] = []
-        private var afterSeparators: [Int32] = []
+        private var atStart = OffsetList()
+        private var afterStart = OffsetList()
+        private var afterSeparators = OffsetList()
         private var hasAtStart = false, hasSeparated = false
+        /// False when the text has no `/`: no word then follows a path's `/`, and the paths are not walked.
+        private var walksPaths = true
+        /// Fetched once for the scratch that holds these offsets, not once per input (each is a global).
+        private let sets = Sets()
 
         /// Forgets the offsets for the next input, keeping the storage.
-        mutating func reset() {
+        mutating func reset(textHasSlash: Bool = true) {
+            walksPaths = textHasSlash
             hasAtStart = false
             hasSeparated = false
         }
 
         mutating func mayBeginCommand(_ words: CommandWords, _ text: [UInt8]) -> Bool {
             if !hasAtStart {
-                atStart.removeAll(keepingCapacity: true)
-                let sets = Sets()
-                text.withUnsafeBufferPointer { CommandWords.startOffsets(past: sets.blanks, in: $0, sets: sets, into: &atStart) }
+                atStart.clear()
+                text.withUnsafeBufferPointer { CommandWords.startOffsets(past: sets.blanks, in: $0, sets: sets, walksPaths: walksPaths, into: &atStart) }
                 hasAtStart = true
             }
             return words.beginsAtAny(text, atStart)
@@ -223,17 +262,17 @@ struct CommandWords: Sendable {
 
         mutating func mayFollowSeparator(_ words: CommandWords, _ text: [UInt8], start: Bool) -> Bool {
             if !hasSeparated {
-                afterStart.removeAll(keepingCapacity: true)
-                afterSeparators.removeAll(keepingCapacity: true)
-                let sets = Sets()
+                afterStart.clear()
+                afterSeparators.clear()
                 text.withUnsafeBufferPointer { text in
-                    CommandWords.startOffsets(past: sets.gap, in: text, sets: sets, into: &afterStart)
+                    CommandWords.startOffsets(past: sets.gap, in: text, sets: sets, walksPaths: walksPaths, into: &afterStart)
                     // After an assignment the word follows a blank.
                     let assignments = text.contains(UInt8(ascii: "="))
                     for index in 0..<text.count {
                         let byte = text[index]
                         guard sets.separators.contains(byte) || (assignments && sets.spaces.contains(byte)) else { continue }
-                        CommandWords.wordOffsets(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes, into: &afterSeparators)
+                        CommandWords.wordOffsets(sets.gap, in: text, from: index + 1, path: sets.path, quotes: sets.quotes, walksPath: walksPaths,
+                                                 into: &afterSeparators)
                     }
                 }
                 hasSeparated = true
@@ -242,14 +281,33 @@ struct CommandWords: Sendable {
         }
     }
 
-    private func beginsAtAny(_ text: [UInt8], _ offsets: [Int32]) -> Bool {
-        text.withUnsafeBufferPointer { text in offsets.contains { begins(text, at: Int($0)) } }
+    /// Offsets of one input, kept with their storage for the next (where `removeAll(keepingCapacity:)` costs a generic call).
+    struct OffsetList {
+        private var storage: [Int32] = []
+        private var count = 0
+
+        mutating func clear() {
+            count = 0
+        }
+
+        mutating func append(_ offset: Int) {
+            if count < storage.count { storage[count] = Int32(offset) } else { storage.append(Int32(offset)) }
+            count += 1
+        }
+
+        func contains(where predicate: (Int) -> Bool) -> Bool {
+            storage.withUnsafeBufferPointer { storage in storage[..<count].contains { predicate(Int($0)) } }
+        }
+    }
+
+    private func beginsAtAny(_ text: [UInt8], _ offsets: OffsetList) -> Bool {
+        text.withUnsafeBufferPointer { text in offsets.contains { begins(text, at: $0) } }
     }
 
     /// Where a word may begin at the start of `text` past `gap`, and again past a leading `json.`.
-    private static func startOffsets(past gap: ByteTable, in text: UnsafeBufferPointer<UInt8>, sets: Sets, into offsets: inout [Int32]) {
-        wordOffsets(gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, into: &offsets)
-        if startsWithJSON(text) { wordOffsets(gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, into: &offsets) }
+    private static func startOffsets(past gap: ByteTable, in text: UnsafeBufferPointer<UInt8>, sets: Sets, walksPaths: Bool, into offsets: inout OffsetList) {
+        wordOffsets(gap, in: text, from: 0, path: sets.path, quotes: sets.quotes, walksPath: walksPaths, into: &offsets)
+        if startsWithJSON(text) { wordOffsets(gap, in: text, from: 5, path: sets.path, quotes: sets.quotes, walksPath: walksPaths, into: &offsets) }
     }
 
     private static func startsWithJSON(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -258,27 +316,28 @@ struct CommandWords: Sendable {
 
     /// Past the bytes of `skipped` from `first`: a word there, or after a `/` of the path there (and quotes).
     private func wordAfter(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable) -> Bool {
-        Self.forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { begins(text, at: $0) }
+        Self.forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes, walksPath: true) { begins(text, at: $0) }
     }
 
     /// Collects the offsets where `wordAfter` looks for a word, in order.
     private static func wordOffsets(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
-                                    into offsets: inout [Int32]) {
-        _ = forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes) { offset in
-            offsets.append(Int32(offset))
+                                    walksPath: Bool, into offsets: inout OffsetList) {
+        _ = forEachWordOffset(skipped, in: text, from: first, path: path, quotes: quotes, walksPath: walksPath) { offset in
+            offsets.append(offset)
             return false
         }
     }
 
-    /// Calls `body` with each offset where `wordAfter` looks for a word, until it returns true.
+    /// Calls `body` with each offset where `wordAfter` looks for a word, until it returns true; without
+    /// `walksPath` (a text without `/`) only the first, as the path then holds no offset.
     @inline(__always)
     private static func forEachWordOffset(_ skipped: ByteTable, in text: UnsafeBufferPointer<UInt8>, from first: Int, path: ByteTable, quotes: ByteTable,
-                                          _ body: (Int) -> Bool) -> Bool {
+                                          walksPath: Bool, _ body: (Int) -> Bool) -> Bool {
         var index = first
         while index < text.count, skipped.contains(text[index]) { index += 1 }
         guard index < text.count else { return false }
         if body(index) { return true }
-        while index < text.count, path.contains(text[index]) {
+        while walksPath, index < text.count, path.contains(text[index]) {
             if text[index] == UInt8(ascii: "/") {
                 var word = index + 1
                 while word < text.count, quotes.contains(text[word]) { word += 1 }
@@ -291,27 +350,40 @@ struct CommandWords: Sendable {
 
     /// Whether one of the words begins at `offset` (ASCII case folded, as the caseless patterns do in
     /// byte mode; when `evaded`, with any evasion bytes after each letter, which no word holds).
+    /// The first two bytes (and a hashed third) turn nearly every offset away here, inlined; `wordBegins` compares the words.
+    @inline(__always)
     private func begins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
-        let evasion = evasion, evaded = evaded
         guard offset < text.count else { return false }
         let first = Self.lower(text[offset])
-        if single.contains(first) { return true }
+        if hasSingle, single.contains(first) { return true }
         var next = offset + 1
         if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
         guard next < text.count else { return false }
-        let second = Self.lower(text[next])
-        let key = Int(first) << 8 | Int(second)
-        guard pairs[key >> 6] & (1 << UInt64(key & 63)) != 0 else { return false }
+        let key = Int(first) << 8 | Int(Self.lower(text[next]))
+        let bits = pairs.withUnsafeBufferPointer { $0[key >> 6] }
+        let bit = UInt64(1) << UInt64(key & 63)
+        guard bits & bit != 0 else { return false }
+        let rank = Int(pairRankBefore.withUnsafeBufferPointer { $0[key >> 6] }) + (bits & (bit &- 1)).nonzeroBitCount
+        if pairIsWord[rank] { return true }
+        next += 1
+        if evaded { while next < text.count, evasion.contains(text[next]) { next += 1 } }
+        guard next < text.count else { return false }
+        let triple = Self.tripleBit(key << 8 | Int(Self.lower(text[next])))
+        guard triples.withUnsafeBufferPointer({ $0[triple >> 6] }) & (1 << UInt64(triple & 63)) != 0 else { return false }
+        return wordBegins(text, at: offset, rank: rank)
+    }
+
+    /// Where three bytes (`first << 16 | second << 8 | third`) fall in `triples`.
+    @inline(__always)
+    static func tripleBit(_ key: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt32(truncatingIfNeeded: key) &* 0x9E37_79B1) >> 18)
+    }
+
+    /// Whether a word of the pair of `rank` (whose first two bytes `text` has at `offset`) begins there.
+    private func wordBegins(_ text: UnsafeBufferPointer<UInt8>, at offset: Int, rank: Int) -> Bool {
+        let evasion = evasion, evaded = evaded
         return bytes.withUnsafeBufferPointer { bytes in
-            // The bucket's words are sorted and (no word of one byte beginning with `first`) at least
-            // two bytes long: those with `second` next are one run, found by binary search.
-            var low = Int(bucket[Int(first)]), high = Int(bucket[Int(first) + 1])
-            while low < high {
-                let middle = (low &+ high) >> 1
-                if bytes[Int(wordStart[middle]) &+ 1] < second { low = middle &+ 1 } else { high = middle }
-            }
-            for index in low..<Int(bucket[Int(first) + 1]) {
-                guard bytes[Int(wordStart[index]) &+ 1] == second else { break }
+            for index in Int(pairFirstWord[rank])..<Int(pairEndWord[rank]) {
                 var at = offset + 1, equal = true
                 for position in Int(wordStart[index]) + 1..<Int(wordStart[index + 1]) {
                     if evaded { while at < text.count, evasion.contains(text[at]) { at += 1 } }
@@ -349,7 +421,7 @@ struct ByteTable: Sendable {
 /// The command word lists of a pack's rules together (`CommandWords(union:)`), one for each check of
 /// `CRSRule.firstMatch`: on most inputs no word of any rule can begin where the rules look, and one
 /// check per input then turns away every command rule instead of one check per rule.
-struct CommandWordUnion: Sendable {
+final class CommandWordUnion: Sendable {
     let atStart: CommandWords
     let separated: CommandWords
     let windows: CommandWords
@@ -365,5 +437,27 @@ struct CommandWordUnion: Sendable {
         var atStart: Bool?
         var separated: Bool?
         var windows: Bool?
+
+        /// For `CRSCommandStart.Search.everywhere` and the Windows rules: a backslash, or a word after a separator.
+        mutating func mayFollowWindowsSeparator(_ subject: [UInt8], union: CommandWordUnion) -> Bool {
+            let may = windows ?? (subject.contains(0x5C) || union.windows.mayFollowWindowsSeparator(subject))
+            windows = may
+            return may
+        }
+
+        /// For `CRSCommandStart.Search.commandWordAtStart`.
+        mutating func mayBeginCommand(_ subject: [UInt8], union: CommandWordUnion, offsets: inout CommandWords.Offsets) -> Bool {
+            let may = atStart ?? union.atStart.mayBeginCommand(subject, offsets: &offsets)
+            atStart = may
+            return may
+        }
+
+        /// For `CRSCommandStart.Search.candidates`, with the start as well, which the rules without it skip:
+        /// a superset of every rule's offsets.
+        mutating func mayFollowSeparator(_ subject: [UInt8], union: CommandWordUnion, offsets: inout CommandWords.Offsets) -> Bool {
+            let may = separated ?? union.separated.mayFollowSeparator(subject, start: true, offsets: &offsets)
+            separated = may
+            return may
+        }
     }
 }

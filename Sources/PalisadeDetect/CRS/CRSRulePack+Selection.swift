@@ -22,8 +22,11 @@ extension CRSRulePack {
         let unconstrained: (RuleBits, RuleBits, RuleBits, RuleBits)
         /// For each `CRSTargets.bit(for:)` bit position, the rules whose targets cover that source.
         let bySource: [RuleBits]
-        /// Active rules that read some header values: a header value's rules depend on its name.
-        let headerRules: [Int]
+        /// The header names some active rule names or excludes (`CRSTargets`), each with the rules that
+        /// read a header value of that name; a header of any other name is read by `otherHeaderRules`.
+        let namedHeaders: [[UInt8]]
+        let namedHeaderRules: [RuleBits]
+        let otherHeaderRules: RuleBits
         /// For each `TransformSet` bit position, the active rules whose transformations have it.
         let withTransform: [RuleBits]
         /// The transformations of the active rules, together.
@@ -32,6 +35,20 @@ extension CRSRulePack {
         let withAtomBytes: RuleBits
         let withPlainAtoms: RuleBits
         let withPlainLongAtoms: RuleBits
+        /// The active rules of the categories `CRSExclusions` turns away whole (`CRSRulePack.turnAway`).
+        let commandInjection: RuleBits
+        let crossSiteScripting: RuleBits
+        /// The active rules whose search `CRSCommandStart` or their command words may rule out.
+        let withCommandSearch: RuleBits
+        /// Of those, by `CRSRule.commandStart` (with or without the start alternative) and by word list
+        /// (`commandWords`, `separatedCommandWords`, `windowsCommandWords`).
+        let withStartAlternative: RuleBits
+        let withoutStartAlternative: RuleBits
+        let withCommandWords: RuleBits
+        let withSeparatedWords: RuleBits
+        let withWindowsWords: RuleBits
+        /// The active rules that read short windows of long inputs (`CRSRule.window`).
+        let quadratic: RuleBits
         /// `CRSRulePack.shellBytes`, held here so the gate reads no global.
         let shellBytes = CRSRulePack.shellBytes
 
@@ -51,9 +68,12 @@ extension CRSRulePack {
             precondition(Table.allCases.count == HalfRows.tableCount, "the gate reads \(HalfRows.tableCount) rows per byte")
             var unconstrained = [RuleBits](repeating: .empty, count: Self.maxRequired)
             var bySource = [RuleBits](repeating: .empty, count: 16)
-            var headerRules: [Int] = []
+            var headerNames: [[UInt8]] = []
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
+            var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
+            var withStartAlternative = RuleBits.empty, withoutStartAlternative = RuleBits.empty, withCommandWords = RuleBits.empty
+            var withSeparatedWords = RuleBits.empty, withWindowsWords = RuleBits.empty, quadratic = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
                 bytes.forEachByte { tables[Int($0) * HalfRows.tableCount + table.rawValue].insert(index) }
             }
@@ -81,12 +101,33 @@ extension CRSRulePack {
                 mark(.plainLongAtomBytes, rule.plainLongAtomBytes, index)
                 let sources = rule.targets.sourceBits
                 for position in 0..<16 where sources & (1 << position) != 0 { bySource[position].insert(index) }
-                if rule.targets.allHeaders || !rule.targets.namedHeaders.isEmpty { headerRules.append(index) }
+                for name in rule.targets.namedHeaders + rule.targets.excludedHeaders where !headerNames.contains(name) { headerNames.append(name) }
                 for position in 0..<16 where rule.transforms.bits & (1 << position) != 0 { withTransform[position].insert(index) }
                 if rule.isUnfiltered { unfiltered.insert(index) }
                 if !rule.atomBytes.isEmpty { withAtomBytes.insert(index) }
                 if rule.hasPlainAtoms { withPlainAtoms.insert(index) }
                 if !rule.plainLongAtoms.isEmpty { withPlainLongAtoms.insert(index) }
+                if rule.category == .cmdi { commandInjection.insert(index) }
+                if rule.category == .xss { crossSiteScripting.insert(index) }
+                if rule.commandStart != nil || rule.hasCommandWords { withCommandSearch.insert(index) }
+                if let hasStart = rule.commandStart {
+                    if hasStart { withStartAlternative.insert(index) } else { withoutStartAlternative.insert(index) }
+                    precondition(rule.anchoredCondition != nil, "CRS command rule \(rule.id) has no anchored pattern")
+                }
+                if rule.commandStart != nil, rule.commandWords != nil { withCommandWords.insert(index) }
+                if rule.commandStart != nil, rule.separatedCommandWords != nil { withSeparatedWords.insert(index) }
+                if rule.windowsCommandWords != nil { withWindowsWords.insert(index) }
+                precondition(rule.window == CRSRule.quadraticWindow || rule.window == 64 << 10, "CRS rule \(rule.id) reads windows of \(rule.window) bytes")
+                if rule.window == CRSRule.quadraticWindow { quadratic.insert(index) }
+            }
+            // A rule that lowercases the input (`lowercase`, or `cmdLine`, which changes every input that
+            // has an uppercase letter) sees each uppercase letter as its lowercase one: for those rules an
+            // uppercase letter's rows hold the lowercase letter's too, so the gate adds no rows for them.
+            let lowercasing = withTransform[TransformSet.lowercase.trailingZeroBitCount] | withTransform[TransformSet.commandLine.trailingZeroBitCount]
+            for upper in Int(UInt8(ascii: "A"))...Int(UInt8(ascii: "Z")) {
+                for table in 0..<HalfRows.tableCount {
+                    tables[upper * HalfRows.tableCount + table] |= tables[(upper | 0x20) * HalfRows.tableCount + table] & lowercasing
+                }
             }
             self.active = active
             self.transformSets = transformSets
@@ -97,13 +138,33 @@ extension CRSRulePack {
             self.isNarrow = active.high == RuleBits.Half()
             self.unconstrained = (unconstrained[0], unconstrained[1], unconstrained[2], unconstrained[3])
             self.bySource = bySource
-            self.headerRules = headerRules
+            func rulesReading(header name: [UInt8]) -> RuleBits {
+                let input = ScanInput([], source: .header(name))
+                var covered = RuleBits.empty
+                active.forEach { if rules[$0].targets.covers(input) { covered.insert($0) } }
+                return covered
+            }
+            namedHeaders = headerNames
+            namedHeaderRules = headerNames.map(rulesReading)
+            // No active rule names or excludes this one: it stands for every other name.
+            var other = Array("x-palisade-other".utf8)
+            while headerNames.contains(other) { other.append(0x2D) }
+            otherHeaderRules = rulesReading(header: other)
             self.withTransform = withTransform
             self.transformBits = transformSets.reduce(0) { $0 | $1.bits }
             self.unfiltered = unfiltered
             self.withAtomBytes = withAtomBytes
             self.withPlainAtoms = withPlainAtoms
             self.withPlainLongAtoms = withPlainLongAtoms
+            self.commandInjection = commandInjection
+            self.crossSiteScripting = crossSiteScripting
+            self.withCommandSearch = withCommandSearch
+            self.withStartAlternative = withStartAlternative
+            self.withoutStartAlternative = withoutStartAlternative
+            self.withCommandWords = withCommandWords
+            self.withSeparatedWords = withSeparatedWords
+            self.withWindowsWords = withWindowsWords
+            self.quadratic = quadratic
         }
 
         /// The active rules with transformation `bit` that can change `input` (`TransformSet.effective(for:)`).
@@ -124,7 +185,8 @@ extension CRSRulePack {
         }
 
         /// The OR of the rows of an input's bytes, one per `Table`, for half of the rules (eight
-        /// vector registers: a byte costs eight loads, eight ANDs and eight ORs).
+        /// vector registers: a byte costs at most eight loads, eight ANDs and eight ORs; most inputs
+        /// need no AND, and those with a shell byte only six rows).
         struct HalfRows {
             var required0 = RuleBits.Half(), required1 = RuleBits.Half(), required2 = RuleBits.Half(), required3 = RuleBits.Half()
             var atoms = RuleBits.Half(), plainAtoms = RuleBits.Half(), longAtoms = RuleBits.Half(), plainLongAtoms = RuleBits.Half()
@@ -133,15 +195,24 @@ extension CRSRulePack {
 
             @inline(__always)
             mutating func add(_ table: UnsafeBufferPointer<RuleBits.Half>, _ byte: Int, _ mask: RuleBits.Half) {
+                add(table, byte, mask, masked: true, plain: true)
+            }
+
+            /// Without `masked` the mask is taken to be every rule; without `plain` the plain rows are left out.
+            @inline(__always)
+            mutating func add(_ table: UnsafeBufferPointer<RuleBits.Half>, _ byte: Int, _ mask: RuleBits.Half, masked: Bool, plain: Bool) {
                 let row = byte &* Self.tableCount
-                required0 |= table[row] & mask
-                required1 |= table[row &+ 1] & mask
-                required2 |= table[row &+ 2] & mask
-                required3 |= table[row &+ 3] & mask
-                atoms |= table[row &+ 4] & mask
-                plainAtoms |= table[row &+ 5] & mask
-                longAtoms |= table[row &+ 6] & mask
-                plainLongAtoms |= table[row &+ 7] & mask
+                @inline(__always) func read(_ offset: Int) -> RuleBits.Half { masked ? table[row &+ offset] & mask : table[row &+ offset] }
+                required0 |= read(0)
+                required1 |= read(1)
+                required2 |= read(2)
+                required3 |= read(3)
+                atoms |= read(4)
+                longAtoms |= read(6)
+                if plain {
+                    plainAtoms |= read(5)
+                    plainLongAtoms |= read(7)
+                }
             }
         }
 
@@ -150,19 +221,30 @@ extension CRSRulePack {
             var fromInput, addsLowercase, addsSpace, addsSlash, decodedRules: RuleBits
             var decodedBytes: ByteSet
 
+            /// `plain`: whether some rule may take the input as plain (else the plain rows are not needed).
             @inline(__always)
-            func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool) -> HalfRows {
+            func rows(_ table: UnsafeBufferPointer<RuleBits.Half>, present: ByteSet, high: Bool, plain: Bool) -> HalfRows {
                 @inline(__always) func part(_ bits: RuleBits) -> RuleBits.Half { high ? bits.high : bits.low }
                 var rows = HalfRows()
-                let fromInput = part(self.fromInput), addsLowercase = part(self.addsLowercase)
-                present.forEachByte { rows.add(table, Int($0), fromInput) }
-                if present.hasUppercase, addsLowercase != RuleBits.Half() {
-                    present.forEachByte { byte in
-                        guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
-                        rows.add(table, Int(byte | 0x20), addsLowercase)
-                    }
+                let fromInput = part(self.fromInput)
+                // The input's own bytes are most of the work: four loops, each reading only the rows it needs.
+                let allRules = fromInput == RuleBits.Half(repeating: ~0)
+                switch (allRules, plain) {
+                case (true, false): present.forEachByte { rows.add(table, Int($0), fromInput, masked: false, plain: false) }
+                case (true, true): present.forEachByte { rows.add(table, Int($0), fromInput, masked: false, plain: true) }
+                case (false, false): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: false) }
+                case (false, true): present.forEachByte { rows.add(table, Int($0), fromInput, masked: true, plain: true) }
                 }
                 let addsSpace = part(self.addsSpace), addsSlash = part(self.addsSlash), decodedRules = part(self.decodedRules)
+                // The uppercase rows hold the lowercase ones for the rules that lowercase (`Selection.init`), but
+                // a rule that reads a decoded base64 variant takes no rows from the input's own bytes above.
+                let lowercasingDecoded = part(self.addsLowercase) & decodedRules
+                if present.hasUppercase, lowercasingDecoded != RuleBits.Half() {
+                    present.forEachByte { byte in
+                        guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"), !present.contains(byte | 0x20) else { return }
+                        rows.add(table, Int(byte | 0x20), lowercasingDecoded)
+                    }
+                }
                 if addsSpace != RuleBits.Half(), !present.contains(0x20) { rows.add(table, 0x20, addsSpace) }
                 if addsSlash != RuleBits.Half(), !present.contains(UInt8(ascii: "/")) { rows.add(table, Int(UInt8(ascii: "/")), addsSlash) }
                 if decodedRules != RuleBits.Half() { decodedBytes.forEachByte { rows.add(table, Int($0), decodedRules) } }
@@ -216,8 +298,10 @@ extension CRSRulePack {
             let masks = RowMasks(fromInput: ~decodedRules, addsLowercase: addsLowercase, addsSpace: addsSpace, addsSlash: addsSlash,
                                  decodedRules: decodedRules, decodedBytes: decodedBytes)
             // Shell bytes are the same for every variant but those the transformations add (a space, `/`, any byte of base64).
-            let notPlain = present.intersects(shellBytes) ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
-            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false) }
+            let hasShellBytes = present.intersects(shellBytes)
+            let notPlain = hasShellBytes ? RuleBits.all : addsSpace | addsSlash | decoded | decodedRules
+            // With shell bytes no rule takes the input as plain: `combine` reads no plain row.
+            let low = lowTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: false, plain: !hasShellBytes) }
             let lowGate = combine(low, sources: sources, decoded: decoded, notPlain: notPlain, high: false)
             // Every gate set is a subset of `active`: with no active rule from 128 on, the high half is empty.
             guard !isNarrow else {
@@ -225,7 +309,7 @@ extension CRSRulePack {
                             waiting: RuleBits(low: lowGate.waiting, high: RuleBits.Half()),
                             waitingPlain: RuleBits(low: lowGate.waitingPlain, high: RuleBits.Half()))
             }
-            let high = highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true) }
+            let high = highTables.withUnsafeBufferPointer { masks.rows($0, present: present, high: true, plain: !hasShellBytes) }
             let highGate = combine(high, sources: sources, decoded: decoded, notPlain: notPlain, high: true)
             return Gate(candidates: RuleBits(low: lowGate.candidates, high: highGate.candidates),
                         waiting: RuleBits(low: lowGate.waiting, high: highGate.waiting),
@@ -262,14 +346,10 @@ extension CRSRulePack {
     }
 
     /// The active rules whose targets cover where `input` came from; a header value's depend on the
-    /// header's name, worked out once per name and kept in `scratch`.
-    func sources(of input: ScanInput, selection: Selection, scratch: CRSScratch) -> RuleBits {
-        let bit = CRSTargets.bit(for: input.source)
-        var covered = selection.bySource[bit.trailingZeroBitCount]
-        guard case .header(let name) = input.source else { return covered }
-        if let known = scratch.headerCoverage[name] { return known }
-        for index in selection.headerRules where rules[index].targets.covers(input) { covered.insert(index) }
-        scratch.headerCoverage[name] = covered
-        return covered
+    /// header's name, found among the few names the rules spell out (`Selection.namedHeaders`).
+    func sources(of input: ScanInput, selection: Selection) -> RuleBits {
+        guard case .header(let name) = input.source else { return selection.bySource[CRSTargets.bit(for: input.source).trailingZeroBitCount] }
+        for (index, named) in selection.namedHeaders.enumerated() where named == name { return selection.namedHeaderRules[index] }
+        return selection.otherHeaderRules
     }
 }

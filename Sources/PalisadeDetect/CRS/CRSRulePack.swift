@@ -132,53 +132,132 @@ final class CRSRulePack: Sendable {
     /// unless a rule gets close to matching.
     @discardableResult
     func scan(_ input: ScanInput, selection: Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
-        var gate = selection.gate(input, sources: sources(of: input, selection: selection, scratch: scratch))
-        let waiting = gate.waiting | gate.waitingPlain
+        let sources = sources(of: input, selection: selection)
+        // No active rule reads inputs from where this one came (header names, say): no rows to read.
+        guard !(sources & selection.active).isEmpty else { return true }
+        var gate = selection.gate(input, sources: sources)
         // Nearly every honest input ends here: no rule's cheap conditions hold.
+        guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
+        var shared = CandidateState()
+        scratch.commandOffsets.reset(textHasSlash: input.present.contains(UInt8(ascii: "/")))
+        turnAway(&gate, input: input, selection: selection, shared: &shared, scratch: scratch)
+        let waiting = gate.waiting | gate.waitingPlain
+        // Most of the rest end here: what the candidates had in common turned them all away.
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
         let limitsBefore = scratch.match.limitsHit
+        guard !waiting.isEmpty else {
+            // Most inputs that get here: only the rules the bytes select, and no candidate list to build.
+            run(gate.candidates, fromAutomaton: [], input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
+            return scratch.match.limitsHit == limitsBefore
+        }
         var variants = TransformCache()
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
-        var candidates = scratch.candidates
-        scratch.candidates = []
+        var candidates: [Candidate] = []
+        swap(&candidates, &scratch.candidates)
         if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
-        // Rules run in the order of their transformation sets, as if each set were scanned in turn:
-        // within a set, those the bytes select in rule order, then those the automaton selects.
-        selection.transformIndex.withUnsafeBufferPointer { transformIndex in
-            gate.candidates.forEach { rule in candidates.append((rule, transformIndex[rule], rule, nil)) }
-        }
-        if !waiting.isEmpty {
-            if (waiting & selection.changingLowercase(input)).isEmpty {
-                // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
-                automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
-                select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
-            } else {
-                waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
-            }
+        let direct = gate.candidates
+        if (waiting & selection.changingLowercase(input)).isEmpty {
+            // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
+            automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
+            select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
+        } else {
+            waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
-        var shared = CandidateState(variants: variants)
-        scratch.commandOffsets.reset()
-        candidates.withUnsafeBufferPointer { candidates in
-            ruleReferences.withUnsafeBufferPointer { rules in
-                for candidate in candidates {
-                    // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
-                    let match = rules[candidate.rule]._withUnsafeGuaranteedRef { rule in
-                        check(rule, phraseStart: candidate.phraseStart, input: input, shared: &shared, scratch: scratch)
+        shared.variants = variants
+        run(direct, fromAutomaton: candidates, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
+        swap(&candidates, &scratch.candidates)
+        return scratch.match.limitsHit == limitsBefore
+    }
+
+    /// Checks the candidates of one input: the rules its bytes select (`direct`) and those the automaton
+    /// selects (`fromAutomaton`, sorted by set and rank). Rules run in the order of their transformation
+    /// sets, as if each set were scanned in turn: within a set, `direct` in rule order, then the others.
+    private func run(_ direct: RuleBits, fromAutomaton candidates: [Candidate], input: ScanInput, selection: Selection,
+                     shared: inout CandidateState, scratch: CRSScratch, into matches: inout [Match]) {
+        // Read through a pointer here, where the array is a borrowed parameter (at the caller, taking the pointer retained it).
+        candidates.withUnsafeBufferPointer { fromAutomaton in ruleReferences.withUnsafeBufferPointer { rules in
+            // The rule is borrowed from the pack, which outlives the scan: no reference counting per candidate.
+            @inline(__always) func check(_ index: Int, phraseStart: Int?) {
+                let match = rules[index]._withUnsafeGuaranteedRef { rule in
+                    self.check(rule, phraseStart: phraseStart, input: input, shared: &shared, scratch: scratch)
+                }
+                if let match { matches.append(match) }
+            }
+            var sets = RuleBits.empty
+            selection.transformIndex.withUnsafeBufferPointer { transformIndex in direct.forEach { sets.insert(transformIndex[$0]) } }
+            for candidate in fromAutomaton { sets.insert(candidate.set) }
+            var next = 0
+            selection.rulesOfSet.withUnsafeBufferPointer { rulesOfSet in
+                sets.forEach { set in
+                    (direct & rulesOfSet[set]).forEach { check($0, phraseStart: nil) }
+                    while next < fromAutomaton.count, fromAutomaton[next].set == set {
+                        check(fromAutomaton[next].rule, phraseStart: fromAutomaton[next].phraseStart)
+                        next += 1
                     }
-                    if let match { matches.append(match) }
                 }
             }
+        } }
+    }
+
+    /// Takes out of `gate` the rules that `check` would turn away before running any pattern, for
+    /// reasons worked out once per input: a plain web URL (command rules), a path without markup (XSS
+    /// rules), and command words that cannot begin where a command rule looks (`CRSCommandStart`). On
+    /// most inputs these are all the candidates there are, so the input ends here without candidates.
+    private func turnAway(_ gate: inout Selection.Gate, input: ScanInput, selection: Selection, shared: inout CandidateState, scratch: CRSScratch) {
+        let rules = gate.candidates | gate.waiting | gate.waitingPlain
+        var turnedAway = RuleBits.empty
+        if !(rules & selection.commandInjection).isEmpty {
+            let isURL = CRSExclusions.isPlainWebURL(input)
+            shared.plainWebURL = isURL
+            if isURL { turnedAway = selection.commandInjection }
         }
-        scratch.candidates = candidates
-        return scratch.match.limitsHit == limitsBefore
+        if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
+        // The command rules read the input itself (they have no transformations), as `check` passes it;
+        // what `commandWordsExclude` asks of each rule is read from the selection's rule sets.
+        let commandRules = gate.candidates & selection.withCommandSearch & ~turnedAway
+        if !commandRules.isEmpty {
+            let count = input.bytes.count
+            let windowed = count <= CRSRule.quadraticWindow ? RuleBits.all : count <= 64 << 10 ? ~selection.quadratic : .empty
+            @inline(__always) func exclude(_ rules: RuleBits, searching search: CRSCommandStart.Search) {
+                guard !rules.isEmpty else { return }
+                switch search {
+                case .nowhere:
+                    turnedAway |= rules
+                case .everywhere:
+                    let asking = rules & selection.withWindowsWords
+                    if !asking.isEmpty, !shared.commandWords.mayFollowWindowsSeparator(input.bytes, union: commandWordUnion) { turnedAway |= asking }
+                case .commandWordAtStart:
+                    let asking = rules & selection.withCommandWords & windowed
+                    if !asking.isEmpty, !shared.commandWords.mayBeginCommand(input.bytes, union: commandWordUnion, offsets: &scratch.commandOffsets) {
+                        turnedAway |= asking
+                    }
+                case .candidates:
+                    let asking = rules & selection.withSeparatedWords & windowed
+                    if !asking.isEmpty, !shared.commandWords.mayFollowSeparator(input.bytes, union: commandWordUnion, offsets: &scratch.commandOffsets) {
+                        turnedAway |= asking
+                    }
+                }
+            }
+            let withStart = commandRules & selection.withStartAlternative, withoutStart = commandRules & selection.withoutStartAlternative
+            if !(withStart | withoutStart).isEmpty {
+                let answer = shared.commandStarts ?? CRSCommandStart.answer(input)
+                shared.commandStarts = answer
+                exclude(withStart, searching: answer.withStart)
+                exclude(withoutStart, searching: answer.withoutStart)
+            }
+            exclude(commandRules & ~withStart & ~withoutStart, searching: .everywhere)
+        }
+        gate.candidates &= ~turnedAway
+        gate.waiting &= ~turnedAway
+        gate.waitingPlain &= ~turnedAway
     }
 
     /// What the candidates of one input share: its variants, and answers worked out for the first
     /// command rule that runs on it.
     private struct CandidateState {
-        var variants: TransformCache
+        var variants = TransformCache()
         var commandStarts: CRSCommandStart.Answer?
         var commandWords = CommandWordUnion.Answers()
         var plainWebURL: Bool?
@@ -335,8 +414,6 @@ final class CRSScratch {
     @exclusivity(unchecked) var commandOffsets = CommandWords.Offsets()
     /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
     @exclusivity(unchecked) var decoded: [UInt8] = []
-    /// The rules that read a header value, by the header's name (`CRSRulePack.sources`).
-    @exclusivity(unchecked) var headerCoverage: [[UInt8]: RuleBits] = [:]
 
     init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
@@ -355,10 +432,14 @@ final class CRSScratch {
 enum CRSExclusions {
     static let shellBytes = ByteSet(" ;|`$<>(){}'\"\\\n\r\t")
 
-    static let webSchemes: [[UInt8]] = [Array("https://".utf8), Array("http://".utf8)]
-
+    /// Begins with `http://` or `https://` (spelled out: a generic `starts(with:)` over a list of schemes costs a call per scheme).
     static func isPlainWebURL(_ input: ScanInput) -> Bool {
-        !input.present.intersects(shellBytes) && webSchemes.contains { input.lower.starts(with: $0) }
+        guard !input.present.intersects(shellBytes) else { return false }
+        return input.lower.withUnsafeBufferPointer { lower in
+            guard lower.count >= 7, lower[0] == 0x68, lower[1] == 0x74, lower[2] == 0x74, lower[3] == 0x70 else { return false }
+            let colon = lower[4] == 0x73 ? 5 : 4
+            return lower.count >= colon + 3 && lower[colon] == 0x3A && lower[colon + 1] == 0x2F && lower[colon + 2] == 0x2F
+        }
     }
 
     /// A page echoes a request path inside a URL (`href`, `location`): script runs from there only
@@ -519,6 +600,7 @@ final class CRSRule: Sendable {
         return nil
     }
     static let quadratic: Set<Int> = [932125]
+    static let quadraticWindow = 512
     static let windowOverlap = 128
 
     /// Whether `firstMatch` turns `subject` (the input itself) away by its command words because no word of
@@ -528,20 +610,13 @@ final class CRSRule: Sendable {
         switch search {
         case .everywhere:
             guard windowsCommandWords != nil else { return false }
-            let may = answers.windows ?? (subject.contains(0x5C) || union.windows.mayFollowWindowsSeparator(subject))
-            answers.windows = may
-            return !may
+            return !answers.mayFollowWindowsSeparator(subject, union: union)
         case .commandWordAtStart:
             guard anchoredCondition != nil, subject.count <= window, commandWords != nil else { return false }
-            let may = answers.atStart ?? union.atStart.mayBeginCommand(subject, offsets: &offsets)
-            answers.atStart = may
-            return !may
+            return !answers.mayBeginCommand(subject, union: union, offsets: &offsets)
         case .candidates:
             guard subject.count <= window, anchoredCondition != nil, separatedCommandWords != nil else { return false }
-            // With the start as well, which the rules without it skip: a superset of every rule's offsets.
-            let may = answers.separated ?? union.separated.mayFollowSeparator(subject, start: true, offsets: &offsets)
-            answers.separated = may
-            return !may
+            return !answers.mayFollowSeparator(subject, union: union, offsets: &offsets)
         case .nowhere:
             return false
         }
@@ -591,7 +666,7 @@ final class CRSRule: Sendable {
             chain.append(compiled)
         }
         id = definition.id
-        window = Self.quadratic.contains(definition.id) ? 512 : 64 << 10
+        window = Self.quadratic.contains(definition.id) ? Self.quadraticWindow : 64 << 10
         category = definition.category
         paranoiaLevel = definition.paranoiaLevel
         message = definition.message
@@ -673,6 +748,8 @@ struct CompiledCondition: Sendable {
     let negated: Bool
     let transforms: TransformSet
     let matcher: Matcher
+    /// The regex of `matcher`, read by `match` without retaining it (binding the enum's payload would); `matcher` keeps it alive.
+    private let unretainedRegex: Unmanaged<LazyRegex>?
 
     enum Matcher: Sendable {
         case regex(LazyRegex)
@@ -696,13 +773,13 @@ struct CompiledCondition: Sendable {
             guard let phrases = CRSRuleDefinition.phraseFiles[argument] else { return nil }
             matcher = .phrases(PhraseMatcher(phrases))
         }
+        if case .regex(let regex) = matcher { unretainedRegex = Unmanaged.passUnretained(regex) } else { unretainedRegex = nil }
     }
 
     func match(_ subject: [UInt8], scratch: MatchScratch) -> Range<Int>? {
-        switch matcher {
-        case .regex(let regex): regex.firstMatch(in: subject, scratch: scratch)
-        case .phrases(let phrases): phrases.firstMatch(in: subject)
-        }
+        if let unretainedRegex { return unretainedRegex._withUnsafeGuaranteedRef { $0.firstMatch(in: subject, scratch: scratch) } }
+        guard case .phrases(let phrases) = matcher else { return nil }
+        return phrases.firstMatch(in: subject)
     }
 }
 

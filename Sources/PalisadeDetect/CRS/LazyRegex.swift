@@ -14,8 +14,9 @@ final class LazyRegex: Sendable {
     /// After compilation: nil when PCRE2 rejected the pattern (the rule never matches; the tests require no such rule).
     private nonisolated(unsafe) var compiledRegex: CompiledRegex?
     /// `compiledRegex` again, unretained, for matches: it is written once, before `isCompiled`, and
-    /// lives as long as this (held by `compiledRegex`), so a match costs no reference counting.
-    private nonisolated(unsafe) unowned(unsafe) var compiledForMatch: CompiledRegex?
+    /// lives as long as this (held by `compiledRegex`), so a match costs no reference counting
+    /// (an `unowned(unsafe)` reference is still retained for the call).
+    private nonisolated(unsafe) var compiledForMatch: Unmanaged<CompiledRegex>?
 
     init(_ pattern: String, anchored: Bool = false) {
         self.pattern = pattern
@@ -28,7 +29,7 @@ final class LazyRegex: Sendable {
         return compiling.withLock { _ in
             if !isCompiled.load(ordering: .acquiring) {
                 compiledRegex = CompiledRegex(pattern, anchored: anchored)
-                compiledForMatch = compiledRegex
+                compiledForMatch = compiledRegex.map { Unmanaged.passUnretained($0) }
                 isCompiled.store(true, ordering: .releasing)
             }
             return compiledRegex
@@ -37,6 +38,6 @@ final class LazyRegex: Sendable {
 
     func firstMatch(in subject: [UInt8], from start: Int = 0, scratch: MatchScratch) -> Range<Int>? {
         guard isCompiled.load(ordering: .acquiring) else { return compiled?.firstMatch(in: subject, from: start, scratch: scratch) }
-        return compiledForMatch?.firstMatch(in: subject, from: start, scratch: scratch)
+        return compiledForMatch?._withUnsafeGuaranteedRef { $0.firstMatch(in: subject, from: start, scratch: scratch) }
     }
 }
