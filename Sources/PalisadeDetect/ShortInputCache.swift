@@ -106,13 +106,13 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
 
     /// Where the search for an input ended: at its verdict, at the empty slot it would take, or after
     /// `maxProbes` full slots.
-    private enum Search {
+    enum Search {
         case found(Verdict)
         case empty(slot: Int)
         case full
     }
 
-    private func search(_ value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Search {
+    func search(_ value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Search {
         let mask = slots.count - 1
         var slot = firstSlot(digest)
         for _ in 0..<Self.maxProbes {
@@ -124,14 +124,9 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
         return .full
     }
 
-    /// The verdict of the input of these bytes and kind, compared in place.
-    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
-        if case .found(let verdict) = search(value, isKey: isKey, source: source, digest: digest) { return verdict }
-        return nil
-    }
-
-    /// `verdict(for:isKey:source:digest:)`, and when there is none, `insert` of `verdict`, in one
-    /// search: the empty slot it ended at is where the entry goes (unless the table grows first).
+    /// The verdict of the input of these bytes and kind (compared in place), and when there is none,
+    /// `insert` of `verdict`, in one search: the empty slot it ended at is where the entry goes
+    /// (unless the table grows first).
     mutating func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64, orInsert verdict: Verdict) -> Verdict? {
         switch search(value, isKey: isKey, source: source, digest: digest) {
         case .found(let known):

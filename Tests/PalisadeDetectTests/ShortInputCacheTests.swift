@@ -92,6 +92,14 @@ import Testing
     }
 }
 
+extension ShortInputCache {
+    /// A lookup alone, which the engine never makes (it looks up and inserts in one search).
+    func verdict(for value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource, digest: UInt64) -> Verdict? {
+        if case .found(let verdict) = search(value, isKey: isKey, source: source, digest: digest) { return verdict }
+        return nil
+    }
+}
+
 private extension ShortInputCache {
     func verdict(for key: ShortInputCacheTests.Key) -> Verdict? {
         key.value.withUnsafeBufferPointer { verdict(for: $0, isKey: key.isKey, source: key.source, digest: key.digest) }
