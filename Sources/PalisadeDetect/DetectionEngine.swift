@@ -120,19 +120,12 @@ struct EventScratch: InputSink {
         taken.withUnsafeMutableBufferPointer { [inputCount] slots in
             let inputs = UnsafeMutableBufferPointer(rebasing: slots[..<inputCount])
             detectors.scan(inputs, scratch: &self.detectors, into: &ownMatches, ends: &ownEnds)
-            guard let crs, let selection else { return }
-            // The scratch unwrapped once, outside the loop: unwrapped per input, it was retained and
-            // released around every scan.
-            if let scratch {
-                for index in inputs.indices {
-                    if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
-                    crsEnds.append(crsMatches.count)
-                }
-            } else {
-                for index in inputs.indices {
-                    if !Self.scan(&inputs[index], with: crs, selection, into: &crsMatches) { limitHit.insert(index) }
-                    crsEnds.append(crsMatches.count)
-                }
+            // A pack comes with its selection and a scratch. The scratch is unwrapped once, outside the
+            // loop: unwrapped per input, it was retained and released around every scan.
+            guard let crs, let selection, let scratch else { return }
+            for index in inputs.indices {
+                if !Self.scan(&inputs[index], with: crs, selection, scratch: scratch, into: &crsMatches) { limitHit.insert(index) }
+                crsEnds.append(crsMatches.count)
             }
         }
         swap(&taken, &inputs)
@@ -141,10 +134,6 @@ struct EventScratch: InputSink {
     /// `input` is `inout` only to be read in place (see `scanInputs`).
     private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
         crs.scan(input, selection: selection, scratch: scratch, into: &matches)
-    }
-
-    private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, into matches: inout [Match]) -> Bool {
-        crs.scan(input, selection: selection, into: &matches)
     }
 
     /// Empties every part for the next event, keeping the storage.

@@ -201,17 +201,15 @@ final class CRSRulePack: Sendable {
         } }
     }
 
-    /// Takes out of `gate` the rules that `check` would turn away before running any pattern, for
-    /// reasons worked out once per input: a plain web URL (command rules), a path without markup (XSS
+    /// Takes out of `gate` the rules that cannot match `input`, for reasons worked out once per input
+    /// before any pattern runs: a plain web URL (command rules), a path without markup (XSS
     /// rules), and command words that cannot begin where a command rule looks (`CRSCommandStart`). On
     /// most inputs these are all the candidates there are, so the input ends here without candidates.
     private func turnAway(_ gate: inout Selection.Gate, input: ScanInput, selection: Selection, shared: inout CandidateState, scratch: CRSScratch) {
         let rules = gate.candidates | gate.waiting | gate.waitingPlain
         var turnedAway = RuleBits.empty
         if !(rules & selection.commandInjection).isEmpty {
-            let isURL = CRSExclusions.isPlainWebURL(input)
-            shared.plainWebURL = isURL
-            if isURL { turnedAway = selection.commandInjection }
+            if CRSExclusions.isPlainWebURL(input) { turnedAway = selection.commandInjection }
         }
         if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
         // The command rules read the input itself (they have no transformations), as `check` passes it;
@@ -260,7 +258,6 @@ final class CRSRulePack: Sendable {
         var variants = TransformCache()
         var commandStarts: CRSCommandStart.Answer?
         var commandWords = CommandWordUnion.Answers()
-        var plainWebURL: Bool?
 
         mutating func commandSearch(_ rule: CRSRule, _ input: ScanInput) -> CRSCommandStart.Search {
             guard let hasStartAlternative = rule.commandStart else { return .everywhere }
@@ -270,14 +267,9 @@ final class CRSRulePack: Sendable {
         }
     }
 
-    /// The match of candidate `rule` on `input`, if its pattern (and chain) holds and no exclusion applies.
+    /// The match of candidate `rule` on `input`, if its pattern (and chain) holds and no exclusion
+    /// applies (those that turn a whole category away were applied by `turnAway`).
     private func check(_ rule: CRSRule, phraseStart: Int?, input: ScanInput, shared: inout CandidateState, scratch: CRSScratch) -> Match? {
-        if rule.category == .cmdi {
-            let isURL = shared.plainWebURL ?? CRSExclusions.isPlainWebURL(input)
-            shared.plainWebURL = isURL
-            if isURL { return nil }
-        }
-        if rule.category == .xss, CRSExclusions.isPathWithoutMarkup(input) { return nil }
         // The input's own arrays are passed borrowed; only a transformed variant is a new array.
         let transforms = rule.transforms.effective(for: input)
         switch transforms.bits {

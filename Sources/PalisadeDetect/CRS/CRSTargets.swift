@@ -285,7 +285,8 @@ struct TransformSet: Sendable, Hashable {
         }
     }
 
-    /// A variant of a lowercase text (`kind`), or the text itself (`plain`), made as it is read.
+    /// A variant of a lowercase text (`kind`), or the text itself (`plain`), made as it is read: the
+    /// automaton reads it so, and `apply` collects it when a rule runs on the variant.
     struct Stream: AutomatonStream {
         enum Kind {
             case plain, removeWhitespace, compressWhitespace, commandLine
@@ -301,6 +302,17 @@ struct TransformSet: Sendable, Hashable {
         init(_ bytes: UnsafeBufferPointer<UInt8>, kind: Kind) {
             self.bytes = bytes
             self.kind = kind
+        }
+
+        /// The whole variant of `text`, as an array.
+        static func collect(_ text: [UInt8], kind: Kind) -> [UInt8] {
+            text.withUnsafeBufferPointer { text in
+                var stream = Stream(text, kind: kind)
+                var output: [UInt8] = []
+                output.reserveCapacity(text.count + 1)
+                while let byte = stream.next() { output.append(byte) }
+                return output
+            }
         }
 
         @inline(__always)
@@ -371,27 +383,13 @@ struct TransformSet: Sendable, Hashable {
         if bits & Self.replaceComments != 0 { value = Self.replaceComments(value) }
         if bits & Self.normalizePath != 0 { value = Self.normalizePath(value) }
         if bits & Self.compressWhitespace != 0 { value = Self.compressSpaces(value) }
-        if bits & Self.removeWhitespace != 0 { value = value.filter { !ByteScan.isSpace($0) } }
+        if bits & Self.removeWhitespace != 0 { value = Stream.collect(value, kind: .removeWhitespace) }
         return value
     }
 
     /// ModSecurity's `cmdLine`: drop `\ " ' ^`, spaces before `/` and `(`, turn `,` `;` into spaces, lowercase.
     static func commandLine(_ input: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        for byte in input {
-            switch byte {
-            case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "^"): continue
-            case UInt8(ascii: "/"), UInt8(ascii: "("):
-                while output.last == 0x20 { output.removeLast() }
-                output.append(byte)
-            case UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, 0x0A, 0x0D, 0x20:
-                if output.last != 0x20 { output.append(0x20) }
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): output.append(byte | 0x20)
-            default: output.append(byte)
-            }
-        }
-        return output
+        Stream.collect(input.lowercasedASCII(), kind: .commandLine)
     }
 
     static func replaceComments(_ input: [UInt8]) -> [UInt8] {
@@ -461,16 +459,7 @@ struct TransformSet: Sendable, Hashable {
     }
 
     static func compressSpaces(_ input: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
-        for byte in input {
-            if ByteScan.isSpace(byte) {
-                if output.last != 0x20 { output.append(0x20) }
-            } else {
-                output.append(byte)
-            }
-        }
-        return output
+        Stream.collect(input, kind: .compressWhitespace)
     }
 }
 
