@@ -8,10 +8,22 @@ enum ShortInputKey {
     /// The digest of an input that may be cached, or nil for one that may not: worked out from the
     /// bytes alone, so that an input already held is found without copying them into an array.
     static func digest(of value: UnsafeBufferPointer<UInt8>, isKey: Bool, source: InputSource) -> UInt64? {
-        guard value.count <= maxBytes, !(isKey && value.count == 9) else { return nil }
+        guard value.count <= maxBytes, !(isKey && mayDecodeToPrototype(value)) else { return nil }
         var digest = fold(0xCBF2_9CE4_8422_2325, value)
         if case .header(let name) = source { digest = name.withUnsafeBufferPointer { fold(digest ^ 0xFF, $0) } }
         return digest
+    }
+
+    /// A key that reads `prototype` once decoded is judged with its parent key as well
+    /// (`constructor.prototype`), so two of them under different parents must not share a verdict.
+    /// Decoding only ever shortens an input, so a longer key can read `prototype` only if it holds
+    /// something to decode (`pr%6ftotype`); other keys, `unitPrice` say, are shared as any input is.
+    static func mayDecodeToPrototype(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = PrototypePollutionDetector.prototypeLength
+        guard key.count >= length else { return false }
+        if key.count == length, ASCII.equalIgnoringCase(key, PrototypePollutionDetector.prototypeKey) { return true }
+        let decodable = Canonicalizer.decodable
+        return key.contains { decodable.contains($0) }
     }
 
     /// Eight bytes per multiply, then FNV-1a over the rest: a multiply per byte is a chain of

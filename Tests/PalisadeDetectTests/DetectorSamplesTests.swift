@@ -72,6 +72,15 @@ import Testing
         #expect(protoKey.contains { $0.category == .proto })
     }
 
+    /// A key that decodes to `prototype` is judged with its parent, also when the same key came
+    /// before under another parent (the per-event cache once handed the second the first's verdict).
+    @Test func judgesEveryPrototypeKeyWithItsOwnParent() throws {
+        let event = #"{"a":{"pr%6ftotype":1},"b":{"PROTOTYPE":1},"constructor":{"pr%6ftotype":{"x":1},"PROTOTYPE":{"y":1}}}"#
+        let verdict = try Self.detector.inspect(event: Array(event.utf8))
+        let flagged = verdict.findings.filter { $0.rule == "proto.constructor-prototype" }.map(\.location)
+        #expect(flagged == ["constructor.pr%6ftotype", "constructor.PROTOTYPE"])
+    }
+
     /// The query string as one input, for CRS 931110: rebuilt from REST parameters, raw from HTTP API.
     @Test func remoteFileInclusionParameterIsSeenInTheQueryString() throws {
         let rest = #"{"httpMethod":"GET","path":"/","requestContext":{},"multiValueQueryStringParameters":{"mosConfig_absolute_path":["https://198.51.100.9/x.txt"]}}"#

@@ -27,6 +27,18 @@ import Testing
         Match(category: .sqli, rule: rule, message: rule, evidence: 0..<1)
     }
 
+    /// Only keys that may read `prototype` once decoded stay out of the cache; other nine-byte keys share verdicts.
+    @Test func keepsOnlyPossiblePrototypeKeysOut() {
+        func digest(_ text: String, isKey: Bool = true) -> UInt64? {
+            Array(text.utf8).withUnsafeBufferPointer { ShortInputKey.digest(of: $0, isKey: isKey, source: .argument) }
+        }
+        for key in ["prototype", "ProtoType", "pr%6ftotype", "proto&#116;ype", "proto\\u0074ype", "prototype\u{0}"] {
+            #expect(digest(key) == nil, "\(key) is cached")
+        }
+        for key in ["unitPrice", "prototypes", "protozoan", "shipping"] { #expect(digest(key) != nil, "\(key) is not cached") }
+        #expect(digest("prototype", isKey: false) != nil)
+    }
+
     @Test func findsEveryEntryAcrossGrowth() {
         var cache = ShortInputCache<[Match]>()
         for index in 0..<1000 {

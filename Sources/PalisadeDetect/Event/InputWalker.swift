@@ -571,6 +571,13 @@ enum ASCII {
             buffer[index] = byte | (byte &- 0x41 < 26 ? 0x20 : 0)
         }
     }
+
+    /// Whether `bytes` spell `lowercase` (which holds no capitals) with ASCII letters in either case.
+    static func equalIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        bytes.count == lowercase.count && zip(bytes, lowercase).allSatisfy { byte, expected in
+            byte | (byte &- 0x41 < 26 ? 0x20 : 0) == expected
+        }
+    }
 }
 
 extension UInt8 {
