@@ -179,8 +179,10 @@ struct TransformSet: Sendable, Hashable {
             if commandLineOnlyLowercases && !present.hasUppercase { bits |= TransformSet.commandLine }
             if !present.contains(UInt8(ascii: "*")) { bits |= TransformSet.replaceComments }
             if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && bytes.count > 1) { bits |= TransformSet.normalizePath }
-            // `Base64.decode` fails on any other byte, and the variant is then the input itself.
-            if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes) { bits |= TransformSet.base64Decode }
+            // `Base64.decode` fails on any other byte, and the variant is then the input itself. It fails
+            // too when, without whitespace or `=` to skip, the length leaves six bits over (`unitPrice`).
+            if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes)
+                || (bytes.count & 3 == 1 && !spaced && !present.contains(UInt8(ascii: "="))) { bits |= TransformSet.base64Decode }
             unchanging = bits
             // Without a separator the input is one segment, which only `.` and `..` change (the
             // common dotted inputs, `12.99` or `a.b@c.d`, are answered without a pass).
