@@ -179,6 +179,9 @@ struct TransformSet: Sendable, Hashable {
             if commandLineOnlyLowercases && !present.hasUppercase { bits |= TransformSet.commandLine }
             if !present.contains(UInt8(ascii: "*")) { bits |= TransformSet.replaceComments }
             if !present.contains(UInt8(ascii: ".")) && !present.contains(UInt8(ascii: "\\")) && !(present.contains(UInt8(ascii: "/")) && bytes.count > 1) { bits |= TransformSet.normalizePath }
+            // Without a separator, what `cmdLine` and `replaceComments` leave is one segment, never `.` or
+            // `..` while a byte other than those `cmdLine` drops stays (`12 Rue de l'Église, Apt. #4`).
+            if !present.intersects(TransformSet.pathSeparatorBytes) && !present.isSubset(of: TransformSet.dotAndQuoteBytes) { bits |= TransformSet.normalizePath }
             // `Base64.decode` fails on any other byte, and the variant is then the input itself. It fails
             // too when, without whitespace or `=` to skip, the length leaves six bits over (`unitPrice`).
             if bytes.count < 8 || !present.isSubset(of: TransformSet.base64Bytes)
@@ -216,6 +219,8 @@ struct TransformSet: Sendable, Hashable {
     static var otherSpaceBytes: ByteSet { ByteSet(words: (0x3E00, 0, 0x0000_0001_0000_0000, 0)) }
     /// `/` and backslash.
     static var pathSeparatorBytes: ByteSet { ByteSet(words: (0x0000_8000_0000_0000, 0x1000_0000, 0, 0)) }
+    /// `.` and the bytes `cmdLine` drops but the backslash (`"'^`).
+    static var dotAndQuoteBytes: ByteSet { ByteSet(words: (0x0000_4084_0000_0000, 0x4000_0000, 0, 0)) }
     /// The base64 and base64url alphabets, `=` and whitespace.
     static var base64Bytes: ByteSet { ByteSet(words: (0x23FF_A801_0000_2600, 0x07FF_FFFE_87FF_FFFE, 0, 0)) }
 
