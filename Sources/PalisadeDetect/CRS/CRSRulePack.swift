@@ -150,7 +150,6 @@ final class CRSRulePack: Sendable {
             run(gate.candidates, fromAutomaton: [], input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
             return scratch.match.limitsHit == limitsBefore
         }
-        var variants = TransformCache()
         // The working array is moved out of the scratch object for the loops below, so writing it
         // costs no exclusivity checks; it goes back (with its capacity) before returning.
         var candidates: [Candidate] = []
@@ -160,12 +159,12 @@ final class CRSRulePack: Sendable {
         if (waiting & selection.changingLowercase(input)).isEmpty {
             // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
             automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
-            select(&scratch.hits, gate: &gate, selection: selection, text: nil, scratch: scratch, into: &candidates)
+            select(&scratch.hits, gate: &gate, selection: selection, text: nil, textOfSet: UnsafeBufferPointer(start: nil, count: 0), into: &candidates)
         } else {
-            waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &variants, scratch: scratch, into: &candidates)
+            // The variants are built into `shared` itself: a copy made afterwards cost a retain and two releases.
+            waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &shared.variants, scratch: scratch, into: &candidates)
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
-        shared.variants = variants
         run(direct, fromAutomaton: candidates, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
         swap(&candidates, &scratch.candidates)
         return scratch.match.limitsHit == limitsBefore
@@ -306,67 +305,93 @@ final class CRSRulePack: Sendable {
     /// candidates of the waiting rules it selects.
     private func waitingOfSets(_ input: ScanInput, gate: inout Selection.Gate, waiting: RuleBits, selection: Selection, variants: inout TransformCache,
                                scratch: CRSScratch, into candidates: inout [Candidate]) {
-        scratch.prepare(setCount: selection.transformSets.count)
-        // Whether the input decodes as base64, found out for the first set that asks.
-        var decodes: Bool?
-        for (setIndex, rules) in selection.rulesOfSet.enumerated() where !(rules & waiting).isEmpty {
-            // Sets whose variants of this input are the same text share one automaton pass.
-            var text = selection.transformSets[setIndex].effective(for: input).automatonText
-            // Base64 that does not decode leaves the input as it is (`TransformSet.apply`).
-            if text.bits & TransformSet.base64Decode != 0 {
-                let known = decodes ?? Base64.forEachDecodedByte(of: input.bytes) { _ in }
-                decodes = known
-                if !known { text = TransformSet(bits: text.bits & ~TransformSet.base64Decode).automatonText }
-            }
-            scratch.textOfSet[setIndex] = text
-            if !scratch.pendingTexts.contains(text) { scratch.pendingTexts.append(text) }
-        }
-        let texts = scratch.pendingTexts
-        var next = 0
-        while next < texts.count {
-            let text = texts[next]
-            // Two texts without base64 (which may read the one decoding buffer) share one interleaved pass.
-            if next + 1 < texts.count, (text.bits | texts[next + 1].bits) & TransformSet.base64Decode == 0 {
-                let other = texts[next + 1]
-                let kind = text.streamKind, otherKind = other.streamKind
-                let bytes = text.bits == 0 || kind != nil ? input.lower : variants.value(for: text, of: input)
-                let otherBytes = other.bits == 0 || otherKind != nil ? input.lower : variants.value(for: other, of: input)
-                if kind == nil, otherKind == nil {
-                    automaton.firstOccurrences(in: bytes, into: &scratch.hits, and: otherBytes, into: &scratch.otherHits)
-                } else {
-                    bytes.withUnsafeBufferPointer { bytes in
-                        otherBytes.withUnsafeBufferPointer { otherBytes in
-                            var stream = TransformSet.Stream(bytes, kind: kind ?? .plain)
-                            var otherStream = TransformSet.Stream(otherBytes, kind: otherKind ?? .plain)
-                            automaton.firstOccurrences(streaming: &stream, into: &scratch.hits, and: &otherStream, into: &scratch.otherHits)
+        let setCount = selection.transformSets.count
+        // For each set with waiting rules, the text the automaton reads; then the distinct texts, in the
+        // order of their first set. Stack memory for this input alone: no reference counting, no uniqueness checks.
+        withUnsafeTemporaryAllocation(of: TransformSet.self, capacity: 2 * setCount) { buffer in
+            let textOfSet = UnsafeMutableBufferPointer(rebasing: buffer[..<setCount])
+            textOfSet.initialize(repeating: TransformSet(bits: 0))
+            let pending = UnsafeMutableBufferPointer(rebasing: buffer[setCount...])
+            var textCount = 0
+            // Whether the input decodes as base64, found out for the first set that asks.
+            var decodes: Bool?
+            selection.rulesOfSet.withUnsafeBufferPointer { rulesOfSet in
+                selection.transformSets.withUnsafeBufferPointer { transformSets in
+                    for setIndex in 0..<setCount where !(rulesOfSet[setIndex] & waiting).isEmpty {
+                        // Sets whose variants of this input are the same text share one automaton pass.
+                        var text = transformSets[setIndex].effective(for: input).automatonText
+                        // Base64 that does not decode leaves the input as it is (`TransformSet.apply`).
+                        if text.bits & TransformSet.base64Decode != 0 {
+                            let known = decodes ?? Base64.forEachDecodedByte(of: input.bytes) { _ in }
+                            decodes = known
+                            if !known { text = TransformSet(bits: text.bits & ~TransformSet.base64Decode).automatonText }
+                        }
+                        textOfSet[setIndex] = text
+                        if !pending[..<textCount].contains(text) {
+                            pending.initializeElement(at: textCount, to: text)
+                            textCount += 1
                         }
                     }
                 }
-                select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
-                select(&scratch.otherHits, gate: &gate, selection: selection, text: other, scratch: scratch, into: &candidates)
-                next += 2
-                continue
             }
-            if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
-                automaton.firstOccurrences(in: scratch.decoded, into: &scratch.hits)
-            } else if let kind = text.streamKind {
-                input.lower.withUnsafeBufferPointer { lower in
-                    var stream = TransformSet.Stream(lower, kind: kind)
-                    automaton.firstOccurrences(streaming: &stream, into: &scratch.hits)
+            let texts = UnsafeBufferPointer(rebasing: pending[..<textCount])
+            let textOfSets = UnsafeBufferPointer(textOfSet)
+            var next = 0
+            while next < texts.count {
+                let text = texts[next]
+                // Two texts without base64 (which may read the one decoding buffer) share one interleaved pass.
+                if next + 1 < texts.count, (text.bits | texts[next + 1].bits) & TransformSet.base64Decode == 0 {
+                    let other = texts[next + 1]
+                    let kind = text.streamKind, otherKind = other.streamKind
+                    if (text.bits == 0 || kind != nil) && (other.bits == 0 || otherKind != nil) {
+                        // Both are read off the lowercase copy (two distinct texts: at most one of them is that copy itself).
+                        input.lower.withUnsafeBufferPointer { lower in
+                            var stream = TransformSet.Stream(lower, kind: kind ?? .plain)
+                            var otherStream = TransformSet.Stream(lower, kind: otherKind ?? .plain)
+                            automaton.firstOccurrences(streaming: &stream, into: &scratch.hits, and: &otherStream, into: &scratch.otherHits)
+                        }
+                    } else {
+                        let bytes = text.bits == 0 || kind != nil ? input.lower : variants.value(for: text, of: input)
+                        let otherBytes = other.bits == 0 || otherKind != nil ? input.lower : variants.value(for: other, of: input)
+                        if kind == nil, otherKind == nil {
+                            automaton.firstOccurrences(in: bytes, into: &scratch.hits, and: otherBytes, into: &scratch.otherHits)
+                        } else {
+                            bytes.withUnsafeBufferPointer { bytes in
+                                otherBytes.withUnsafeBufferPointer { otherBytes in
+                                    var stream = TransformSet.Stream(bytes, kind: kind ?? .plain)
+                                    var otherStream = TransformSet.Stream(otherBytes, kind: otherKind ?? .plain)
+                                    automaton.firstOccurrences(streaming: &stream, into: &scratch.hits, and: &otherStream, into: &scratch.otherHits)
+                                }
+                            }
+                        }
+                    }
+                    select(&scratch.hits, gate: &gate, selection: selection, text: text, textOfSet: textOfSets, into: &candidates)
+                    select(&scratch.otherHits, gate: &gate, selection: selection, text: other, textOfSet: textOfSets, into: &candidates)
+                    next += 2
+                    continue
                 }
-            } else {
-                automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
+                if text.bits & TransformSet.base64Decode != 0, text.decodedAutomatonText(of: input, into: &scratch.decoded) {
+                    scratch.decoded.withUnsafeBufferPointer { automaton.firstOccurrences(in: $0, into: &scratch.hits) }
+                } else if let kind = text.streamKind {
+                    input.lower.withUnsafeBufferPointer { lower in
+                        var stream = TransformSet.Stream(lower, kind: kind)
+                        automaton.firstOccurrences(streaming: &stream, into: &scratch.hits)
+                    }
+                } else {
+                    automaton.firstOccurrences(in: text.bits == 0 ? input.lower : variants.value(for: text, of: input), into: &scratch.hits)
+                }
+                select(&scratch.hits, gate: &gate, selection: selection, text: text, textOfSet: textOfSets, into: &candidates)
+                next += 1
             }
-            select(&scratch.hits, gate: &gate, selection: selection, text: text, scratch: scratch, into: &candidates)
-            next += 1
         }
     }
 
     /// Makes candidates of the waiting rules whose automaton patterns are among `hits`, found in
-    /// `text` (nil: the text every waiting rule reads). `hits` is only read; in-out, it is not
-    /// copied out of the scratch (a copy retains its arrays).
+    /// `text` (nil: the text every waiting rule reads), which `textOfSet` gives for each set with waiting
+    /// rules. `hits` is only read; in-out, it is not copied out of the scratch (a copy retains its arrays).
     @inline(__always)
-    private func select(_ hits: inout NeedleHits, gate: inout Selection.Gate, selection: Selection, text: TransformSet?, scratch: CRSScratch, into candidates: inout [Candidate]) {
+    private func select(_ hits: inout NeedleHits, gate: inout Selection.Gate, selection: Selection, text: TransformSet?,
+                        textOfSet: UnsafeBufferPointer<TransformSet>, into candidates: inout [Candidate]) {
         guard !hits.isEmpty else { return }
         selectedStart.withUnsafeBufferPointer { selectedStart in
             self.selected.withUnsafeBufferPointer { selected in
@@ -377,7 +402,7 @@ final class CRSRulePack: Sendable {
                             let index = Int(selected.rule)
                             let setIndex = transformIndex[index]
                             guard (selected.isPlain ? gate.waitingPlain : gate.waiting).contains(index) else { continue }
-                            if let text, scratch.textOfSet[setIndex] != text { continue }
+                            if let text, textOfSet[setIndex] != text { continue }
                             gate.waiting.remove(index)
                             gate.waitingPlain.remove(index)
                             candidates.append((index, setIndex, RuleBits.capacity + candidates.count, selected.isMatch ? Int(hits.starts[position]) : nil))
@@ -398,10 +423,6 @@ final class CRSScratch {
     @exclusivity(unchecked) var otherHits: NeedleHits
     /// Rules to run on this input, with their transformation set and their rank within it.
     @exclusivity(unchecked) var candidates: [CRSRulePack.Candidate] = []
-    /// For each transformation set with rules waiting on this input, the variant the automaton reads.
-    @exclusivity(unchecked) var textOfSet: [TransformSet] = []
-    /// The distinct variants the automaton reads for this input.
-    @exclusivity(unchecked) var pendingTexts: [TransformSet] = []
     /// Where the command rules look for their words in the input being scanned (`CommandWords.Offsets`).
     @exclusivity(unchecked) var commandOffsets = CommandWords.Offsets()
     /// A base64 input's decoded automaton text (`TransformSet.decodedAutomatonText`).
@@ -410,12 +431,6 @@ final class CRSScratch {
     init(patternCount: Int) {
         hits = NeedleHits(patternCount: patternCount)
         otherHits = NeedleHits(patternCount: patternCount)
-    }
-
-    /// Starts the automaton passes of an input's transformation sets.
-    func prepare(setCount: Int) {
-        if !pendingTexts.isEmpty { pendingTexts.removeAll(keepingCapacity: true) }
-        if textOfSet.count != setCount { textOfSet = [TransformSet](repeating: TransformSet(bits: 0), count: setCount) }
     }
 }
 

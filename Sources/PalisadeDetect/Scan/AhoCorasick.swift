@@ -232,17 +232,20 @@ struct AhoCorasick: Sendable {
 
     /// As above, into a reused `hits` (cleared first), so a scan allocates nothing once warm.
     func firstOccurrences(in text: [UInt8], into hits: inout NeedleHits) {
+        text.withUnsafeBufferPointer { firstOccurrences(in: $0, into: &hits) }
+    }
+
+    /// As above, for bytes the caller holds (a scratch buffer, read without retaining it).
+    func firstOccurrences(in bytes: UnsafeBufferPointer<UInt8>, into hits: inout NeedleHits) {
         hits.clear()
         let tables = self.tables
         guard !tables.outputs.isEmpty else { return }
-        text.withUnsafeBufferPointer { bytes in
-            // The root is shallow, at offset 0, without outputs.
-            var code: UInt32 = 0
-            for index in 0..<bytes.count {
-                code = tables.step(code, bytes[index])
-                guard code >= Code.output else { continue }
-                tables.record(code, endingAt: index, into: &hits)
-            }
+        // The root is shallow, at offset 0, without outputs.
+        var code: UInt32 = 0
+        for index in 0..<bytes.count {
+            code = tables.step(code, bytes[index])
+            guard code >= Code.output else { continue }
+            tables.record(code, endingAt: index, into: &hits)
         }
     }
 
