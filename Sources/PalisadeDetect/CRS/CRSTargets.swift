@@ -133,8 +133,10 @@ struct TransformSet: Sendable, Hashable {
         // The input's whitespace traits do not hold after `replaceComments` puts a space where a comment was.
         if bits & Self.replaceComments != 0 { bits |= self.bits & (Self.removeWhitespace | Self.compressWhitespace) }
         // A name such as `12.99` or `a.b/c` is already normal; only the input itself can be judged, so
-        // not when an earlier transformation changes it first.
-        if bits & (Self.commandLine | Self.replaceComments) == 0, traits.pathIsNormal { bits &= ~Self.normalizePath }
+        // not when an earlier transformation changes it first (but for `cmdLine` on inputs it cannot make abnormal).
+        if bits & Self.replaceComments == 0, bits & Self.commandLine == 0 ? traits.pathIsNormal : traits.commandLineKeepsPathNormal {
+            bits &= ~Self.normalizePath
+        }
         return TransformSet(bits: bits | lowercase)
     }
 
@@ -145,6 +147,8 @@ struct TransformSet: Sendable, Hashable {
         let unchanging: UInt16
         /// `normalizePath` would leave the input itself as it is.
         let pathIsNormal: Bool
+        /// `normalizePath` would leave the input's `cmdLine` variant as it is too (`TransformSet.commandLineKeepsSegments`).
+        let commandLineKeepsPathNormal: Bool
         /// `cmdLine` would only lowercase the input: none of the bytes it drops or turns into a space,
         /// and spaces only one at a time and not before `/` or `(`.
         let commandLineOnlyLowercases: Bool
@@ -191,10 +195,13 @@ struct TransformSet: Sendable, Hashable {
             // common dotted inputs, `12.99` or `a.b@c.d`, are answered without a pass).
             if bits & TransformSet.normalizePath != 0 {
                 pathIsNormal = true
+                commandLineKeepsPathNormal = true
             } else if present.intersects(TransformSet.pathSeparatorBytes) {
                 pathIsNormal = !TransformSet.normalizePathChanges(bytes)
+                commandLineKeepsPathNormal = pathIsNormal && TransformSet.commandLineKeepsSegments(bytes, present: present)
             } else {
                 pathIsNormal = bytes.count > 2 || bytes.contains { $0 != UInt8(ascii: ".") }
+                commandLineKeepsPathNormal = false
             }
             lowercaseOnly = bits | TransformSet.lowercase | (commandLineOnlyLowercases ? TransformSet.commandLine : 0)
                 | (pathIsNormal ? TransformSet.normalizePath : 0)
@@ -221,6 +228,8 @@ struct TransformSet: Sendable, Hashable {
     static var pathSeparatorBytes: ByteSet { ByteSet(words: (0x0000_8000_0000_0000, 0x1000_0000, 0, 0)) }
     /// `.` and the bytes `cmdLine` drops but the backslash (`"'^`).
     static var dotAndQuoteBytes: ByteSet { ByteSet(words: (0x0000_4084_0000_0000, 0x4000_0000, 0, 0)) }
+    /// `.`, the bytes `cmdLine` drops but the backslash, those it turns into a space, and the other whitespace.
+    static var commandLineWeakBytes: ByteSet { ByteSet(words: (0x0800_5085_0000_3E00, 0x4000_0000, 0x0000_0001_0000_0000, 0)) }
     /// The base64 and base64url alphabets, `=` and whitespace.
     static var base64Bytes: ByteSet { ByteSet(words: (0x23FF_A801_0000_2600, 0x07FF_FFFE_87FF_FFFE, 0, 0)) }
 
@@ -463,6 +472,26 @@ struct TransformSet: Sendable, Hashable {
             segmentStart = index + 1
         }
         return false
+    }
+
+    /// Whether `cmdLine` leaves the segments of `input` (normal, split at `/`) as segments: without a
+    /// backslash (which it drops), each segment that is not empty keeps a byte it neither drops nor
+    /// turns into a space, and that is not `.`, so none becomes empty, `.` or `..` (`web; Safari 18.1 / macOS 14.6`).
+    static func commandLineKeepsSegments(_ input: [UInt8], present: ByteSet) -> Bool {
+        guard !present.contains(UInt8(ascii: "\\")) else { return false }
+        let weak = commandLineWeakBytes
+        var empty = true, solid = false
+        for byte in input {
+            if byte == UInt8(ascii: "/") {
+                guard empty || solid else { return false }
+                empty = true
+                solid = false
+            } else {
+                empty = false
+                if !weak.contains(byte) { solid = true }
+            }
+        }
+        return empty || solid
     }
 
     static func compressSpaces(_ input: [UInt8]) -> [UInt8] {
