@@ -261,14 +261,30 @@ struct TransformSet: Sendable, Hashable {
         // blend (`ByteSet.adding` per byte jumps through a table on the word, rarely predicted).
         var words = SIMD4<UInt64>()
         let positions = SIMD4<UInt64>(0, 1, 2, 3)
+        var previous: UInt8 = 0
+        var folds = false
         let decodes = Base64.forEachDecodedByte(of: input.bytes) { byte in
             let bit = SIMD4(repeating: UInt64(1) << UInt64(byte & 63))
             words.replace(with: words | bit, where: positions .== SIMD4(repeating: UInt64(byte >> 6)))
+            if previous >= 0xC0, byte & 0xC0 == 0x80, Canonicalizer.overlongLeads.contains(previous) { folds = true }
+            previous = byte
         }
         guard decodes else { return .notBase64 }
         let bytes = ByteSet(words: [words[0], words[1], words[2], words[3]])
-        return bytes.intersects(Canonicalizer.decodable) ? .any : .exactly(bytes)
+        return bytes.intersects(canonicalEscapeBytes) || folds ? .any : .exactly(bytes)
     }
+
+    /// Whether `Canonicalizer.canonical` may change `bytes` (of byte set `present`): a null byte or a byte
+    /// that starts an escape, or an over-long or full-width lead followed by a continuation byte. Random
+    /// bytes decoded from base64 often hold a lead without one (`shipping` ends in `E0`), which stays as it is.
+    static func canonicalMayChange(_ bytes: [UInt8], present: ByteSet) -> Bool {
+        guard present.intersects(Canonicalizer.decodable) else { return false }
+        guard !present.intersects(canonicalEscapeBytes) else { return true }
+        return bytes.indices.dropLast().contains { Canonicalizer.overlongLeads.contains(bytes[$0]) && bytes[$0 + 1] & 0xC0 == 0x80 }
+    }
+
+    /// NUL, `%`, `&` and backslash: `Canonicalizer.decodable` but the over-long and full-width leads.
+    static var canonicalEscapeBytes: ByteSet { ByteSet(words: (0x0000_0060_0000_0001, 0x1000_0000, 0, 0)) }
 
     /// The automaton's text for this base64 set (`automatonText`), written into `buffer` without
     /// building the variant, when canonical decoding and the transformations after `base64Decode`
@@ -277,7 +293,7 @@ struct TransformSet: Sendable, Hashable {
         buffer.removeAll(keepingCapacity: true)
         guard Base64.forEachDecodedByte(of: input.bytes, { buffer.append($0) }) else { return false }
         let present = ByteSet(buffer)
-        guard !present.intersects(Canonicalizer.decodable) else { return false }
+        guard !Self.canonicalMayChange(buffer, present: present) else { return false }
         let rest = bits & ~(Self.lowercase | Self.base64Decode)
         guard rest & ~InputTraits(buffer, present: present).unchanging == 0 else { return false }
         for index in buffer.indices where buffer[index] &- UInt8(ascii: "A") < 26 { buffer[index] |= 0x20 }
