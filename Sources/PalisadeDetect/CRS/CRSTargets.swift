@@ -134,7 +134,8 @@ struct TransformSet: Sendable, Hashable {
         if bits & Self.replaceComments != 0 { bits |= self.bits & (Self.removeWhitespace | Self.compressWhitespace) }
         // A name such as `12.99` or `a.b/c` is already normal; only the input itself can be judged, so
         // not when an earlier transformation changes it first (but for `cmdLine` on inputs it cannot make abnormal).
-        if bits & Self.replaceComments == 0, bits & Self.commandLine == 0 ? traits.pathIsNormal : traits.commandLineKeepsPathNormal {
+        if bits & (Self.normalizePath | Self.replaceComments) == Self.normalizePath, traits.pathIsNormal,
+           bits & Self.commandLine == 0 || Self.commandLineKeepsSegments(input.bytes, present: input.present) {
             bits &= ~Self.normalizePath
         }
         return TransformSet(bits: bits | lowercase)
@@ -147,8 +148,6 @@ struct TransformSet: Sendable, Hashable {
         let unchanging: UInt16
         /// `normalizePath` would leave the input itself as it is.
         let pathIsNormal: Bool
-        /// `normalizePath` would leave the input's `cmdLine` variant as it is too (`TransformSet.commandLineKeepsSegments`).
-        let commandLineKeepsPathNormal: Bool
         /// `cmdLine` would only lowercase the input: none of the bytes it drops or turns into a space,
         /// and spaces only one at a time and not before `/` or `(`.
         let commandLineOnlyLowercases: Bool
@@ -195,13 +194,10 @@ struct TransformSet: Sendable, Hashable {
             // common dotted inputs, `12.99` or `a.b@c.d`, are answered without a pass).
             if bits & TransformSet.normalizePath != 0 {
                 pathIsNormal = true
-                commandLineKeepsPathNormal = true
             } else if present.intersects(TransformSet.pathSeparatorBytes) {
                 pathIsNormal = !TransformSet.normalizePathChanges(bytes)
-                commandLineKeepsPathNormal = pathIsNormal && TransformSet.commandLineKeepsSegments(bytes, present: present)
             } else {
                 pathIsNormal = bytes.count > 2 || bytes.contains { $0 != UInt8(ascii: ".") }
-                commandLineKeepsPathNormal = false
             }
             lowercaseOnly = bits | TransformSet.lowercase | (commandLineOnlyLowercases ? TransformSet.commandLine : 0)
                 | (pathIsNormal ? TransformSet.normalizePath : 0)
@@ -261,18 +257,28 @@ struct TransformSet: Sendable, Hashable {
         // blend (`ByteSet.adding` per byte jumps through a table on the word, rarely predicted).
         var words = SIMD4<UInt64>()
         let positions = SIMD4<UInt64>(0, 1, 2, 3)
-        var previous: UInt8 = 0
-        var folds = false
         let decodes = Base64.forEachDecodedByte(of: input.bytes) { byte in
             let bit = SIMD4(repeating: UInt64(1) << UInt64(byte & 63))
             words.replace(with: words | bit, where: positions .== SIMD4(repeating: UInt64(byte >> 6)))
-            if previous >= 0xC0, byte & 0xC0 == 0x80, Canonicalizer.overlongLeads.contains(previous) { folds = true }
-            previous = byte
         }
         guard decodes else { return .notBase64 }
         let bytes = ByteSet(words: [words[0], words[1], words[2], words[3]])
-        return bytes.intersects(canonicalEscapeBytes) || folds ? .any : .exactly(bytes)
+        guard bytes.intersects(Canonicalizer.decodable) else { return .exactly(bytes) }
+        if bytes.intersects(canonicalEscapeBytes) { return .any }
+        // Over-long or full-width leads change nothing without a continuation byte after one
+        // (`canonicalMayChange`); with both kinds of byte, decoded again (rarely) to see.
+        guard bytes.intersects(continuationBytes) else { return .exactly(bytes) }
+        var previous: UInt8 = 0
+        var folds = false
+        _ = Base64.forEachDecodedByte(of: input.bytes) { byte in
+            if byte & 0xC0 == 0x80, Canonicalizer.overlongLeads.contains(previous) { folds = true }
+            previous = byte
+        }
+        return folds ? .any : .exactly(bytes)
     }
+
+    /// UTF-8 continuation bytes, 0x80-0xBF.
+    static var continuationBytes: ByteSet { ByteSet(words: (0, 0, ~0, 0)) }
 
     /// Whether `Canonicalizer.canonical` may change `bytes` (of byte set `present`): a null byte or a byte
     /// that starts an escape, or an over-long or full-width lead followed by a continuation byte. Random
