@@ -65,4 +65,45 @@ import Testing
         #expect(matches.map(\.rule) == ["sqli.select-from"])
         #expect(!ScanInput(Array("X-Forwarded-Proto".utf8)).present.intersects(SQLInjectionDetector.structuralSeparators))
     }
+
+    /// `IPv4.parse` as it was, splitting into arrays: the in-place reading must accept the same texts.
+    static func parseBySplitting(_ text: [UInt8]) -> UInt32? {
+        let parts = text.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for part in parts {
+            guard let value = IPv4.number(part) else { return nil }
+            values.append(value)
+        }
+        let last = values.removeLast()
+        for value in values where value > 255 { return nil }
+        guard last < (1 << UInt64(8 * (4 - values.count))) else { return nil }
+        var address: UInt64 = 0
+        for (index, value) in values.enumerated() { address |= value << UInt64(24 - 8 * index) }
+        return UInt32(address | last)
+    }
+
+    @Test func ipv4ReadInPlaceAcceptsWhatSplittingDid() {
+        let pieces: [[UInt8]] = ["0", "1", "7", "8", "9", "00", "012", "08", "255", "256", "0x", "0X", "0xff", "0x1F", "ff", "a", "g", ".", "..",
+                                 "16777215", "16777216", "4294967295", "4294967296", "999999999999", " ", "-"].map { Array($0.utf8) }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var accepted = 0
+        for _ in 0..<20000 {
+            var text: [UInt8] = []
+            for _ in 0..<(1 + next(8)) { text += pieces[next(pieces.count)] }
+            let expected = Self.parseBySplitting(text)
+            #expect(IPv4.parse(text) == expected, "\(String(decoding: text, as: UTF8.self))")
+            if expected != nil { accepted += 1 }
+        }
+        #expect(accepted > 1000)
+        #expect(IPv4.parse(Array("127.1".utf8)) == 0x7F00_0001)
+        #expect(IPv4.parse(Array("0251.0376.0251.0376".utf8)) == 0xA9FE_A9FE)
+        #expect(IPv4.parse(Array("0xA9FEA9FE".utf8)) == 0xA9FE_A9FE)
+        #expect(IPv4.parse([]) == nil)
+        #expect(IPv4.parse(Array("1.2.3.4.5".utf8)) == nil)
+    }
 }
