@@ -44,9 +44,9 @@ struct DetectionEngine: Sendable {
                 let index = state.walked[position].input
                 if index == firstSeen {
                     firstSeen += 1
-                    if state.limitHit.contains(index) { event.regexLimitHit = true }
+                    if !state.limitHit.isEmpty, state.limitHit.contains(index) { event.regexLimitHit = true }
                 }
-                event.record(state, index, at: position)
+                if state.hasMatches(index) { event.record(state, index, at: position) }
             }
         }
         state.clear()
@@ -62,12 +62,11 @@ private struct EventFindings {
     var seen = Set<String>()
     var regexLimitHit = false
 
-    /// The matches of decoded input `index` (the own detectors' first, then the pack's) at the
-    /// place of walked input `position`.
+    /// The matches of decoded input `index`, which has some (the own detectors' first, then the
+    /// pack's), at the place of walked input `position`.
     mutating func record(_ state: EventScratch, _ index: Int, at position: Int) {
         let own = (index == 0 ? 0 : state.ownEnds[index - 1])..<state.ownEnds[index]
         let crs = state.crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : state.crsEnds[index - 1])..<state.crsEnds[index]
-        guard !own.isEmpty || !crs.isEmpty else { return }
         let walked = state.walked[position]
         let location = state.paths.location(of: walked.path)
         for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: walked.record) }
@@ -110,6 +109,16 @@ struct EventScratch: InputSink {
     var crsEnds: [Int] = []
     /// Inputs whose CRS scan hit a pattern's backtracking limit.
     var limitHit = Set<Int>()
+
+    /// Whether decoded input `index` has a match; asked inline for each walked input, most of
+    /// which have none, before the call that records them.
+    @inline(__always)
+    func hasMatches(_ index: Int) -> Bool {
+        let ownStart = index == 0 ? 0 : ownEnds[index - 1]
+        if ownEnds[index] != ownStart { return true }
+        guard !crsEnds.isEmpty else { return false }
+        return crsEnds[index] != (index == 0 ? 0 : crsEnds[index - 1])
+    }
 
     /// Runs the own detectors over every decoded input, then the CRS pack when there is one.
     mutating func scanInputs(_ detectors: OwnDetectors, crs: CRSRulePack?, selection: CRSRulePack.Selection?, scratch: CRSScratch?) {

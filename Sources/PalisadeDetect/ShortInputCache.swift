@@ -26,24 +26,32 @@ enum ShortInputKey {
         return key.contains { decodable.contains($0) }
     }
 
-    /// Eight bytes per multiply, then FNV-1a over the rest: a multiply per byte is a chain of
-    /// dependent multiplies as long as the input. Only the spread of the digest matters: the cache
-    /// compares the bytes of every candidate.
+    /// Eight bytes per multiply, the last eight overlapping the word before and a shorter input
+    /// read as one word: a multiply per byte of the tail was a chain of dependent multiplies. Only
+    /// the spread of the digest matters: the cache compares the bytes of every candidate.
     private static func fold(_ start: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var digest = start
-        var index = 0
-        if let base = bytes.baseAddress {
-            while index + 8 <= bytes.count {
-                digest = (digest ^ ByteWord.load(base + index)) &* 0x9E37_79B9_7F4A_7C15
-                digest ^= digest >> 29
+        @inline(__always) func mix(_ digest: UInt64, _ word: UInt64) -> UInt64 {
+            let product = (digest ^ word) &* 0x9E37_79B9_7F4A_7C15
+            return product ^ (product >> 29)
+        }
+        let count = bytes.count
+        guard let base = bytes.baseAddress, count > 0 else { return start }
+        var digest = start ^ UInt64(count)
+        if count >= 8 {
+            var index = 0
+            while index + 8 < count {
+                digest = mix(digest, ByteWord.load(base + index))
                 index += 8
             }
+            return mix(digest, ByteWord.load(base + count - 8))
         }
-        while index < bytes.count {
-            digest = (digest ^ UInt64(bytes[index])) &* 0x0100_0000_01B3
-            index += 1
+        let word: UInt64
+        if count >= 4 {
+            word = UInt64(UnsafeRawPointer(base).loadUnaligned(as: UInt32.self)) | UInt64(UnsafeRawPointer(base + count - 4).loadUnaligned(as: UInt32.self)) << 32
+        } else {
+            word = UInt64(base[0]) | UInt64(base[count >> 1]) << 8 | UInt64(base[count - 1]) << 16
         }
-        return digest
+        return mix(digest, word)
     }
 }
 
