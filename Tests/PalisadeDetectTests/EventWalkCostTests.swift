@@ -5,19 +5,6 @@ import Testing
 /// The event walk's shortcuts must agree with what they replace: the parser's 64-byte blocks for an
 /// escape-dense string with its byte loop, and the short-input digest's word reads with the bytes.
 @Suite struct EventWalkCostTests {
-    /// A fixed sequence, so that a failure names a case that can be run again.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-
     enum Outcome: Equatable {
         case string(Range<Int>)
         case failure(JSONError.Code, offset: Int)
@@ -55,7 +42,7 @@ import Testing
     /// every length, quotes, control bytes and UTF-8 falling anywhere in and across the blocks.
     @Test(arguments: 0..<8)
     func escapeDenseStringsEndWhereTheByteLoopEnds(seed: Int) {
-        var generator = SplitMix64(state: UInt64(seed))
+        var generator = SeededRandom(seed: UInt64(seed))
         let alphabet: [UInt8] = [0x5C, 0x5C, 0x5C, 0x22, 0x0A, 0x1F, 0xC3, 0xA9, 0x20, 0x61, 0x2F]
         for _ in 0..<2_000 {
             let length = Int.random(in: 60...300, using: &generator)

@@ -28,15 +28,11 @@ import Testing
     @Test func checksTurnAwayNothingTheTokenizerFlags() {
         let detectors = OwnDetectors(categories: [.sqli])
         var scratch = DetectorScratch()
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SeededRandom(seed: 0x9E37_79B9_7F4A_7C15)
         var flagged = 0
         for _ in 0..<20000 {
             var raw: [UInt8] = []
-            for _ in 0..<(1 + next(7)) { raw += Self.pieces[next(Self.pieces.count)] }
+            for _ in 0..<(1 + random.next(below: 7)) { raw += Self.pieces[random.next(below: Self.pieces.count)] }
             let input = ScanInput(raw)
             var found: [Match] = []
             detectors.scan(input, scratch: &scratch, into: &found)
@@ -86,15 +82,11 @@ import Testing
     @Test func ipv4ReadInPlaceAcceptsWhatSplittingDid() {
         let pieces: [[UInt8]] = ["0", "1", "7", "8", "9", "00", "012", "08", "255", "256", "0x", "0X", "0xff", "0x1F", "ff", "a", "g", ".", "..",
                                  "16777215", "16777216", "4294967295", "4294967296", "999999999999", " ", "-"].map { Array($0.utf8) }
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SeededRandom(seed: 0x2545_F491_4F6C_DD1D)
         var accepted = 0
         for _ in 0..<20000 {
             var text: [UInt8] = []
-            for _ in 0..<(1 + next(8)) { text += pieces[next(pieces.count)] }
+            for _ in 0..<(1 + random.next(below: 8)) { text += pieces[random.next(below: pieces.count)] }
             let expected = Self.parseBySplitting(text)
             #expect(IPv4.parse(text) == expected, "\(String(decoding: text, as: UTF8.self))")
             if expected != nil { accepted += 1 }

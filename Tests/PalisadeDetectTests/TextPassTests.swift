@@ -13,14 +13,11 @@ import Testing
             "c\"a't /etc/passwd", "UNION  SELECT\tA,B /* x */ FROM T", "..\\..\\Windows\\System32", "; ls -la ;", "s^l\\e\"e'p 5",
         ].map { Array($0.utf8) }
         let alphabet = Array("aZ09 \t\n\r,;\\\"'^/().*x".utf8) + [0x0B, 0x0C, 0xA0]
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var generator = SeededRandom(seed: 0x9E37_79B9_7F4A_7C15)
         var random: [[UInt8]] = []
         for length in 0..<400 {
             var value: [UInt8] = []
-            for _ in 0..<(length % 23) {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                value.append(alphabet[Int(state >> 33) % alphabet.count])
-            }
+            for _ in 0..<(length % 23) { value.append(alphabet[generator.next(below: alphabet.count)]) }
             random.append(value)
         }
         return try CRSCorpus.inputValues().map { Array($0.utf8) } + crafted + random
