@@ -59,7 +59,6 @@ struct DetectionEngine: Sendable {
 /// The findings of one event so far.
 private struct EventFindings {
     var findings: [Finding] = []
-    var seen = Set<String>()
     var regexLimitHit = false
 
     /// The matches of decoded input `index`, which has some (the own detectors' first, then the
@@ -74,7 +73,9 @@ private struct EventFindings {
     }
 
     private mutating func record(_ match: Match, in input: ScanInput, at location: String, record: Int?) {
-        guard seen.insert(match.rule + "\u{0}" + location).inserted else { return }
+        // One finding per rule and location. An event keeps at most `maxFindings`, mostly a few: a
+        // look over them beats hashing a new key string per match.
+        guard !findings.contains(where: { $0.rule == match.rule && $0.location == location }) else { return }
         findings.append(Finding(
             category: match.category, rule: match.rule, message: match.message, location: location,
             evidence: input.evidence(match.evidence), record: record
