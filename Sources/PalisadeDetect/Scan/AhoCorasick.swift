@@ -4,8 +4,8 @@
 /// Bytes that occur in no pattern share one class. States are numbered breadth-first; the shallow
 /// ones, where a scan spends nearly all its steps, get full DFA rows, the deep ones only their trie
 /// children and a failure link. A step yields a `Code`, not a state number: for a shallow state the
-/// offset of its row, so the next step is one load at offset plus class (no multiply on the chain of
-/// dependent loads a scan is); for a deep state its number with `Code.deep`. The CRS dictionary (about
+/// byte offset of its row, so the next step is one load at that offset from the class's column (no
+/// multiply, shift or mask on the chain of dependent loads a scan is); for a deep state its number with `Code.deep`. The CRS dictionary (about
 /// 26,000 states, 69 classes) takes under 1 MB this way (a test checks).
 struct AhoCorasick: Sendable {
     /// 16-bit state numbers bound the dictionary size; the CRS pack needs well under half of it.
@@ -16,8 +16,9 @@ struct AhoCorasick: Sendable {
     let patternLengths: [Int32]
     private let tables: Tables
 
-    /// What a step leads to: a shallow state's row offset in `dense`, or a deep state's number with
-    /// `deep`; `output` when the state has outputs, so the scan looks them up only on a hit.
+    /// What a step leads to: a shallow state's row offset in `dense`, in bytes, or a deep state's number
+    /// with `deep`; `output` when the state has outputs, so the scan looks them up only on a hit (and
+    /// clears it then, for the next step's load).
     enum Code {
         static let output: UInt32 = 1 << 31
         static let deep: UInt32 = 1 << 30
@@ -95,22 +96,27 @@ struct AhoCorasick: Sendable {
         @inline(__always)
         func step(_ code: UInt32, _ byte: UInt8) -> UInt32 {
             let symbol = Int(byteClass[Int(byte)])
-            return code & Code.deep == 0 ? dense[Int(code & Code.value) &+ symbol] : deepStep(Int(code & Code.value), symbol)
+            guard code & Code.deep == 0 else { return deepStep(Int(code & Code.value), symbol) }
+            // The class's column is found while the load before is under way; `code` (its output flag
+            // cleared by `record`) is then the offset of the one load this step waits on.
+            return UnsafeRawPointer(dense.baseAddress.unsafelyUnwrapped + symbol).load(fromByteOffset: Int(code), as: UInt32.self)
         }
 
-        /// Records the outputs of the state of `code` (which has `Code.output`), ending at `index`.
+        /// Records the outputs of the state of `code` (which has `Code.output`), ending at `index`;
+        /// returns `code` without the flag, for the next step.
         @inline(__always)
-        func record(_ code: UInt32, endingAt index: Int, into hits: inout NeedleHits) {
+        func record(_ code: UInt32, endingAt index: Int, into hits: inout NeedleHits) -> UInt32 {
             let state = state(of: code)
             let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
             hits.record(UnsafeBufferPointer(rebasing: outputs[first..<last]), endingAt: index, lengths: lengths)
+            return code & ~Code.output
         }
 
         /// The state number of a code.
         @inline(__always)
         func state(of code: UInt32) -> Int {
             let value = Int(code & Code.value)
-            return code & Code.deep != 0 ? value : value / classCount
+            return code & Code.deep != 0 ? value : value / (classCount &* 4)
         }
     }
 
@@ -194,7 +200,7 @@ struct AhoCorasick: Sendable {
         }
 
         func code(_ state: Int) -> UInt32 {
-            let value = state < denseCount ? UInt32(state * classCount) : Code.deep | UInt32(state)
+            let value = state < denseCount ? UInt32(state * classCount * 4) : Code.deep | UInt32(state)
             return value | (outputsOf[state].isEmpty ? 0 : Code.output)
         }
         for index in dense.indices { dense[index] = code(Int(dense[index])) }
@@ -245,7 +251,7 @@ struct AhoCorasick: Sendable {
         for index in 0..<bytes.count {
             code = tables.step(code, bytes[index])
             guard code >= Code.output else { continue }
-            tables.record(code, endingAt: index, into: &hits)
+            code = tables.record(code, endingAt: index, into: &hits)
         }
     }
 
@@ -263,16 +269,16 @@ struct AhoCorasick: Sendable {
                 for index in 0..<common {
                     code = tables.step(code, bytes[index])
                     otherCode = tables.step(otherCode, otherBytes[index])
-                    if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
-                    if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+                    if code >= Code.output { code = tables.record(code, endingAt: index, into: &hits) }
+                    if otherCode >= Code.output { otherCode = tables.record(otherCode, endingAt: index, into: &otherHits) }
                 }
                 for index in common..<bytes.count {
                     code = tables.step(code, bytes[index])
-                    if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+                    if code >= Code.output { code = tables.record(code, endingAt: index, into: &hits) }
                 }
                 for index in common..<otherBytes.count {
                     otherCode = tables.step(otherCode, otherBytes[index])
-                    if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+                    if otherCode >= Code.output { otherCode = tables.record(otherCode, endingAt: index, into: &otherHits) }
                 }
             }
         }
@@ -287,7 +293,7 @@ struct AhoCorasick: Sendable {
         var index = 0
         while let byte = text.next() {
             code = tables.step(code, byte)
-            if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
+            if code >= Code.output { code = tables.record(code, endingAt: index, into: &hits) }
             index &+= 1
         }
     }
@@ -305,8 +311,8 @@ struct AhoCorasick: Sendable {
         while let byte = next, let otherByte = otherNext {
             code = tables.step(code, byte)
             otherCode = tables.step(otherCode, otherByte)
-            if code >= Code.output { tables.record(code, endingAt: index, into: &hits) }
-            if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+            if code >= Code.output { code = tables.record(code, endingAt: index, into: &hits) }
+            if otherCode >= Code.output { otherCode = tables.record(otherCode, endingAt: index, into: &otherHits) }
             index &+= 1
             next = text.next()
             otherNext = other.next()
@@ -314,13 +320,13 @@ struct AhoCorasick: Sendable {
         var rest = index
         while let byte = next {
             code = tables.step(code, byte)
-            if code >= Code.output { tables.record(code, endingAt: rest, into: &hits) }
+            if code >= Code.output { code = tables.record(code, endingAt: rest, into: &hits) }
             rest &+= 1
             next = text.next()
         }
         while let byte = otherNext {
             otherCode = tables.step(otherCode, byte)
-            if otherCode >= Code.output { tables.record(otherCode, endingAt: index, into: &otherHits) }
+            if otherCode >= Code.output { otherCode = tables.record(otherCode, endingAt: index, into: &otherHits) }
             index &+= 1
             otherNext = other.next()
         }
