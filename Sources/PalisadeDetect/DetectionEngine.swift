@@ -46,7 +46,8 @@ struct DetectionEngine: Sendable {
                     firstSeen += 1
                     if !state.limitHit.isEmpty, state.limitHit.contains(index) { event.regexLimitHit = true }
                 }
-                if state.hasMatches(index) { event.record(state, index, at: position) }
+                let matches = state.matches(of: index)
+                if !matches.own.isEmpty || !matches.crs.isEmpty { event.record(state, index, matches, at: position) }
             }
         }
         state.clear()
@@ -61,15 +62,13 @@ private struct EventFindings {
     var findings: [Finding] = []
     var regexLimitHit = false
 
-    /// The matches of decoded input `index`, which has some (the own detectors' first, then the
-    /// pack's), at the place of walked input `position`.
-    mutating func record(_ state: EventScratch, _ index: Int, at position: Int) {
-        let own = (index == 0 ? 0 : state.ownEnds[index - 1])..<state.ownEnds[index]
-        let crs = state.crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : state.crsEnds[index - 1])..<state.crsEnds[index]
+    /// The matches of decoded input `index` (`matches`: the own detectors', then the pack's) at the
+    /// place of walked input `position`.
+    mutating func record(_ state: EventScratch, _ index: Int, _ matches: (own: Range<Int>, crs: Range<Int>), at position: Int) {
         let walked = state.walked[position]
         let location = state.paths.location(of: walked.path)
-        for match in state.ownMatches[own] { record(match, in: state.inputs[index], at: location, record: walked.record) }
-        for match in state.crsMatches[crs] { record(match, in: state.inputs[index], at: location, record: walked.record) }
+        for match in state.ownMatches[matches.own] { record(match, in: state.inputs[index], at: location, record: walked.record) }
+        for match in state.crsMatches[matches.crs] { record(match, in: state.inputs[index], at: location, record: walked.record) }
     }
 
     private mutating func record(_ match: Match, in input: ScanInput, at location: String, record: Int?) {
@@ -111,14 +110,13 @@ struct EventScratch: InputSink {
     /// Inputs whose CRS scan hit a pattern's backtracking limit.
     var limitHit = Set<Int>()
 
-    /// Whether decoded input `index` has a match; asked inline for each walked input, most of
-    /// which have none, before the call that records them.
+    /// Where the matches of decoded input `index` lie in `ownMatches` and `crsMatches`; asked inline for
+    /// each walked input, most of which have none, before the call that records them.
     @inline(__always)
-    func hasMatches(_ index: Int) -> Bool {
-        let ownStart = index == 0 ? 0 : ownEnds[index - 1]
-        if ownEnds[index] != ownStart { return true }
-        guard !crsEnds.isEmpty else { return false }
-        return crsEnds[index] != (index == 0 ? 0 : crsEnds[index - 1])
+    func matches(of index: Int) -> (own: Range<Int>, crs: Range<Int>) {
+        let own = (index == 0 ? 0 : ownEnds[index - 1])..<ownEnds[index]
+        let crs = crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : crsEnds[index - 1])..<crsEnds[index]
+        return (own, crs)
     }
 
     /// Runs the own detectors over every decoded input, then the CRS pack when there is one.

@@ -120,11 +120,30 @@ enum Canonicalizer {
     /// Bytes that start something a decoder changes (`%`, `&`, `\\`, NUL and `overlongLeads`); an
     /// input without them is already canonical. Spelled as words, which the compiler folds, rather
     /// than a lazy global, which costs every input a `swift_once` (`EventSidePathTests` checks them).
-    static var decodable: ByteSet { ByteSet(words: (0x0000_0060_0000_0001, 0x1000_0000, 0, overlongLeadWord)) }
+    static var decodable: ByteSet { ByteSet(words: (escapeWords.0, escapeWords.1, 0, overlongLeadWord)) }
+    /// NUL, `%`, `&` and backslash: the bytes of `decodable` that a decoder changes whatever follows them.
+    static var escapeBytes: ByteSet { ByteSet(words: (escapeWords.0, escapeWords.1, 0, 0)) }
+    private static var escapeWords: (UInt64, UInt64) { (0x0000_0060_0000_0001, 0x1000_0000) }
     /// Leads of the over-long (`C0`, `C1`, `E0`) and full-width (`EF`) forms `normalizeBytes` folds;
     /// other UTF-8 passes through it unchanged (`CRSRuleSelectionTests` checks both claims).
     static var overlongLeads: ByteSet { ByteSet(words: (0, 0, 0, overlongLeadWord)) }
     private static var overlongLeadWord: UInt64 { 0x0000_8001_0000_0003 }
+
+    /// Whether `normalizeBytes` may fold a form starting with `lead` then `next`: an over-long or
+    /// full-width form needs a continuation byte after its lead, and a lead alone stays as it is.
+    @inline(__always)
+    static func mayFold(_ lead: UInt8, before next: UInt8) -> Bool {
+        overlongLeads.contains(lead) && next & 0xC0 == 0x80
+    }
+
+    /// Whether `canonical` may change `bytes` (of byte set `present`): an escape byte, or a lead
+    /// `normalizeBytes` may fold. Random bytes (decoded base64) often hold a lead with no continuation
+    /// byte after it (`shipping` ends in `E0`), which stays as it is.
+    static func mayChange(_ bytes: [UInt8], present: ByteSet) -> Bool {
+        guard present.intersects(decodable) else { return false }
+        guard !present.intersects(escapeBytes) else { return true }
+        return bytes.indices.dropLast().contains { mayFold(bytes[$0], before: bytes[$0 + 1]) }
+    }
 
     static func canonical(_ raw: [UInt8]) -> [UInt8] {
         canonicalWithByteSet(raw).value

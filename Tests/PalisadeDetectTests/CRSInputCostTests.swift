@@ -9,8 +9,8 @@ import Testing
     @Test func byteSetsSpelledAsWordsHoldTheirBytes() {
         #expect(Self.same(TransformSet.dotAndQuoteBytes, ByteSet(".\"'^")))
         #expect(Self.same(TransformSet.commandLineWeakBytes, ByteSet(".\"'^,; \t\n\r").adding(0x0B).adding(0x0C).adding(0xA0)))
-        #expect(Self.same(TransformSet.canonicalEscapeBytes, ByteSet("%&\\").adding(0)))
-        #expect(Self.same(TransformSet.canonicalEscapeBytes.union(Canonicalizer.overlongLeads), Canonicalizer.decodable))
+        #expect(Self.same(Canonicalizer.escapeBytes, ByteSet("%&\\").adding(0)))
+        #expect(Self.same(Canonicalizer.escapeBytes.union(Canonicalizer.overlongLeads), Canonicalizer.decodable))
     }
 
     /// Texts of the base64 alphabet whose length leaves six bits over never decode, and the traits say so.
@@ -63,14 +63,14 @@ import Testing
         }
     }
 
-    /// Bytes that `canonicalMayChange` passes are canonical already, whatever leads they hold.
+    /// Bytes that `Canonicalizer.mayChange` passes are canonical already, whatever leads they hold.
     @Test func canonicalDecodingKeepsLeadsWithoutContinuations() {
         var generator = SystemRandomNumberGenerator()
         let pool: [UInt8] = [0xC0, 0xC1, 0xE0, 0xEF, 0xBC, 0xBD, 0x80, 0x9F, 0xA0, 0xBF, 0x41, 0x61, 0x29, 0x00, 0x25, 0x26, 0x5C, 0xB2, 0x18]
         var kept = 0
         for _ in 0..<5000 {
             let bytes = (0..<Int.random(in: 1...8, using: &generator)).map { _ in pool.randomElement(using: &generator)! }
-            guard !TransformSet.canonicalMayChange(bytes, present: ByteSet(bytes)) else { continue }
+            guard !Canonicalizer.mayChange(bytes, present: ByteSet(bytes)) else { continue }
             #expect(Canonicalizer.canonical(bytes) == bytes, "\(bytes)")
             kept += 1
         }

@@ -264,14 +264,14 @@ struct TransformSet: Sendable, Hashable {
         guard decodes else { return .notBase64 }
         let bytes = ByteSet(words: [words[0], words[1], words[2], words[3]])
         guard bytes.intersects(Canonicalizer.decodable) else { return .exactly(bytes) }
-        if bytes.intersects(canonicalEscapeBytes) { return .any }
+        if bytes.intersects(Canonicalizer.escapeBytes) { return .any }
         // Over-long or full-width leads change nothing without a continuation byte after one
-        // (`canonicalMayChange`); with both kinds of byte, decoded again (rarely) to see.
+        // (`Canonicalizer.mayFold`); with both kinds of byte, decoded again (rarely) to see.
         guard bytes.intersects(continuationBytes) else { return .exactly(bytes) }
         var previous: UInt8 = 0
         var folds = false
         _ = Base64.forEachDecodedByte(of: input.bytes) { byte in
-            if byte & 0xC0 == 0x80, Canonicalizer.overlongLeads.contains(previous) { folds = true }
+            if Canonicalizer.mayFold(previous, before: byte) { folds = true }
             previous = byte
         }
         return folds ? .any : .exactly(bytes)
@@ -280,18 +280,6 @@ struct TransformSet: Sendable, Hashable {
     /// UTF-8 continuation bytes, 0x80-0xBF.
     static var continuationBytes: ByteSet { ByteSet(words: (0, 0, ~0, 0)) }
 
-    /// Whether `Canonicalizer.canonical` may change `bytes` (of byte set `present`): a null byte or a byte
-    /// that starts an escape, or an over-long or full-width lead followed by a continuation byte. Random
-    /// bytes decoded from base64 often hold a lead without one (`shipping` ends in `E0`), which stays as it is.
-    static func canonicalMayChange(_ bytes: [UInt8], present: ByteSet) -> Bool {
-        guard present.intersects(Canonicalizer.decodable) else { return false }
-        guard !present.intersects(canonicalEscapeBytes) else { return true }
-        return bytes.indices.dropLast().contains { Canonicalizer.overlongLeads.contains(bytes[$0]) && bytes[$0 + 1] & 0xC0 == 0x80 }
-    }
-
-    /// NUL, `%`, `&` and backslash: `Canonicalizer.decodable` but the over-long and full-width leads.
-    static var canonicalEscapeBytes: ByteSet { ByteSet(words: (0x0000_0060_0000_0001, 0x1000_0000, 0, 0)) }
-
     /// The automaton's text for this base64 set (`automatonText`), written into `buffer` without
     /// building the variant, when canonical decoding and the transformations after `base64Decode`
     /// leave the decoded text as it is; false (`buffer` unspecified) when the variant must be built.
@@ -299,7 +287,7 @@ struct TransformSet: Sendable, Hashable {
         buffer.removeAll(keepingCapacity: true)
         guard Base64.forEachDecodedByte(of: input.bytes, { buffer.append($0) }) else { return false }
         let present = ByteSet(buffer)
-        guard !Self.canonicalMayChange(buffer, present: present) else { return false }
+        guard !Canonicalizer.mayChange(buffer, present: present) else { return false }
         let rest = bits & ~(Self.lowercase | Self.base64Decode)
         guard rest & ~InputTraits(buffer, present: present).unchanging == 0 else { return false }
         for index in buffer.indices where buffer[index] &- UInt8(ascii: "A") < 26 { buffer[index] |= 0x20 }

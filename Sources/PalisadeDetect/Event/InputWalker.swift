@@ -532,13 +532,7 @@ enum HTTPNames {
     /// `name` with its ASCII letters lowercased.
     static func lowercased(_ name: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         commonHeaders.withUnsafeBufferPointer { known in
-            for index in known.indices where known[index].count == name.count {
-                let matches = known[index].withUnsafeBufferPointer { lowercase in
-                    for offset in lowercase.indices where name[offset] | (name[offset] &- 0x41 < 26 ? 0x20 : 0) != lowercase[offset] { return false }
-                    return true
-                }
-                if matches { return known[index] }
-            }
+            for index in known.indices where ASCII.equalIgnoringCase(name, known[index]) { return known[index] }
             var copy = Array(name)
             copy.withUnsafeMutableBufferPointer(ASCII.lowercase)
             return copy
@@ -574,8 +568,8 @@ enum ASCII {
 
     /// Whether `bytes` spell `lowercase` (which holds no capitals) with ASCII letters in either case.
     static func equalIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
-        bytes.count == lowercase.count && zip(bytes, lowercase).allSatisfy { byte, expected in
-            byte | (byte &- 0x41 < 26 ? 0x20 : 0) == expected
+        bytes.count == lowercase.count && lowercase.withUnsafeBufferPointer { lowercase in
+            lowercase.indices.allSatisfy { bytes[$0] | (bytes[$0] &- 0x41 < 26 ? 0x20 : 0) == lowercase[$0] }
         }
     }
 }
