@@ -42,6 +42,7 @@ struct DetectionEngine: Sendable {
             for position in state.walked.indices {
                 guard event.findings.count < Self.maxFindings else { break }
                 let index = state.walked[position].input
+                guard index != WalkedSlot.knownCleanKey else { continue }
                 if index == firstSeen {
                     firstSeen += 1
                     if !state.limitHit.isEmpty, state.limitHit.contains(index) { event.regexLimitHit = true }
@@ -50,6 +51,7 @@ struct DetectionEngine: Sendable {
                 if !matches.own.isEmpty || !matches.crs.isEmpty { event.record(state, index, matches, at: position) }
             }
         }
+        if options.rememberCleanKeys { state.rememberCleanKeys() }
         state.clear()
         eventScratches.give(back: consume state)
         let truncated = event.regexLimitHit ? limits + ["crs-match-limit"] : limits
@@ -90,6 +92,8 @@ struct EventScratch: InputSink {
     var detectors = DetectorScratch()
     /// Index in `inputs` of each distinct short input decoded so far.
     var verdicts = ShortInputCache<Int>()
+    /// Keys found clean in earlier events of this scratch; kept by `clear`.
+    var cleanKeys = CleanKeyMemo()
     /// The event's decoded inputs, each distinct short input once, are the first `inputCount`. The
     /// rest are earlier events' inputs, kept so that the next inputs are copied into their arrays
     /// instead of allocating arrays that the end of the event would free again.
@@ -114,9 +118,12 @@ struct EventScratch: InputSink {
     /// each walked input, most of which have none, before the call that records them.
     @inline(__always)
     func matches(of index: Int) -> (own: Range<Int>, crs: Range<Int>) {
-        let own = (index == 0 ? 0 : ownEnds[index - 1])..<ownEnds[index]
-        let crs = crsEnds.isEmpty ? 0..<0 : (index == 0 ? 0 : crsEnds[index - 1])..<crsEnds[index]
-        return (own, crs)
+        (Self.matches(of: index, ending: ownEnds), crsEnds.isEmpty ? 0..<0 : Self.matches(of: index, ending: crsEnds))
+    }
+
+    @inline(__always)
+    private static func matches(of index: Int, ending ends: [Int]) -> Range<Int> {
+        (index == 0 ? 0 : ends[index - 1])..<ends[index]
     }
 
     /// Runs the own detectors over every decoded input, then the CRS pack when there is one.
@@ -142,6 +149,16 @@ struct EventScratch: InputSink {
     /// `input` is `inout` only to be read in place (see `scanInputs`).
     private static func scan(_ input: inout ScanInput, with crs: CRSRulePack, _ selection: CRSRulePack.Selection, scratch: CRSScratch, into matches: inout [Match]) -> Bool {
         crs.scan(input, selection: selection, scratch: scratch, into: &matches)
+    }
+
+    /// Adds the event's clean keys to `cleanKeys`: those with no match of either phase and no regex
+    /// limit hit.
+    mutating func rememberCleanKeys() {
+        // The closure reads copies: `cleanKeys` is being written meanwhile.
+        cleanKeys.remember(from: verdicts) { [ownEnds, crsEnds, limitHit] index in
+            Self.matches(of: index, ending: ownEnds).isEmpty && (crsEnds.isEmpty || Self.matches(of: index, ending: crsEnds).isEmpty)
+                && !limitHit.contains(index)
+        }
     }
 
     /// Empties every part for the next event, keeping the storage.
@@ -201,10 +218,15 @@ struct EventScratch: InputSink {
     /// decodes into the next input.
     private mutating func admit(_ value: UnsafeBufferPointer<UInt8>, _ input: WalkedInput) -> ByteSet? {
         let index = inputCount
-        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source),
-           let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest, orInsert: index) {
-            walked.append(WalkedSlot(path: input.path, record: input.record, input: known))
-            return nil
+        if let digest = ShortInputKey.digest(of: value, isKey: input.isKey, source: input.source) {
+            if input.isKey, cleanKeys.contains(value, source: input.source, digest: digest) {
+                walked.append(WalkedSlot(path: input.path, record: input.record, input: WalkedSlot.knownCleanKey))
+                return nil
+            }
+            if let known = verdicts.verdict(for: value, isKey: input.isKey, source: input.source, digest: digest, orInsert: index) {
+                walked.append(WalkedSlot(path: input.path, record: input.record, input: known))
+                return nil
+            }
         }
         walked.append(WalkedSlot(path: input.path, record: input.record, input: index))
         if value.count > ByteArrays.maxKeptCount { oversized.append(index) }
@@ -218,6 +240,9 @@ struct WalkedSlot {
     let path: Int32
     let record: Int?
     let input: Int
+
+    /// `input` of a key found clean in an earlier event (`CleanKeyMemo`): it has no input this event.
+    static let knownCleanKey = -1
 }
 
 /// Event scratches kept across events; each event takes one and gives it back, so two threads never

@@ -89,6 +89,10 @@ public struct DetectorOptions: Sendable {
     public var paranoiaLevel = 1
     /// Categories looked for; others are skipped entirely.
     public var categories = Set(AttackCategory.allCases)
+    /// Whether object keys and parameter and header names found clean are remembered for later
+    /// events (up to 4,096 per thread), which then skip them: a function's events repeat one
+    /// schema. Values are always judged afresh. Off, every event costs what the first one does.
+    public var rememberCleanKeys = true
 
     public init() {}
 }

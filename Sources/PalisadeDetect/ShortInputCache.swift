@@ -229,6 +229,44 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
         return nil
     }
 
+    /// Entries held.
+    var count: Int { entries.count }
+
+    /// The verdict of each key held, by entry, for `CleanKeyMemo` to keep the clean ones.
+    func forEachKey(_ body: (_ entry: Int, Verdict) -> Void) {
+        for (index, entry) in entries.enumerated() where entry.isKey { body(index, verdicts[index]) }
+    }
+
+    /// Holds entry `index` of `other` (same bytes, kind and digest) with `verdict`, unless it is held.
+    mutating func insert<Other>(entry index: Int, of other: ShortInputCache<Other>, verdict: Verdict) {
+        let entry = other.entries[index]
+        let end = Int(entry.start) + Int(entry.count) + Int(entry.nameCount)
+        if (entries.count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var slot = firstSlot(entry.digest)
+        for _ in 0..<Self.maxProbes {
+            let held = Int(slots[slot])
+            if held == 0 {
+                let start = bytes.count
+                bytes.append(contentsOf: other.bytes[Int(entry.start)..<end])
+                entries.append(Entry(
+                    digest: entry.digest, start: Int32(truncatingIfNeeded: start), count: entry.count,
+                    nameCount: entry.nameCount, isKey: entry.isKey, kind: entry.kind
+                ))
+                verdicts.append(verdict)
+                slots[slot] = Int32(entries.count)
+                return
+            }
+            let candidate = entries[held - 1]
+            if candidate.digest == entry.digest, candidate.isKey == entry.isKey, candidate.kind == entry.kind,
+               candidate.count == entry.count, candidate.nameCount == entry.nameCount,
+               bytes[Int(candidate.start)..<Int(candidate.start) + Int(entry.count + entry.nameCount)].elementsEqual(other.bytes[Int(entry.start)..<end]) {
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
         shift -= 1

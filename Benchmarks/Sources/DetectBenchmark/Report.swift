@@ -9,6 +9,8 @@ struct Row {
     var memchrBytesPerSecond: Double
     /// Measured only when `palisade` timed out: the same event with the CRS rule pack off.
     var palisadeWithoutCRS: Sample? = nil
+    /// The same event with `rememberCleanKeys` off: what it costs as a function's first event.
+    var palisadeJudgingEveryKey: Sample? = nil
 }
 
 /// The machine and library versions, for the line above the table.
@@ -93,6 +95,12 @@ struct Report {
         for row in rows {
             guard let sample = row.palisadeWithoutCRS else { continue }
             lines.append("- Palisade with the CRS rule pack off (`crsRules = false`) on \"\(row.workload.name)\": \(decimal(sample.eventsPerSecond)) events/s, p50 \(decimal(sample.p50Microseconds)) µs, p99 \(decimal(sample.p99Microseconds)) µs, \(sample.iterations) iterations.")
+        }
+        let judgingEveryKey = rows.compactMap { row in
+            row.palisadeJudgingEveryKey.map { "\(row.workload.name) \(decimal($0.eventsPerSecond)), \(decimal($0.p50Microseconds)) / \(decimal($0.p99Microseconds))" }
+        }
+        if !judgingEveryKey.isEmpty {
+            lines.append("- By default Palisade skips object keys and parameter and header names it found clean in earlier events (a function's events repeat one schema); values are judged in every event. Judging every key afresh (`rememberCleanKeys = false`, what a function's first event costs), events/s and p50 / p99 µs: " + judgingEveryKey.joined(separator: "; ") + ".")
         }
         lines.append("- Iterations (Palisade / ModSecurity): " + rows.map { "\($0.workload.name) \(iterations($0.palisade)) / \(iterations($0.modSecurity))" }.joined(separator: "; ") + ".")
         for warning in warnings {

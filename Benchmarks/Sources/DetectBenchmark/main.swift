@@ -24,6 +24,9 @@ func consume<T>(_ value: T) {
 func run(quick: Bool, palisadeOnly: Bool, withoutCRS: Bool, only: String?) throws(BenchmarkError) {
     let loadAtStart = Environment.loadAverage
     let detector = Detector(options: withoutCRS ? withoutCRSRules() : DetectorOptions())
+    var forgetting = detector.options
+    forgetting.rememberCleanKeys = false
+    let judgingEveryKey = Detector(options: forgetting)
     progress("compiling ModSecurity + CRS rules…")
     let modSecurity = try ModSecurity()
     var rows: [Row] = []
@@ -39,6 +42,11 @@ func run(quick: Bool, palisadeOnly: Bool, withoutCRS: Bool, only: String?) throw
             modSecurity: palisadeOnly ? .skipped : try measureModSecurity(modSecurity, on: workload, request: request, quick: quick, warnings: &warnings),
             memchrBytesPerSecond: memchrBytesPerSecond(workload.event, duration: Budget.memchr(quick: quick))
         )
+        // Its sanity warnings would repeat the row's own.
+        var repeated: [String] = []
+        if case .measured = row.palisade, case .measured(let sample, _) = try measurePalisade(judgingEveryKey, on: workload, quick: quick, warnings: &repeated) {
+            row.palisadeJudgingEveryKey = sample
+        }
         if case .timedOut = row.palisade {
             // Tells whether the time goes to the CRS pack or to Palisade's own detectors.
             progress("  retrying Palisade without the CRS rule pack")
