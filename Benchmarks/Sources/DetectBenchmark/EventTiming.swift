@@ -11,6 +11,21 @@ func timeEvents(file path: String, rounds: Int) throws(BenchmarkError) {
     guard let data = FileManager.default.contents(atPath: path) else { throw BenchmarkError("cannot read \(path)") }
     let events = [UInt8](data).split(separator: 0x0A).map(Array.init)
     guard !events.isEmpty else { throw BenchmarkError("\(path) holds no event") }
+    timeEvents(events, rounds: rounds)
+}
+
+/// `--varied-checkouts ROUNDS`: the same timing over 64 checkout events of one schema whose values
+/// differ (`Workloads.variedCheckouts`), beside the 2 KB row's one event repeated.
+func timeVariedCheckouts(rounds: Int) {
+    print("2 KB checkout row, its one event repeated:")
+    timeEvents([Workloads.checkout().event], rounds: rounds * 64)
+    print("64 checkout events of its schema, every digit of every value redrawn:")
+    timeEvents(Workloads.variedCheckouts(count: 64, letters: false), rounds: rounds)
+    print("64 checkout events of its schema, every letter and digit of every value redrawn (gibberish):")
+    timeEvents(Workloads.variedCheckouts(count: 64, letters: true), rounds: rounds)
+}
+
+func timeEvents(_ events: [[UInt8]], rounds: Int) {
     for remembering in [true, false] {
         var options = DetectorOptions()
         options.rememberCleanKeys = remembering

@@ -23,7 +23,7 @@ enum Workloads {
     static func all() -> [Workload] {
         [
             smallAPIRequest(),
-            apiRequest(name: "API GW, 2 KB JSON body", body: checkoutBody(coupon: "SPRING-2026"), expected: .benign),
+            checkout(),
             sqsBatch(),
             apiRequest(name: "API GW, 64 KB JSON body", body: catalogBody(size: 64 << 10), expected: .benign),
             adversarial(),
@@ -65,6 +65,13 @@ enum Workloads {
         )
         return Workload(name: name, event: bytes(request.apiGatewayEvent), request: request, expected: expected)
     }
+
+    /// Row 2: the benign checkout.
+    static func checkout() -> Workload {
+        apiRequest(name: "API GW, 2 KB JSON body", body: checkoutBody(coupon: benignCoupon), expected: .benign)
+    }
+
+    static let benignCoupon = "SPRING-2026"
 
     /// Rows 2 and 6: a 2 KB checkout with the shapes real bodies have; `coupon` carries the attack.
     static func checkoutBody(coupon: String) -> JSON {

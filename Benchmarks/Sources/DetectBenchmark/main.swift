@@ -127,7 +127,8 @@ func sanityWarnings(_ workload: Workload, engine: String, blocked: Bool, detail:
 }
 
 // `--findings EVENTS.jsonl` prints every event's findings instead (FindingsDump.swift), and
-// `--events EVENTS.jsonl ROUNDS` times Palisade alone over the events of a file (EventTiming.swift).
+// `--events EVENTS.jsonl ROUNDS` times Palisade alone over the events of a file, and
+// `--varied-checkouts ROUNDS` over checkout events whose values vary (EventTiming.swift).
 // `--palisade-only` skips ModSecurity and `--only TEXT` keeps the rows whose name contains TEXT:
 // `--no-crs` measures Palisade with the CRS pack off (its own detectors' cost). All three are for
 // profiling and quick iteration, not for the published table.
@@ -150,13 +151,17 @@ if arguments.count == 3, arguments[0] == "--events", let rounds = Int(arguments[
         exit(1)
     }
 }
+if arguments.count == 2, arguments[0] == "--varied-checkouts", let rounds = Int(arguments[1]), rounds > 0 {
+    timeVariedCheckouts(rounds: rounds)
+    exit(0)
+}
 var only: String?
 if let flag = arguments.firstIndex(of: "--only"), flag + 1 < arguments.count {
     only = arguments[flag + 1]
     arguments.removeSubrange(flag...(flag + 1))
 }
 if let unknown = arguments.first(where: { !["--quick", "--palisade-only", "--no-crs"].contains($0) }) {
-    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--no-crs] [--only TEXT] | --findings EVENTS.jsonl | --events EVENTS.jsonl ROUNDS   (unknown argument \(unknown))")
+    progress("usage: DetectBenchmark [--quick] [--palisade-only] [--no-crs] [--only TEXT] | --findings EVENTS.jsonl | --events EVENTS.jsonl ROUNDS | --varied-checkouts ROUNDS   (unknown argument \(unknown))")
     exit(2)
 }
 do {
