@@ -211,6 +211,10 @@ final class CRSRulePack: Sendable {
             if CRSExclusions.isPlainWebURL(input) { turnedAway = selection.commandInjection }
         }
         if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
+        let schemes = rules & selection.scriptScheme
+        if !schemes.isEmpty, !CRSEvasionFreeLiterals.mayHoldScriptScheme(input) { turnedAway |= schemes }
+        let traversal = rules & selection.dotTraversal
+        if !traversal.isEmpty, !CRSEvasionFreeLiterals.mayHoldDotTraversal(input) { turnedAway |= traversal }
         // The command rules read the input itself (they have no transformations), as `check` passes it;
         // what `commandWordsExclude` asks of each rule is read from the selection's rule sets.
         let commandRules = gate.candidates & selection.withCommandSearch & ~turnedAway
@@ -537,6 +541,53 @@ enum CRSExclusions {
             from = at + keyword.count
         }
         return false
+    }
+}
+
+/// Literals that rules with one-byte atoms must contain on inputs without the bytes of their
+/// evasions. The generator's atoms stop at the evasions (`&#106;` for `j`, `%2f` for `/`), so these
+/// rules run on any input with a `:` or a `.`; without the evasion bytes the literal is checked here
+/// instead (`CRSEvasionFreeLiteralTests` compares with the patterns).
+enum CRSEvasionFreeLiterals {
+    /// 941210 and 941220 (`javascript:`, `vbscript:`, with entities or `[\t\n\r]` between the letters).
+    static let scriptSchemeRules: Set<Int> = [941210, 941220]
+    /// `&` (which begins every entity), tab, LF and CR (which may come between the letters), spelled
+    /// as words rather than a lazy global, which would cost each input a `swift_once`.
+    static var entityBytes: ByteSet { ByteSet(words: (0x0000_0040_0000_2600, 0, 0, 0)) }
+
+    /// Whether 941210 or 941220 may match: an entity or a tab or line break, or `script:` (caseless).
+    static func mayHoldScriptScheme(_ input: ScanInput) -> Bool {
+        guard !input.present.intersects(entityBytes) else { return true }
+        guard input.present.contains(UInt8(ascii: ":")) else { return false }
+        return input.lower.withUnsafeBufferPointer { lower in
+            // `script:` ends at each colon it can.
+            for colon in 6..<max(6, lower.count) where lower[colon] == UInt8(ascii: ":") {
+                if lower[colon - 6] == 0x73, lower[colon - 5] == 0x63, lower[colon - 4] == 0x72, lower[colon - 3] == 0x69,
+                   lower[colon - 2] == 0x70, lower[colon - 1] == 0x74 { return true }
+            }
+            return false
+        }
+    }
+
+    /// 930100, `../` and its encodings: a separator (`/`, a backslash, `0x2f`, `0x5c` or `%`-encoded), then
+    /// two or three dots (`.`, `.?`, `?`, `?.`, `0x2e` or `%`-encoded), then a separator.
+    static let dotTraversalRules: Set<Int> = [930100]
+
+    /// Whether 930100 may match: a `%` or `0x` (caseless), or a `/` or backslash followed by `.` or `?`.
+    static func mayHoldDotTraversal(_ input: ScanInput) -> Bool {
+        guard !input.present.contains(UInt8(ascii: "%")) else { return true }
+        return input.lower.withUnsafeBufferPointer { lower in
+            guard lower.count > 1 else { return false }
+            for index in 0..<(lower.count - 1) {
+                let byte = lower[index], next = lower[index + 1]
+                if byte == UInt8(ascii: "/") || byte == 0x5C {
+                    if next == UInt8(ascii: ".") || next == UInt8(ascii: "?") { return true }
+                } else if byte == UInt8(ascii: "0"), next == UInt8(ascii: "x") {
+                    return true
+                }
+            }
+            return false
+        }
     }
 }
 
