@@ -566,10 +566,11 @@ enum CRSExclusions {
     }
 }
 
-/// Literals that rules with one-byte atoms must contain on inputs without the bytes of their
-/// evasions. The generator's atoms stop at the evasions (`&#106;` for `j`, `%2f` for `/`), so these
-/// rules run on any input with a `:` or a `.`; without the evasion bytes the literal is checked here
-/// instead (`CRSEvasionFreeLiteralTests` compares with the patterns).
+/// What a few rules with one-byte atoms need of an input beyond those atoms, which select them on
+/// most long honest values (URLs, prose): the literal an atom stands for on inputs without the bytes
+/// of the rule's evasions (the generator's atoms stop at `&#106;` for `j`, `%2f` for `/`), or the
+/// context the atom needs (`(` after `if`). Each rule reads the input itself; `CRSLongValueCostTests`
+/// compares these with the patterns.
 enum CRSEvasionFreeLiterals {
     /// 941210 and 941220 (`javascript:`, `vbscript:`, with entities or `[\t\n\r]` between the letters).
     static let scriptSchemeRules: Set<Int> = [941210, 941220]
