@@ -38,6 +38,13 @@ extension CRSRulePack {
         /// The active rules of the categories `CRSExclusions` turns away whole (`CRSRulePack.turnAway`).
         let commandInjection: RuleBits
         let crossSiteScripting: RuleBits
+        /// The active rules of `CRSEvasionFreeLiterals`.
+        let scriptScheme: RuleBits
+        let dotTraversal: RuleBits
+        let quotedBang: RuleBits
+        let wordBeforeParen: RuleBits
+        /// For each rule of `wordBeforeParen`, its words (`CRSEvasionFreeLiterals.parenWordRules`); 0 for the others.
+        let parenWords: [UInt8]
         /// The active rules whose search `CRSCommandStart` or their command words may rule out.
         let withCommandSearch: RuleBits
         /// Of those, by `CRSRule.commandStart` (with or without the start alternative) and by word list
@@ -72,6 +79,8 @@ extension CRSRulePack {
             var withTransform = [RuleBits](repeating: .empty, count: 16)
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
+            var scriptScheme = RuleBits.empty, dotTraversal = RuleBits.empty, quotedBang = RuleBits.empty, wordBeforeParen = RuleBits.empty
+            var parenWords = [UInt8](repeating: 0, count: rules.count)
             var withStartAlternative = RuleBits.empty, withoutStartAlternative = RuleBits.empty, withCommandWords = RuleBits.empty
             var withSeparatedWords = RuleBits.empty, withWindowsWords = RuleBits.empty, quadratic = RuleBits.empty
             func mark(_ table: Table, _ bytes: ByteSet, _ index: Int) {
@@ -109,6 +118,13 @@ extension CRSRulePack {
                 if !rule.plainLongAtoms.isEmpty { withPlainLongAtoms.insert(index) }
                 if rule.category == .cmdi { commandInjection.insert(index) }
                 if rule.category == .xss { crossSiteScripting.insert(index) }
+                if CRSEvasionFreeLiterals.scriptSchemeRules.contains(rule.id) { scriptScheme.insert(index) }
+                if CRSEvasionFreeLiterals.dotTraversalRules.contains(rule.id) { dotTraversal.insert(index) }
+                if CRSEvasionFreeLiterals.quotedBangRules.contains(rule.id) { quotedBang.insert(index) }
+                if let words = CRSEvasionFreeLiterals.parenWordRules[rule.id] {
+                    wordBeforeParen.insert(index)
+                    parenWords[index] = words
+                }
                 if rule.commandStart != nil || rule.hasCommandWords { withCommandSearch.insert(index) }
                 if let hasStart = rule.commandStart {
                     if hasStart { withStartAlternative.insert(index) } else { withoutStartAlternative.insert(index) }
@@ -158,6 +174,11 @@ extension CRSRulePack {
             self.withPlainLongAtoms = withPlainLongAtoms
             self.commandInjection = commandInjection
             self.crossSiteScripting = crossSiteScripting
+            self.scriptScheme = scriptScheme
+            self.dotTraversal = dotTraversal
+            self.quotedBang = quotedBang
+            self.wordBeforeParen = wordBeforeParen
+            self.parenWords = parenWords
             self.withCommandSearch = withCommandSearch
             self.withStartAlternative = withStartAlternative
             self.withoutStartAlternative = withoutStartAlternative

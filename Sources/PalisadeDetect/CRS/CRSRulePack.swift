@@ -140,7 +140,7 @@ final class CRSRulePack: Sendable {
         guard !gate.candidates.isEmpty || !(gate.waiting | gate.waitingPlain).isEmpty else { return true }
         var shared = CandidateState()
         scratch.commandOffsets.reset(textHasSlash: input.present.contains(UInt8(ascii: "/")))
-        turnAway(&gate, input: input, selection: selection, shared: &shared, scratch: scratch)
+        let deferred = turnAway(&gate, input: input, selection: selection, shared: &shared, scratch: scratch)
         let waiting = gate.waiting | gate.waitingPlain
         // Most of the rest end here: what the candidates had in common turned them all away.
         guard !gate.candidates.isEmpty || !waiting.isEmpty else { return true }
@@ -155,7 +155,7 @@ final class CRSRulePack: Sendable {
         var candidates: [Candidate] = []
         swap(&candidates, &scratch.candidates)
         if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
-        let direct = gate.candidates
+        var direct = gate.candidates
         if (waiting & selection.changingLowercase(input)).isEmpty {
             // Every waiting rule reads the input's lowercase copy (a plain word, say): one pass, no sets to sort out.
             automaton.firstOccurrences(in: input.lower, into: &scratch.hits)
@@ -163,6 +163,14 @@ final class CRSRulePack: Sendable {
         } else {
             // The variants are built into `shared` itself: a copy made afterwards cost a retain and two releases.
             waitingOfSets(input, gate: &gate, waiting: waiting, selection: selection, variants: &shared.variants, scratch: scratch, into: &candidates)
+        }
+        if !deferred.isEmpty {
+            // A deferred rule that the automaton selects runs where its atom byte would have put it: among the direct rules, in rule order.
+            candidates.removeAll { candidate in
+                guard deferred.contains(candidate.rule) else { return false }
+                direct.insert(candidate.rule)
+                return true
+            }
         }
         if candidates.count > 1 { candidates.sort { ($0.set, $0.order) < ($1.set, $1.order) } }
         run(direct, fromAutomaton: candidates, input: input, selection: selection, shared: &shared, scratch: scratch, into: &matches)
@@ -204,13 +212,30 @@ final class CRSRulePack: Sendable {
     /// before any pattern runs: a plain web URL (command rules), a path without markup (XSS
     /// rules), and command words that cannot begin where a command rule looks (`CRSCommandStart`). On
     /// most inputs these are all the candidates there are, so the input ends here without candidates.
-    private func turnAway(_ gate: inout Selection.Gate, input: ScanInput, selection: Selection, shared: inout CandidateState, scratch: CRSScratch) {
+    /// Returns the candidates it deferred to the automaton (`CRSEvasionFreeLiterals`: their one-byte atom does not count).
+    private func turnAway(_ gate: inout Selection.Gate, input: ScanInput, selection: Selection, shared: inout CandidateState,
+                          scratch: CRSScratch) -> RuleBits {
         let rules = gate.candidates | gate.waiting | gate.waitingPlain
         var turnedAway = RuleBits.empty
         if !(rules & selection.commandInjection).isEmpty {
             if CRSExclusions.isPlainWebURL(input) { turnedAway = selection.commandInjection }
         }
         if !(rules & selection.crossSiteScripting).isEmpty, CRSExclusions.isPathWithoutMarkup(input) { turnedAway |= selection.crossSiteScripting }
+        let schemes = rules & selection.scriptScheme
+        if !schemes.isEmpty, !CRSEvasionFreeLiterals.mayHoldScriptScheme(input) { turnedAway |= schemes }
+        let traversal = rules & selection.dotTraversal
+        if !traversal.isEmpty, !CRSEvasionFreeLiterals.mayHoldDotTraversal(input) { turnedAway |= traversal }
+        // The `!` atom stands for a quote, blanks and `!`; without those the rule's longer atoms decide, as for a waiting rule.
+        var deferred = RuleBits.empty
+        let quotedBang = gate.candidates & selection.quotedBang
+        if !quotedBang.isEmpty, !CRSEvasionFreeLiterals.mayHoldQuotedBang(input) { deferred = quotedBang }
+        let paren = gate.candidates & selection.wordBeforeParen
+        if !paren.isEmpty {
+            let words = CRSEvasionFreeLiterals.wordsBeforeParen(input)
+            selection.parenWords.withUnsafeBufferPointer { parenWords in paren.forEach { if words & parenWords[$0] == 0 { deferred.insert($0) } } }
+        }
+        gate.candidates &= ~deferred
+        gate.waiting |= deferred
         // The command rules read the input itself (they have no transformations), as `check` passes it;
         // what `commandWordsExclude` asks of each rule is read from the selection's rule sets.
         let commandRules = gate.candidates & selection.withCommandSearch & ~turnedAway
@@ -249,6 +274,7 @@ final class CRSRulePack: Sendable {
         gate.candidates &= ~turnedAway
         gate.waiting &= ~turnedAway
         gate.waitingPlain &= ~turnedAway
+        return deferred & ~turnedAway
     }
 
     /// What the candidates of one input share: its variants, and answers worked out for the first
@@ -538,6 +564,105 @@ enum CRSExclusions {
         }
         return false
     }
+}
+
+/// What a few rules with one-byte atoms need of an input beyond those atoms, which select them on
+/// most long honest values (URLs, prose): the literal an atom stands for on inputs without the bytes
+/// of the rule's evasions (the generator's atoms stop at `&#106;` for `j`, `%2f` for `/`), or the
+/// context the atom needs (`(` after `if`). Each rule reads the input itself; `CRSLongValueCostTests`
+/// compares these with the patterns.
+enum CRSEvasionFreeLiterals {
+    /// 941210 and 941220 (`javascript:`, `vbscript:`, with entities or `[\t\n\r]` between the letters).
+    static let scriptSchemeRules: Set<Int> = [941210, 941220]
+    /// `&` (which begins every entity), tab, LF and CR (which may come between the letters), spelled
+    /// as words rather than a lazy global, which would cost each input a `swift_once`.
+    static var entityBytes: ByteSet { ByteSet(words: (0x0000_0040_0000_2600, 0, 0, 0)) }
+
+    /// Whether 941210 or 941220 may match: an entity or a tab or line break, or `script:` (caseless).
+    static func mayHoldScriptScheme(_ input: ScanInput) -> Bool {
+        guard !input.present.intersects(entityBytes) else { return true }
+        guard input.present.contains(UInt8(ascii: ":")) else { return false }
+        return input.lower.withUnsafeBufferPointer { lower in
+            // `script:` ends at each colon it can.
+            for colon in 6..<max(6, lower.count) where lower[colon] == UInt8(ascii: ":") {
+                if lower[colon - 6] == 0x73, lower[colon - 5] == 0x63, lower[colon - 4] == 0x72, lower[colon - 3] == 0x69,
+                   lower[colon - 2] == 0x70, lower[colon - 1] == 0x74 { return true }
+            }
+            return false
+        }
+    }
+
+    /// 930100, `../` and its encodings: a separator (`/`, a backslash, `0x2f`, `0x5c` or `%`-encoded), then
+    /// two or three dots (`.`, `.?`, `?`, `?.`, `0x2e` or `%`-encoded), then a separator.
+    static let dotTraversalRules: Set<Int> = [930100]
+
+    /// Whether 930100 may match: a `%` or `0x` (caseless), or a `/` or backslash followed by `.` or `?`.
+    static func mayHoldDotTraversal(_ input: ScanInput) -> Bool {
+        guard !input.present.contains(UInt8(ascii: "%")) else { return true }
+        return input.lower.withUnsafeBufferPointer { lower in
+            guard lower.count > 1 else { return false }
+            for index in 0..<(lower.count - 1) {
+                let byte = lower[index], next = lower[index + 1]
+                if byte == UInt8(ascii: "/") || byte == 0x5C {
+                    if next == UInt8(ascii: ".") || next == UInt8(ascii: "?") { return true }
+                } else if byte == UInt8(ascii: "0"), next == UInt8(ascii: "x") {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// 942190, whose one-byte atom `!` comes from its alternative `[\"'`][\s\x0b]*!`; its other atoms are longer.
+    static let quotedBangRules: Set<Int> = [942190]
+
+    /// Whether an input may hold a quote, blanks and `!` (as 942190's variant: `replaceComments` changes only inputs with a `*`).
+    static func mayHoldQuotedBang(_ input: ScanInput) -> Bool {
+        guard input.present.contains(UInt8(ascii: "!")), input.present.intersects(quoteBytes) else { return false }
+        guard !input.present.contains(UInt8(ascii: "*")) else { return true }
+        return input.bytes.withUnsafeBufferPointer { bytes in
+            for bang in 0..<bytes.count where bytes[bang] == UInt8(ascii: "!") {
+                var before = bang - 1
+                // `[\s\x0b]`, with the Latin-1 spaces too (more blanks only keep more inputs).
+                while before >= 0, ByteScan.isSpace(bytes[before]) || bytes[before] == 0x85 { before -= 1 }
+                if before >= 0, bytes[before] == 0x22 || bytes[before] == 0x27 || bytes[before] == 0x60 { return true }
+            }
+            return false
+        }
+    }
+
+    /// 942170, 942230 and 942320, whose one-byte atom `(` comes from alternatives where it follows a word
+    /// (blanks between): `if`, `sleep` or `benchmark`; `if`; `div`. Each with its words as the bits of
+    /// `wordsBeforeParen`; their other atoms are longer (942170 has none).
+    static let parenWordRules: [Int: UInt8] = [942170: 0b0111, 942230: 0b0001, 942320: 0b1000]
+
+    /// Which words end right before a `(` of an input, blanks between (caseless): bit 0 `if`, 1 `sleep`, 2 `benchmark`, 3 `div`.
+    static func wordsBeforeParen(_ input: ScanInput) -> UInt8 {
+        guard input.present.contains(UInt8(ascii: "(")) else { return 0 }
+        return input.lower.withUnsafeBufferPointer { lower in
+            @inline(__always) func ends(_ end: Int, _ word: StaticString) -> Bool {
+                let count = word.utf8CodeUnitCount
+                guard end >= count else { return false }
+                let start = word.utf8Start
+                for index in 0..<count where lower[end - count + index] != start[index] { return false }
+                return true
+            }
+            var words: UInt8 = 0
+            for paren in 0..<lower.count where lower[paren] == UInt8(ascii: "(") {
+                var end = paren
+                // `[\s\x0b]`, with the Latin-1 spaces too (more blanks only keep more inputs).
+                while end > 0, ByteScan.isSpace(lower[end - 1]) || lower[end - 1] == 0x85 { end -= 1 }
+                if ends(end, "if") { words |= 0b0001 }
+                if ends(end, "sleep") { words |= 0b0010 }
+                if ends(end, "benchmark") { words |= 0b0100 }
+                if ends(end, "div") { words |= 0b1000 }
+            }
+            return words
+        }
+    }
+
+    /// `"`, `'` and backquote, spelled as words (see `entityBytes`).
+    static var quoteBytes: ByteSet { ByteSet(words: (0x0000_0084_0000_0000, 0x0000_0001_0000_0000, 0, 0)) }
 }
 
 /// A compiled rule; a class so the scan loop reads rules without copying them.
