@@ -40,7 +40,9 @@ import Testing
         let ids = CRSEvasionFreeLiterals.scriptSchemeRules.union(CRSEvasionFreeLiterals.dotTraversalRules).union(Self.deferredRules)
         #expect(Self.rules(ids).count == ids.count)
         for rule in Self.rules(ids) {
-            #expect(rule.chain.isEmpty && rule.transforms.bits == 0, "crs.\(rule.id)")
+            // 942190 also removes comments, which changes only inputs with a `*`: `mayHoldQuotedBang` keeps those.
+            let allowed = CRSEvasionFreeLiterals.quotedBangRules.contains(rule.id) ? TransformSet.replaceComments : 0
+            #expect(rule.chain.isEmpty && rule.transforms.bits & ~allowed == 0, "crs.\(rule.id)")
         }
     }
 
