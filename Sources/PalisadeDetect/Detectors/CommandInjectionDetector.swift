@@ -136,7 +136,11 @@ struct CommandInjectionDetector {
 }
 
 extension Array where Element == UInt8 {
+    /// Compared index by index: `elementsEqual` over a slice stays generic here and costs a call per byte.
     func hasSuffix(_ suffix: [UInt8]) -> Bool {
-        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+        guard count >= suffix.count else { return false }
+        let offset = count - suffix.count
+        for index in suffix.indices where self[offset + index] != suffix[index] { return false }
+        return true
     }
 }
