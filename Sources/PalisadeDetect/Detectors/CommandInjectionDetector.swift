@@ -32,6 +32,8 @@ struct CommandInjectionDetector {
     static let shellshock = Array("() { :;".utf8)
     static let devTCP = Array("/dev/tcp/".utf8)
     static let devUDP = Array("/dev/udp/".utf8)
+    /// The bytes `/dev/tcp/` and `/dev/udp/` share: most paths and URLs lack one.
+    static let devBytes = ByteSet("/dev")
     static let ifsBraced = Array("${ifs}".utf8)
     static let ifs = Array("$ifs".utf8)
     static let exe = Array(".exe".utf8)
@@ -45,7 +47,7 @@ struct CommandInjectionDetector {
             matches.append(Match(category: .cmdi, rule: "cmdi.shellshock", message: "a Shellshock function definition", evidence: 0..<min(text.count, 40)))
             return
         }
-        if input.present.contains(UInt8(ascii: "/")), let offset = ByteScan.find(Self.devTCP, in: text) ?? ByteScan.find(Self.devUDP, in: text) {
+        if Self.devBytes.isSubset(of: input.present.addingLowercase), let offset = ByteScan.find(Self.devTCP, in: text) ?? ByteScan.find(Self.devUDP, in: text) {
             matches.append(Match(category: .cmdi, rule: "cmdi.reverse-shell", message: "opens a network connection from the shell (/dev/tcp)", evidence: max(0, offset - 20)..<min(text.count, offset + 40)))
             return
         }
@@ -134,7 +136,11 @@ struct CommandInjectionDetector {
 }
 
 extension Array where Element == UInt8 {
+    /// Compared index by index: `elementsEqual` over a slice stays generic here and costs a call per byte.
     func hasSuffix(_ suffix: [UInt8]) -> Bool {
-        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+        guard count >= suffix.count else { return false }
+        let offset = count - suffix.count
+        for index in suffix.indices where self[offset + index] != suffix[index] { return false }
+        return true
     }
 }

@@ -15,6 +15,9 @@ struct NoSQLInjectionDetector {
     static let whereOperator = Array("$where".utf8)
     static let sleepCall = Array("sleep(".utf8)
     static let functionOperator = Array("$function".utf8)
+    static let dollarOrBar = ByteSet("$|")
+    static let returnTrueBytes = ByteSet("return true")
+    static let thisSleepBytes = ByteSet("this.sleep(")
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard input.present.intersects(Self.gate) else { return }
@@ -34,6 +37,10 @@ struct NoSQLInjectionDetector {
             }
             return
         }
+        // Every pattern below holds a `$` or `|`, or the bytes of `return true` (`this.` counts only
+        // with `$where` or `sleep(`).
+        let lowered = input.present.addingLowercase
+        guard lowered.intersects(Self.dollarOrBar) || Self.returnTrueBytes.isSubset(of: lowered) || Self.thisSleepBytes.isSubset(of: lowered) else { return }
         // `'; return true; var x='`, `' || '1'=='1`: leaving a $where string to add JavaScript logic.
         for pattern in Self.wherePatterns {
             guard let offset = ByteScan.find(pattern, in: text) else { continue }

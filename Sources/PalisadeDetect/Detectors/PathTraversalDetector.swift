@@ -16,15 +16,15 @@ struct PathTraversalDetector {
     static let needles = (wrappers + sensitiveFiles + [Array("..".utf8)]).map { String(decoding: $0, as: UTF8.self) }
     static let parentMarker = wrappers.count + sensitiveFiles.count
     static let parent = Array("..".utf8)
-    /// The bytes of each wrapper and file name without a `/` (with one, an input goes to the needle pass).
-    static let slashlessNeedleBytes = (wrappers + sensitiveFiles).filter { !$0.contains(UInt8(ascii: "/")) }.map { ByteSet($0) }
+    /// The bytes of each wrapper and file name.
+    static let namedNeedleBytes = (wrappers + sensitiveFiles).map { ByteSet($0) }
 
     /// Whether a needle can occur, from the bytes and a look for `..`: when not, the needle pass is
-    /// skipped (a date, a price or an e-mail address has a dot and nothing else of a path).
+    /// skipped (a date, a price, an e-mail address or a browser's User-Agent has nothing of a path
+    /// but dots and slashes).
     static func mayHaveNeedle(_ input: ScanInput) -> Bool {
-        if input.present.contains(UInt8(ascii: "/")) { return true }
         let lowered = input.present.addingLowercase
-        if slashlessNeedleBytes.contains(where: { $0.isSubset(of: lowered) }) { return true }
+        if namedNeedleBytes.contains(where: { $0.isSubset(of: lowered) }) { return true }
         return input.present.contains(UInt8(ascii: ".")) && ByteScan.find(parent, in: input.lower) != nil
     }
 
@@ -61,6 +61,7 @@ struct PathTraversalDetector {
 
     /// `http://host/shell.txt?` and friends: the trailing `?` or null byte cuts off the suffix the code adds.
     func remoteInclude(_ text: [UInt8]) -> Match? {
+        guard text.last == UInt8(ascii: "?") || text.last == UInt8(ascii: "#") else { return nil }
         let start = ByteScan.skipSpace(text, from: 0)
         for scheme in Self.includeSchemes where ByteScan.hasPrefix(text, scheme, at: start) {
             if text.last == UInt8(ascii: "?") || (text.last == UInt8(ascii: "#") && !text.dropLast().contains(UInt8(ascii: "#"))) {

@@ -11,11 +11,14 @@ struct PrototypePollutionDetector {
     static let prototypeLength = 9
     static let constructorKey = Array("constructor".utf8)
     static let constructorPaths = [Array("constructor[prototype]".utf8), Array("constructor.prototype".utf8), Array("constructor][prototype".utf8)]
+    /// The letters every one of `constructorPaths` holds.
+    static let constructorPathBytes = ByteSet("constructorprototype")
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
         guard Self.needed.isSubset(of: input.present.addingLowercase) else { return }
         let text = input.lower
-        if let offset = ByteScan.find(Self.protoKey, in: text) {
+        let lowered = input.present.addingLowercase
+        if lowered.contains(UInt8(ascii: "_")), let offset = ByteScan.find(Self.protoKey, in: text) {
             // As a key, or inside a path expression that a merge or `set` helper will follow.
             let boundedBefore = offset == 0 || [UInt8(ascii: "["), UInt8(ascii: "."), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(text[offset - 1])
             let end = offset + 9
@@ -29,6 +32,7 @@ struct PrototypePollutionDetector {
             matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: 0..<text.count))
             return
         }
+        guard Self.constructorPathBytes.isSubset(of: lowered) else { return }
         for pattern in Self.constructorPaths {
             if let offset = ByteScan.find(pattern, in: text), input.isKey || text.count > pattern.count {
                 matches.append(Match(category: .proto, rule: "proto.constructor-prototype", message: "sets properties through constructor.prototype", evidence: offset..<min(text.count, offset + pattern.count + 30)))

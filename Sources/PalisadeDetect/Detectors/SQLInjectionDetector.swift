@@ -5,6 +5,8 @@
 struct SQLInjectionDetector {
     /// Quotes always get a look; without one, SQL needs one of these to change a query's meaning.
     static let quotes = ByteSet("'\"`")
+    /// A quote, or a needle of one byte (`;`, `#`).
+    static let quotesAndSingleByteNeedles = ByteSet("'\"`;#")
     static let needles = [
         ";", "--", "#", "/*", "@@", "||", "&&", " or ", " and ", " xor ", ")or", ")and", "union", "select", "sleep", "benchmark",
         "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
@@ -29,8 +31,9 @@ struct SQLInjectionDetector {
     func scan(_ input: ScanInput, scratch: inout DetectorScratch, into matches: inout [Match]) {
         guard input.present.intersects(Self.structuralSeparators) || Self.selectFromBytes.isSubset(of: input.present.addingLowercase) else { return }
         // Without a quote, the needle pass (shared with other detectors) turns nearly every input away
-        // first; with one, `mayMatch` spares the two or three tokenizations.
-        guard input.present.intersects(Self.quotes) || scratch.hasNeedle(of: .sqli, in: input), Self.mayMatch(input) else { return }
+        // first; with one, `mayMatch` spares the two or three tokenizations. A `;` or `#` is a needle
+        // by itself, so an input holding one needs no pass to say so.
+        guard input.present.intersects(Self.quotesAndSingleByteNeedles) || scratch.hasNeedle(of: .sqli, in: input), Self.mayMatch(input) else { return }
         for context in Self.contexts where context.map(input.present.contains) ?? true {
             SQLTokenizer(input.lower, openQuote: context).tokenize(into: &scratch.tokens)
             if let match = Self.analyse(scratch.tokens, quoted: context != nil) {
