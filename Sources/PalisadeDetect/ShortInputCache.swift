@@ -211,12 +211,10 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
             bytes.append(contentsOf: name)
             nameCount = name.count
         }
-        entries.append(Entry(
+        record(verdict, Entry(
             digest: digest, start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: value.count),
             nameCount: Int32(truncatingIfNeeded: nameCount), isKey: isKey, kind: Self.kind(of: source)
-        ))
-        verdicts.append(verdict)
-        slots[slot] = Int32(entries.count)
+        ), at: slot)
     }
 
     private func freeSlot(for digest: UInt64) -> Int? {
@@ -240,31 +238,34 @@ struct ShortInputCache<Verdict: Sendable>: Sendable {
     /// Holds entry `index` of `other` (same bytes, kind and digest) with `verdict`, unless it is held.
     mutating func insert<Other>(entry index: Int, of other: ShortInputCache<Other>, verdict: Verdict) {
         let entry = other.entries[index]
-        let end = Int(entry.start) + Int(entry.count) + Int(entry.nameCount)
+        let held = other.bytes[Int(entry.start)..<Int(entry.start) + Int(entry.count) + Int(entry.nameCount)]
         if (entries.count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
         var slot = firstSlot(entry.digest)
         for _ in 0..<Self.maxProbes {
-            let held = Int(slots[slot])
-            if held == 0 {
+            let taken = Int(slots[slot])
+            if taken == 0 {
                 let start = bytes.count
-                bytes.append(contentsOf: other.bytes[Int(entry.start)..<end])
-                entries.append(Entry(
+                bytes.append(contentsOf: held)
+                return record(verdict, Entry(
                     digest: entry.digest, start: Int32(truncatingIfNeeded: start), count: entry.count,
                     nameCount: entry.nameCount, isKey: entry.isKey, kind: entry.kind
-                ))
-                verdicts.append(verdict)
-                slots[slot] = Int32(entries.count)
-                return
+                ), at: slot)
             }
-            let candidate = entries[held - 1]
+            let candidate = entries[taken - 1]
             if candidate.digest == entry.digest, candidate.isKey == entry.isKey, candidate.kind == entry.kind,
                candidate.count == entry.count, candidate.nameCount == entry.nameCount,
-               bytes[Int(candidate.start)..<Int(candidate.start) + Int(entry.count + entry.nameCount)].elementsEqual(other.bytes[Int(entry.start)..<end]) {
+               bytes[Int(candidate.start)..<Int(candidate.start) + held.count].elementsEqual(held) {
                 return
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    private mutating func record(_ verdict: Verdict, _ entry: Entry, at slot: Int) {
+        entries.append(entry)
+        verdicts.append(verdict)
+        slots[slot] = Int32(entries.count)
     }
 
     private mutating func grow() {
