@@ -43,6 +43,7 @@ extension CRSRulePack {
         let dotTraversal: RuleBits
         let quotedBang: RuleBits
         let wordBeforeParen: RuleBits
+        let nodeCall: RuleBits
         /// For each rule of `wordBeforeParen`, its words (`CRSEvasionFreeLiterals.parenWordRules`); 0 for the others.
         let parenWords: [UInt8]
         /// The active rules whose search `CRSCommandStart` or their command words may rule out.
@@ -80,6 +81,7 @@ extension CRSRulePack {
             var unfiltered = RuleBits.empty, withAtomBytes = RuleBits.empty, withPlainAtoms = RuleBits.empty, withPlainLongAtoms = RuleBits.empty
             var commandInjection = RuleBits.empty, crossSiteScripting = RuleBits.empty, withCommandSearch = RuleBits.empty
             var scriptScheme = RuleBits.empty, dotTraversal = RuleBits.empty, quotedBang = RuleBits.empty, wordBeforeParen = RuleBits.empty
+            var nodeCall = RuleBits.empty
             var parenWords = [UInt8](repeating: 0, count: rules.count)
             var withStartAlternative = RuleBits.empty, withoutStartAlternative = RuleBits.empty, withCommandWords = RuleBits.empty
             var withSeparatedWords = RuleBits.empty, withWindowsWords = RuleBits.empty, quadratic = RuleBits.empty
@@ -121,6 +123,7 @@ extension CRSRulePack {
                 if CRSEvasionFreeLiterals.scriptSchemeRules.contains(rule.id) { scriptScheme.insert(index) }
                 if CRSEvasionFreeLiterals.dotTraversalRules.contains(rule.id) { dotTraversal.insert(index) }
                 if CRSEvasionFreeLiterals.quotedBangRules.contains(rule.id) { quotedBang.insert(index) }
+                if CRSEvasionFreeLiterals.nodeCallRules.contains(rule.id) { nodeCall.insert(index) }
                 if let words = CRSEvasionFreeLiterals.parenWordRules[rule.id] {
                     wordBeforeParen.insert(index)
                     parenWords[index] = words
@@ -178,6 +181,7 @@ extension CRSRulePack {
             self.dotTraversal = dotTraversal
             self.quotedBang = quotedBang
             self.wordBeforeParen = wordBeforeParen
+            self.nodeCall = nodeCall
             self.parenWords = parenWords
             self.withCommandSearch = withCommandSearch
             self.withStartAlternative = withStartAlternative

@@ -225,6 +225,10 @@ final class CRSRulePack: Sendable {
         if !schemes.isEmpty, !CRSEvasionFreeLiterals.mayHoldScriptScheme(input) { turnedAway |= schemes }
         let traversal = rules & selection.dotTraversal
         if !traversal.isEmpty, !CRSEvasionFreeLiterals.mayHoldDotTraversal(input) { turnedAway |= traversal }
+        // Only for an input that is not base64 (then the variant is the input without whitespace): most prose, whose streamed pass this saves.
+        let nodeCalls = rules & selection.nodeCall
+        if !nodeCalls.isEmpty, input.transformTraits.unchanging & TransformSet.base64Decode != 0,
+           !CRSEvasionFreeLiterals.mayHoldNodeCall(input) { turnedAway |= nodeCalls }
         // The `!` atom stands for a quote, blanks and `!`; without those the rule's longer atoms decide, as for a waiting rule.
         var deferred = RuleBits.empty
         let quotedBang = gate.candidates & selection.quotedBang
@@ -606,6 +610,38 @@ enum CRSEvasionFreeLiterals {
                 if byte == UInt8(ascii: "/") || byte == 0x5C {
                     if next == UInt8(ascii: ".") || next == UInt8(ascii: "?") { return true }
                 } else if byte == UInt8(ascii: "0"), next == UInt8(ascii: "x") {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+
+    /// 934100 (Node.js injection), case-sensitive, on the input without whitespace (and base64-decoded,
+    /// when it decodes). Each alternative has `_`, `[` or `:`, or a letter right before `(` or `.`:
+    /// `_$$ND_FUNC$$_`, `__js_function`, `eval(`, `Function(`, `function(){`, `String.fromCharCode`,
+    /// `Module:prototype`, `this.constructor`, `module.exports=`, `child_process`, `constructor:`,
+    /// `console.`/`console[`, `process.`/`process[`, `…[`, `require.`/`require[`.
+    static let nodeCallRules: Set<Int> = [934100]
+    /// `_`, `[` and `:`.
+    static var nodeCallBytes: ByteSet { ByteSet(words: (0x0400_0000_0000_0000, 0x8800_0000, 0, 0)) }
+
+    /// Whether 934100 may match an input that is not base64: a byte of `nodeCallBytes`, or `l(`, `n(`,
+    /// `e.`, `g.` or `s.` (caseless) with only whitespace between, which `removeWhitespace` takes out.
+    static func mayHoldNodeCall(_ input: ScanInput) -> Bool {
+        guard !input.present.intersects(nodeCallBytes) else { return true }
+        guard input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: ".")) else { return false }
+        return input.bytes.withUnsafeBufferPointer { bytes in
+            for index in 1..<max(1, bytes.count) {
+                let byte = bytes[index]
+                guard byte == UInt8(ascii: "(") || byte == UInt8(ascii: ".") else { continue }
+                var before = index - 1
+                // PCRE's `\s` and what `removeWhitespace` drops (more blanks skipped only keep more inputs).
+                while before > 0, ByteScan.isSpace(bytes[before]) || bytes[before] == 0x85 { before -= 1 }
+                let letter = bytes[before] | 0x20
+                if byte == UInt8(ascii: "(") {
+                    if letter == UInt8(ascii: "l") || letter == UInt8(ascii: "n") { return true }
+                } else if letter == UInt8(ascii: "e") || letter == UInt8(ascii: "g") || letter == UInt8(ascii: "s") {
                     return true
                 }
             }
