@@ -89,7 +89,8 @@ extension CRSRulePack {
                 bytes.forEachByte { tables[Int($0) * HalfRows.tableCount + table.rawValue].insert(index) }
             }
             for (index, rule) in rules.enumerated() where rule.paranoiaLevel <= paranoiaLevel && categories.contains(rule.category) {
-                precondition(rule.requiredBytes.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
+                let required = rule.requiredBytes + (CRSEvasionFreeLiterals.requiredBytes[rule.id].map { [$0] } ?? [])
+                precondition(required.count <= Self.maxRequired, "CRS rule \(rule.id) has more than \(Self.maxRequired) required byte sets")
                 active.insert(index)
                 if let existing = transformSets.firstIndex(of: rule.transforms) {
                     transformIndex[index] = existing
@@ -100,8 +101,8 @@ extension CRSRulePack {
                 }
                 rulesOfSet[transformIndex[index]].insert(index)
                 for slot in 0..<Self.maxRequired {
-                    if slot < rule.requiredBytes.count {
-                        mark(Table(rawValue: slot)!, rule.requiredBytes[slot], index)
+                    if slot < required.count {
+                        mark(Table(rawValue: slot)!, required[slot], index)
                     } else {
                         unconstrained[slot].insert(index)
                     }

@@ -623,6 +623,9 @@ enum CRSEvasionFreeLiterals {
     /// `Module:prototype`, `this.constructor`, `module.exports=`, `child_process`, `constructor:`,
     /// `console.`/`console[`, `process.`/`process[`, `…[`, `require.`/`require[`.
     static let nodeCallRules: Set<Int> = [934100]
+    /// Byte sets, beyond the generator's, each of which every match of the rule has a byte of (the
+    /// gate reads them for the rule's variant, a base64 one included): for 934100, the bytes named above.
+    static let requiredBytes: [Int: ByteSet] = [934100: ByteSet("_[:(.")]
     /// `_`, `[` and `:`.
     static var nodeCallBytes: ByteSet { ByteSet(words: (0x0400_0000_0000_0000, 0x8800_0000, 0, 0)) }
 
