@@ -2,7 +2,8 @@
 import Testing
 
 /// 934100 is turned away from inputs that are not base64 and lack what every one of its alternatives
-/// needs (`CRSEvasionFreeLiterals.mayHoldNodeCall`): on those its pattern must find nothing in its variant.
+/// needs (`CRSEvasionFreeLiterals.mayHoldNodeCall`), and the gate asks a byte of its extra required set
+/// of every variant (`CRSEvasionFreeLiterals.requiredBytes`): where either fails, its pattern finds nothing.
 @Suite struct CRSRoundTwoCostTests {
     static var nodeCallRule: CRSRule? {
         CRSRulePack.shared.rules.first { CRSEvasionFreeLiterals.nodeCallRules.contains($0.id) }
@@ -60,5 +61,22 @@ import Testing
         }
         // The inputs exercise both sides: matches to keep and honest inputs to turn away.
         #expect(matched > 100 && turnedAway > 1_000)
+    }
+
+    /// The gate's extra byte sets hold for every subject the rule matches, whatever variant (a decoded base64 one too) it is.
+    @Test func everyMatchHasAnExtraRequiredByte() throws {
+        var checked = 0
+        for (id, required) in CRSEvasionFreeLiterals.requiredBytes {
+            let rule = try #require(CRSRulePack.shared.rules.first { $0.id == id })
+            let scratch = MatchScratch()
+            for value in Self.crafted + Self.generatedInputs(count: 20_000) {
+                for subject in [value, TransformSet(bits: TransformSet.removeWhitespace).apply(to: value)] {
+                    guard rule.condition.match(subject, scratch: scratch) != nil else { continue }
+                    checked += 1
+                    #expect(ByteSet(subject).intersects(required), "crs.\(id) matches \(String(decoding: subject, as: UTF8.self).debugDescription) without a required byte")
+                }
+            }
+        }
+        #expect(checked > 100)
     }
 }
