@@ -19,11 +19,7 @@ import Testing
     ]
 
     static func generatedInputs(count: Int) -> [[UInt8]] {
-        var random = SeededRandom(seed: 934)
-        return (0..<count).map { _ in
-            let length = 1 + random.next(below: 8)
-            return Array((0..<length).map { _ in pieces[random.next(below: pieces.count)] }.joined().utf8)
-        }
+        SeededRandom.joinedPieces(pieces, count: count, seed: 934)
     }
 
     static let crafted = [

@@ -16,3 +16,15 @@ struct SeededRandom: RandomNumberGenerator {
     /// A number in `0..<bound`.
     mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
+
+extension SeededRandom {
+    /// `count` inputs, each one to eight of `pieces` joined, for tests that hold a shortcut to the
+    /// pattern it stands for.
+    static func joinedPieces(_ pieces: [String], count: Int, seed: UInt64) -> [[UInt8]] {
+        var random = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            let length = 1 + random.next(below: 8)
+            return Array((0..<length).map { _ in pieces[random.next(below: pieces.count)] }.joined().utf8)
+        }
+    }
+}
