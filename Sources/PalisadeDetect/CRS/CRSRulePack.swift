@@ -635,13 +635,12 @@ enum CRSEvasionFreeLiterals {
         guard !input.present.intersects(nodeCallBytes) else { return true }
         guard input.present.contains(UInt8(ascii: "(")) || input.present.contains(UInt8(ascii: ".")) else { return false }
         return input.bytes.withUnsafeBufferPointer { bytes in
-            for index in 1..<max(1, bytes.count) {
+            for index in bytes.indices {
                 let byte = bytes[index]
                 guard byte == UInt8(ascii: "(") || byte == UInt8(ascii: ".") else { continue }
-                var before = index - 1
-                // PCRE's `\s` and what `removeWhitespace` drops (more blanks skipped only keep more inputs).
-                while before > 0, ByteScan.isSpace(bytes[before]) || bytes[before] == 0x85 { before -= 1 }
-                let letter = bytes[before] | 0x20
+                let start = blanksStart(before: index, in: bytes)
+                guard start > 0 else { continue }
+                let letter = bytes[start - 1] | 0x20
                 if byte == UInt8(ascii: "(") {
                     if letter == UInt8(ascii: "l") || letter == UInt8(ascii: "n") { return true }
                 } else if letter == UInt8(ascii: "e") || letter == UInt8(ascii: "g") || letter == UInt8(ascii: "s") {
@@ -661,10 +660,8 @@ enum CRSEvasionFreeLiterals {
         guard !input.present.contains(UInt8(ascii: "*")) else { return true }
         return input.bytes.withUnsafeBufferPointer { bytes in
             for bang in 0..<bytes.count where bytes[bang] == UInt8(ascii: "!") {
-                var before = bang - 1
-                // `[\s\x0b]`, with the Latin-1 spaces too (more blanks only keep more inputs).
-                while before >= 0, ByteScan.isSpace(bytes[before]) || bytes[before] == 0x85 { before -= 1 }
-                if before >= 0, bytes[before] == 0x22 || bytes[before] == 0x27 || bytes[before] == 0x60 { return true }
+                let start = blanksStart(before: bang, in: bytes)
+                if start > 0, quoteBytes.contains(bytes[start - 1]) { return true }
             }
             return false
         }
@@ -688,9 +685,7 @@ enum CRSEvasionFreeLiterals {
             }
             var words: UInt8 = 0
             for paren in 0..<lower.count where lower[paren] == UInt8(ascii: "(") {
-                var end = paren
-                // `[\s\x0b]`, with the Latin-1 spaces too (more blanks only keep more inputs).
-                while end > 0, ByteScan.isSpace(lower[end - 1]) || lower[end - 1] == 0x85 { end -= 1 }
+                let end = blanksStart(before: paren, in: lower)
                 if ends(end, "if") { words |= 0b0001 }
                 if ends(end, "sleep") { words |= 0b0010 }
                 if ends(end, "benchmark") { words |= 0b0100 }
@@ -698,6 +693,15 @@ enum CRSEvasionFreeLiterals {
             }
             return words
         }
+    }
+
+    /// Where the run of blanks that ends right before `end` starts: PCRE's `[\s\x0b]`, which
+    /// `removeWhitespace` drops too (`ByteScan.isSpace`, 0xA0 included), and 0x85; skipping more
+    /// blanks than a pattern would only keeps more inputs.
+    private static func blanksStart(before end: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = end
+        while start > 0, ByteScan.isSpace(bytes[start - 1]) || bytes[start - 1] == 0x85 { start -= 1 }
+        return start
     }
 
     /// `"`, `'` and backquote, spelled as words (see `entityBytes`).

@@ -15,9 +15,9 @@ struct PrototypePollutionDetector {
     static let constructorPathBytes = ByteSet("constructorprototype")
 
     func scan(_ input: ScanInput, into matches: inout [Match]) {
-        guard Self.needed.isSubset(of: input.present.addingLowercase) else { return }
-        let text = input.lower
         let lowered = input.present.addingLowercase
+        guard Self.needed.isSubset(of: lowered) else { return }
+        let text = input.lower
         if lowered.contains(UInt8(ascii: "_")), let offset = ByteScan.find(Self.protoKey, in: text) {
             // As a key, or inside a path expression that a merge or `set` helper will follow.
             let boundedBefore = offset == 0 || [UInt8(ascii: "["), UInt8(ascii: "."), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(text[offset - 1])

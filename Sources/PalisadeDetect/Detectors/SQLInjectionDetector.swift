@@ -5,8 +5,8 @@
 struct SQLInjectionDetector {
     /// Quotes always get a look; without one, SQL needs one of these to change a query's meaning.
     static let quotes = ByteSet("'\"`")
-    /// A quote, or a needle of one byte (`;`, `#`).
-    static let quotesAndSingleByteNeedles = ByteSet("'\"`;#")
+    /// A quote, or a needle of one byte (`;`, `#`): such a needle needs no needle pass to be found.
+    static let quotesAndSingleByteNeedles = needles.filter { $0.utf8.count == 1 }.reduce(quotes) { $0.union(ByteSet(Array($1.utf8))) }
     static let needles = [
         ";", "--", "#", "/*", "@@", "||", "&&", " or ", " and ", " xor ", ")or", ")and", "union", "select", "sleep", "benchmark",
         "waitfor", "extractvalue", "updatexml", "load_file", "xp_cmdshell", "utl_inaddr", "dbms_pipe", "name_const", "randomblob",
